@@ -1,0 +1,95 @@
+//! Helpers shared by the benches: where the example plugins are, the inputs
+//! every bench sends, and the call context.
+
+#![allow(dead_code)]
+
+use bazaar_host::runtime::{CallContext, KvStore, MemoryKv, Runtime, RuntimeConfig};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The logical time of every benchmarked call (2025-10-09T08:53:20Z).
+pub const NOW_MS: i64 = 1_760_000_000_000;
+
+/// Where the built example plugins are (`BAZAAR_PLUGINS_DIR` or
+/// `target/plugins`, as `cargo xtask plugins` leaves them).
+pub fn plugins_dir() -> PathBuf {
+    std::env::var_os("BAZAAR_PLUGINS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins"))
+}
+
+/// The bytes of the example plugin `name` (e.g. `saas_lifecycle`).
+pub fn plugin_bytes(name: &str) -> Vec<u8> {
+    let path = plugins_dir().join(format!("{name}.wasm"));
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {}: {e}; build the plugins first with `cargo xtask plugins`",
+            path.display()
+        )
+    })
+}
+
+/// A runtime with the default limits and no artifact cache.
+pub fn runtime() -> Runtime {
+    Runtime::new(RuntimeConfig::default()).expect("runtime")
+}
+
+/// The `subscription` record of `lifecycle.create-instance` for `order_id`.
+pub fn subscription(order_id: &str) -> Value {
+    json!({
+        "order-id": order_id,
+        "customer-id": "cust-1",
+        "customer-name": "Alice",
+        "product-id": "prod-1",
+        "sku-code": "basic-monthly",
+        "billing-mode": "monthly",
+        "attributes": [{"code": "edition", "value": "basic"}],
+        "quantity": "1",
+        "period-count": 1,
+        "trial": false,
+        "expires-at": 1_767_225_600_000i64
+    })
+}
+
+/// The input of `lifecycle.create-instance` for `order_id`.
+pub fn create_input(order_id: &str) -> Value {
+    json!({ "subscription": subscription(order_id) })
+}
+
+/// The input of `pricing.quote`: 8 units, one month (the README's example).
+pub fn quote_input() -> Value {
+    json!({"request": {
+        "product-id": "p", "sku-code": "s", "billing-mode": "monthly", "attributes": [],
+        "quantity": "8", "period-count": 1, "trial": false, "currency": "CNY"
+    }})
+}
+
+/// The input of `review.check-listing`: a listing that follows every rule.
+pub fn listing_input() -> Value {
+    json!({"listing": {
+        "product-id": "p", "delivery-method": "saas", "name": "Acme CRM", "version": "V1.0",
+        "overview": "A CRM.", "description": "x".repeat(1000),
+        "highlights": ["fast"], "categories": ["software", "crm"],
+        "logo": {"format": "png", "width": 120, "height": 120, "size-bytes": 10_000},
+        "specification-names": ["Standard edition"],
+        "support": "Mon-Fri 9:00-18:00 (GMT+08:00), hotline 400-000-0000", "has-eula": true
+    }})
+}
+
+/// A call context at [`NOW_MS`] with `seed`, no config and `kv`.
+pub fn context(kv: &MemoryKv, seed: u64) -> CallContext {
+    CallContext {
+        now_ms: NOW_MS,
+        seed,
+        config: BTreeMap::new(),
+        kv: Arc::new(kv.clone()) as Arc<dyn KvStore>,
+    }
+}
+
+/// Whether this process was started by `cargo bench` (`--bench`) rather than
+/// by `cargo test --benches`, which only checks that the bench runs.
+pub fn benchmarking() -> bool {
+    std::env::args().any(|a| a == "--bench")
+}

@@ -1,0 +1,75 @@
+//! The one error type of the HTTP API. Every failure becomes a JSON body
+//! `{error, message, field?}` with a 4xx status, except genuine internal
+//! faults, which are logged and reported without their details.
+
+use crate::runtime::{CallFailure, LoadError};
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// An API failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is malformed.
+    #[error("{message}")]
+    BadRequest {
+        /// What is wrong.
+        message: String,
+        /// Where, when known.
+        field: Option<String>,
+    },
+    /// Nothing at that id (or not yours).
+    #[error("{0}")]
+    NotFound(String),
+    /// The uploaded component is not an acceptable plugin.
+    #[error(transparent)]
+    PluginRejected(#[from] LoadError),
+    /// The plugin call failed inside the sandbox.
+    #[error(transparent)]
+    CallFailed(Box<CallFailure>),
+    /// A fault of the service itself.
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body) = match &self {
+            ApiError::BadRequest { message, field } => (
+                StatusCode::BAD_REQUEST,
+                json!({"error": "bad-request", "message": message, "field": field}),
+            ),
+            ApiError::NotFound(message) => (
+                StatusCode::NOT_FOUND,
+                json!({"error": "not-found", "message": message}),
+            ),
+            ApiError::PluginRejected(e) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({"error": "plugin-rejected", "message": e.to_string(), "detail": e}),
+            ),
+            ApiError::CallFailed(f) => {
+                let field = match &f.error {
+                    crate::runtime::CallError::BadInput { field, .. } => Some(field.clone()),
+                    _ => None,
+                };
+                let status = match &f.error {
+                    crate::runtime::CallError::Busy => StatusCode::TOO_MANY_REQUESTS,
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
+                };
+                (
+                    status,
+                    json!({"error": "call-failed", "message": f.error.to_string(), "field": field, "detail": f}),
+                )
+            }
+            ApiError::Internal(e) => {
+                tracing::error!(error = ?e, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!({"error": "internal", "message": "internal error; see the service log"}),
+                )
+            }
+        };
+        (status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,232 @@
+//! The `bazaar` command line: run the service, check a plugin, call one
+//! function of a plugin in the sandbox.
+
+use crate::api::{Application, Settings};
+use crate::runtime::{CallBudget, CallContext, MemoryKv, Runtime, RuntimeConfig, World};
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Bazaar: a marketplace host whose sellers ship sandboxed WebAssembly plugins.
+#[derive(Debug, Parser)]
+#[command(name = "bazaar", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Runs the HTTP service.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "BAZAAR_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Where the service keeps its data.
+        #[arg(long, env = "BAZAAR_DATA_DIR", default_value = ".bazaar")]
+        data_dir: PathBuf,
+        /// Directories of `.wasm` plugins to load at start-up.
+        #[arg(long = "plugins", env = "BAZAAR_PLUGINS", value_delimiter = ',')]
+        plugins: Vec<PathBuf>,
+    },
+    /// Works with plugin components.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PluginCommand {
+    /// Validates a component and prints the worlds it exports and its limits.
+    Check {
+        /// The component (`.wasm`).
+        file: PathBuf,
+    },
+    /// Runs one call in the sandbox and prints output, logs, fuel and duration.
+    Call {
+        /// The component (`.wasm`).
+        file: PathBuf,
+        /// `lifecycle`, `metering`, `pricing` or `review`.
+        world: String,
+        /// The function, e.g. `create-instance`.
+        function: String,
+        /// The input: a JSON object keyed by parameter name, or `@path` to a file.
+        #[arg(long, default_value = "{}")]
+        input: String,
+        /// Logical time of the call in ms since the epoch (default: now).
+        #[arg(long)]
+        now_ms: Option<i64>,
+        /// Random seed (default: random, printed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Seller configuration, `key=value`, repeatable.
+        #[arg(long = "config", value_parser = parse_kv)]
+        config: Vec<(String, String)>,
+        /// Fuel budget (can only lower the default).
+        #[arg(long)]
+        fuel: Option<u64>,
+        /// Deadline in ms (can only lower the default).
+        #[arg(long)]
+        timeout_ms: Option<u64>,
+        /// Print the whole outcome, transcript included, as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_kv(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| format!("expected key=value, got `{s}`"))
+}
+
+/// Runs the command line; the exit code is non-zero on any failure.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve {
+            addr,
+            data_dir,
+            plugins,
+        } => serve(addr, data_dir, plugins).await,
+        Command::Plugin { command } => tokio::task::spawn_blocking(move || plugin(command)).await?,
+    }
+}
+
+async fn serve(addr: SocketAddr, data_dir: PathBuf, plugins: Vec<PathBuf>) -> anyhow::Result<()> {
+    let app = Application::build(Settings {
+        addr,
+        data_dir,
+        preload_dirs: plugins,
+        runtime: RuntimeConfig::default(),
+    })
+    .await?;
+    tracing::info!(
+        port = app.port(),
+        "bazaar listening on http://{}:{}",
+        addr.ip(),
+        app.port()
+    );
+    app.run_until_stopped(shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
+
+fn plugin(command: PluginCommand) -> anyhow::Result<()> {
+    let runtime = Runtime::new(RuntimeConfig {
+        max_instances: 4,
+        ..RuntimeConfig::default()
+    })?;
+    match command {
+        PluginCommand::Check { file } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let plugin = runtime
+                .load(&bytes)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let report = crate::api::plugin_report(&plugin, runtime.limits());
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
+        PluginCommand::Call {
+            file,
+            world,
+            function,
+            input,
+            now_ms,
+            seed,
+            config,
+            fuel,
+            timeout_ms,
+            json,
+        } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let plugin = runtime
+                .load(&bytes)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let Some(world) = World::parse(&world) else {
+                bail!("unknown world `{world}`; expected lifecycle, metering, pricing or review");
+            };
+            let input_text = match input.strip_prefix('@') {
+                Some(path) => {
+                    std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?
+                }
+                None => input,
+            };
+            let input: serde_json::Value =
+                serde_json::from_str(&input_text).context("--input is not valid JSON")?;
+            let now_ms = now_ms.unwrap_or_else(now_millis);
+            let seed = seed.unwrap_or_else(rand::random);
+            let ctx = CallContext {
+                now_ms,
+                seed,
+                config: config.into_iter().collect::<BTreeMap<_, _>>(),
+                kv: Arc::new(MemoryKv::new()),
+            };
+            let budget = CallBudget {
+                fuel,
+                timeout_ms,
+                memory_bytes: None,
+            };
+            match runtime.call(&plugin, world, &function, &input, ctx, &budget) {
+                Ok(outcome) if json => {
+                    let mut v = serde_json::to_value(&outcome)?;
+                    v["now-ms"] = now_ms.into();
+                    v["seed"] = seed.into();
+                    println!("{}", serde_json::to_string_pretty(&v)?);
+                    Ok(())
+                }
+                Ok(outcome) => {
+                    println!("output: {}", serde_json::to_string_pretty(&outcome.output)?);
+                    for line in &outcome.logs {
+                        println!("log [{}] {}", line.level, line.message);
+                    }
+                    println!("host calls: {}", outcome.transcript.len());
+                    println!("kv writes: {}", outcome.kv_writes.len());
+                    println!("fuel used: {}", outcome.fuel_used);
+                    println!("duration: {:.3} ms", outcome.duration_us as f64 / 1e3);
+                    println!("now-ms: {now_ms}  seed: {seed}");
+                    Ok(())
+                }
+                Err(failure) => {
+                    if json {
+                        eprintln!("{}", serde_json::to_string_pretty(&failure)?);
+                    } else {
+                        for line in &failure.logs {
+                            eprintln!("log [{}] {}", line.level, line.message);
+                        }
+                        eprintln!("fuel used: {}", failure.fuel_used);
+                    }
+                    bail!("call failed: {}", failure.error)
+                }
+            }
+        }
+    }
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

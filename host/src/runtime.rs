@@ -1,0 +1,261 @@
+//! The plugin runtime: one wasmtime engine with a pooling allocator, one
+//! `InstancePre` per plugin version, and a fresh store per call running under
+//! fuel, an epoch deadline and a memory cap.
+
+mod artifact_cache;
+mod call;
+mod error;
+mod host_api;
+mod kv;
+mod limits;
+mod plugin;
+mod sandbox;
+mod transcript;
+mod values;
+mod worlds;
+
+pub use call::{CallFailure, CallOutcome, KvWrite};
+pub use error::{CallError, LoadError};
+pub use kv::{KvStore, MemoryKv};
+pub use limits::{CallBudget, Limits};
+pub use plugin::{FunctionInfo, Plugin, sha256_hex};
+pub use sandbox::CallContext;
+pub use transcript::{HostCall, LogLine};
+pub use worlds::{WIT_PACKAGE, WIT_VERSION, World};
+
+use artifact_cache::ArtifactCache;
+use sandbox::CallState;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+use wasmtime::component::Linker;
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+/// How often the epoch advances; the granularity of call deadlines.
+const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// How to build a [`Runtime`].
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// Budgets of every call.
+    pub limits: Limits,
+    /// Where precompiled components are cached; `None` disables the cache.
+    pub cache_dir: Option<PathBuf>,
+    /// Plugin instances that may be alive at once (pooling allocator slots).
+    pub max_instances: u32,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            cache_dir: None,
+            max_instances: 128,
+        }
+    }
+}
+
+/// Errors building the runtime itself (not plugin errors).
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// The engine or linker could not be set up.
+    #[error("cannot set up the wasm engine: {0}")]
+    Engine(String),
+    /// The artifact cache directory is unusable.
+    #[error("cannot open the artifact cache: {0}")]
+    Cache(#[from] std::io::Error),
+}
+
+/// Loads and calls plugins. Cheap to share behind an `Arc`; calls block, so
+/// async callers run them on blocking threads.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<CallState>,
+    limits: Limits,
+    cache: Option<ArtifactCache>,
+    plugins: RwLock<HashMap<String, Arc<Plugin>>>,
+    ticker_stop: Arc<AtomicBool>,
+}
+
+impl Runtime {
+    /// Builds the engine, the linker with WASI and the Bazaar imports, the
+    /// epoch ticker and the artifact cache.
+    pub fn new(config: RuntimeConfig) -> Result<Self, RuntimeError> {
+        let limits = config.limits.clone();
+        let engine = Engine::new(&engine_config(&config))
+            .map_err(|e| RuntimeError::Engine(format!("{e:#}")))?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+            .and_then(|()| host_api::add_to_linker(&mut linker))
+            .map_err(|e| RuntimeError::Engine(format!("{e:#}")))?;
+        let cache = match &config.cache_dir {
+            Some(dir) => Some(ArtifactCache::open(dir, &engine)?),
+            None => None,
+        };
+        let ticker_stop = Arc::new(AtomicBool::new(false));
+        spawn_epoch_ticker(engine.clone(), ticker_stop.clone());
+        Ok(Self {
+            engine,
+            linker,
+            limits,
+            cache,
+            plugins: RwLock::new(HashMap::new()),
+            ticker_stop,
+        })
+    }
+
+    /// The budgets of every call.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Validates, compiles (or loads precompiled) and links a component. The
+    /// same bytes are compiled once per runtime and once per cache directory.
+    pub fn load(&self, bytes: &[u8]) -> Result<Arc<Plugin>, LoadError> {
+        let sha256 = sha256_hex(bytes);
+        if let Some(p) = self.get(&sha256) {
+            return Ok(p);
+        }
+        plugin::precheck(bytes, self.limits.component_bytes)?;
+        let started = Instant::now();
+        let (component, from_cache) = self.compile(&sha256, bytes)?;
+        let mut plugin = plugin::link(
+            &self.engine,
+            &self.linker,
+            component,
+            sha256.clone(),
+            bytes.len() as u64,
+        )?;
+        plugin.from_cache = from_cache;
+        plugin.load_ms = started.elapsed().as_secs_f64() * 1e3;
+        let plugin = Arc::new(plugin);
+        self.plugins
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(sha256, plugin.clone());
+        Ok(plugin)
+    }
+
+    /// A plugin already loaded, by sha256.
+    pub fn get(&self, sha256: &str) -> Option<Arc<Plugin>> {
+        self.plugins
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(sha256)
+            .cloned()
+    }
+
+    /// Every loaded plugin.
+    pub fn all(&self) -> Vec<Arc<Plugin>> {
+        self.plugins
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    fn compile(
+        &self,
+        sha256: &str,
+        bytes: &[u8],
+    ) -> Result<(wasmtime::component::Component, bool), LoadError> {
+        let invalid = |e: wasmtime::Error| LoadError::Invalid {
+            reason: format!("{e:#}"),
+        };
+        let Some(cache) = &self.cache else {
+            return wasmtime::component::Component::new(&self.engine, bytes)
+                .map(|c| (c, false))
+                .map_err(invalid);
+        };
+        if let Some(component) = cache.load(&self.engine, sha256) {
+            return Ok((component, true));
+        }
+        let artifact = self.engine.precompile_component(bytes).map_err(invalid)?;
+        if let Err(e) = cache.store(sha256, &artifact) {
+            tracing::warn!(error = %e, "cannot write the artifact cache; continuing without it");
+        }
+        // SAFETY: `artifact` was produced just above by this engine's own
+        // `precompile_component`; it never left this process.
+        #[allow(unsafe_code)]
+        let component =
+            unsafe { wasmtime::component::Component::deserialize(&self.engine, &artifact) };
+        component.map(|c| (c, false)).map_err(invalid)
+    }
+
+    /// Calls `world.function` of `plugin` with a JSON `input` object keyed by
+    /// parameter name, in a fresh sandbox.
+    pub fn call(
+        &self,
+        plugin: &Plugin,
+        world: World,
+        function: &str,
+        input: &serde_json::Value,
+        ctx: CallContext,
+        budget: &CallBudget,
+    ) -> Result<CallOutcome, CallFailure> {
+        call::run(
+            &self.engine,
+            plugin,
+            world,
+            function,
+            input,
+            ctx,
+            &self.limits.tightened(budget),
+        )
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn engine_config(config: &RuntimeConfig) -> Config {
+    let limits = &config.limits;
+    let n = config.max_instances.max(1);
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(n)
+        // Components built by other toolchains (componentize-py) carry a
+        // dozen core modules and several memories and tables.
+        .total_core_instances(n * 32)
+        .max_core_instances_per_component(64)
+        .total_memories(n * 4)
+        .max_memories_per_component(8)
+        .total_tables(n * 16)
+        .max_tables_per_component(32)
+        .table_elements(200_000)
+        .max_core_instance_size(4 << 20)
+        .max_component_instance_size(4 << 20)
+        .max_memory_size(usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX));
+    let mut c = Config::new();
+    c.wasm_component_model(true)
+        .consume_fuel(true)
+        .epoch_interruption(true)
+        .max_wasm_stack(usize::try_from(limits.wasm_stack_bytes).unwrap_or(1 << 20))
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    c
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] until the runtime is
+/// dropped, so deadlines fire even in loops that never call the host.
+fn spawn_epoch_ticker(engine: Engine, stop: Arc<AtomicBool>) {
+    std::thread::Builder::new()
+        .name("bazaar-epoch".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(EPOCH_TICK);
+                engine.increment_epoch();
+            }
+        })
+        .expect("spawning the epoch thread");
+}
+
+/// Epoch ticks that make up `timeout`, rounded up, plus one so a call never
+/// gets less than its budget.
+pub(crate) fn deadline_ticks(timeout: Duration) -> u64 {
+    (timeout.as_millis() as u64).div_ceil(EPOCH_TICK.as_millis() as u64) + 1
+}

@@ -1,0 +1,71 @@
+//! Precompiled components on disk, so a restart does not recompile.
+//!
+//! Artifacts are keyed by the component's sha256 and by a hash of everything
+//! about the engine that affects compiled code (wasmtime's own compatibility
+//! hash), so an upgrade of wasmtime or a change of engine settings simply
+//! misses the cache instead of loading incompatible code.
+
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use wasmtime::Engine;
+use wasmtime::component::Component;
+
+/// A directory of precompiled components for one engine configuration.
+pub struct ArtifactCache {
+    dir: PathBuf,
+    engine_key: String,
+}
+
+impl ArtifactCache {
+    /// Opens (and creates) the cache in `dir` for `engine`.
+    pub fn open(dir: &Path, engine: &Engine) -> std::io::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        // SipHash with fixed keys: stable across runs of the same build, which
+        // is all the key needs (a different build gets a different wasmtime
+        // hash anyway, and deserialisation re-checks compatibility).
+        #[allow(deprecated)]
+        let mut hasher = std::hash::SipHasher::new();
+        engine.precompile_compatibility_hash().hash(&mut hasher);
+        let engine_key = format!("{:016x}", hasher.finish());
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            engine_key,
+        })
+    }
+
+    fn path(&self, sha256: &str) -> PathBuf {
+        self.dir.join(format!("{sha256}-{}.cwasm", self.engine_key))
+    }
+
+    /// The cached component for `sha256`, if a compatible one is on disk.
+    pub fn load(&self, engine: &Engine, sha256: &str) -> Option<Component> {
+        let path = self.path(sha256);
+        if !path.exists() {
+            return None;
+        }
+        // SAFETY: the file is one this cache wrote with `precompile_component`
+        // of this same engine configuration (the name carries both the source
+        // hash and the engine's compatibility hash) into the host's private
+        // data directory; wasmtime additionally checks the header and engine
+        // settings before using it.
+        #[allow(unsafe_code)]
+        let loaded = unsafe { Component::deserialize_file(engine, &path) };
+        match loaded {
+            Ok(component) => Some(component),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "discarding unusable cached artifact");
+                let _ = std::fs::remove_file(&path);
+                None
+            }
+        }
+    }
+
+    /// Stores a precompiled artifact, atomically: readers see the whole file
+    /// or none.
+    pub fn store(&self, sha256: &str, artifact: &[u8]) -> std::io::Result<()> {
+        let path = self.path(sha256);
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        std::fs::write(&tmp, artifact)?;
+        std::fs::rename(&tmp, &path)
+    }
+}

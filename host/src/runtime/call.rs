@@ -1,0 +1,280 @@
+//! One plugin call: a fresh store, the budgets, the call, and the
+//! classification of whatever went wrong into a typed [`CallError`].
+
+use super::error::CallError;
+use super::plugin::Plugin;
+use super::sandbox::{CallContext, CallState};
+use super::transcript::{HostCall, LogLine};
+use super::values::{json_to_val, val_size, val_to_json};
+use super::{Limits, World, deadline_ticks};
+use serde::Serialize;
+use std::time::Instant;
+use wasmtime::component::Val;
+use wasmtime::{Engine, Store, Trap};
+
+/// A write a successful call made to its key-value state; the caller commits
+/// these (all or none) once it has accepted the call's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct KvWrite {
+    /// The key.
+    pub key: String,
+    /// The new value; `None` deletes.
+    #[serde(with = "opt_hex")]
+    pub value: Option<Vec<u8>>,
+}
+
+/// What a call that returned produced.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct CallOutcome {
+    /// The function's result as JSON (`{"ok": ...}`/`{"err": ...}` for results).
+    pub output: serde_json::Value,
+    /// Log lines, including what the plugin printed to stdout/stderr.
+    pub logs: Vec<LogLine>,
+    /// Log lines dropped past the limit.
+    pub dropped_logs: u32,
+    /// Every host call and its answer, in order.
+    pub transcript: Vec<HostCall>,
+    /// Key-value writes to commit.
+    pub kv_writes: Vec<KvWrite>,
+    /// Fuel burned, instantiation included.
+    pub fuel_used: u64,
+    /// Wall-clock time of instantiation and call, in microseconds.
+    pub duration_us: u64,
+}
+
+/// A call that produced no output, with what is known of it.
+#[derive(Debug, Clone, Serialize, thiserror::Error)]
+#[serde(rename_all = "kebab-case")]
+#[error("{error}")]
+pub struct CallFailure {
+    /// What went wrong.
+    pub error: CallError,
+    /// Log lines up to the failure.
+    pub logs: Vec<LogLine>,
+    /// Host calls up to the failure.
+    pub transcript: Vec<HostCall>,
+    /// Fuel burned.
+    pub fuel_used: u64,
+    /// Wall-clock time spent, in microseconds.
+    pub duration_us: u64,
+}
+
+impl CallFailure {
+    fn early(error: CallError) -> Self {
+        Self {
+            error,
+            logs: Vec::new(),
+            transcript: Vec::new(),
+            fuel_used: 0,
+            duration_us: 0,
+        }
+    }
+}
+
+pub(crate) fn run(
+    engine: &Engine,
+    plugin: &Plugin,
+    world: World,
+    function: &str,
+    input: &serde_json::Value,
+    ctx: CallContext,
+    limits: &Limits,
+) -> Result<CallOutcome, CallFailure> {
+    let export = plugin.export(world, function).ok_or_else(|| {
+        CallFailure::early(CallError::UnknownFunction {
+            world: world.to_string(),
+            function: function.to_string(),
+        })
+    })?;
+    let params = params_from_json(input, &export.params, limits).map_err(CallFailure::early)?;
+
+    let started = Instant::now();
+    let mut store = Store::new(engine, CallState::new(ctx, limits));
+    store.limiter(|s| &mut s.limiter);
+    store
+        .set_fuel(limits.fuel)
+        .expect("fuel is enabled on the engine");
+    store.set_epoch_deadline(deadline_ticks(limits.timeout()));
+
+    let mut results = vec![Val::Bool(false); usize::from(export.result.is_some())];
+    let outcome = plugin.pre.instantiate(&mut store).and_then(|instance| {
+        let func = instance
+            .get_func(&mut store, export.index)
+            .ok_or_else(|| wasmtime::format_err!("export vanished from its own component"))?;
+        func.call(&mut store, &params, &mut results)
+    });
+    let fuel_used = limits.fuel - store.get_fuel().unwrap_or(0);
+    let duration_us = started.elapsed().as_micros() as u64;
+
+    let (stdout, stderr) = store.data().stdio();
+    let memory_denied = store.data().limiter.denied;
+    let host = store.into_data().into_host();
+    let mut logs = host.logs;
+    push_stdio(&mut logs, "stdout", &stdout);
+    push_stdio(&mut logs, "stderr", &stderr);
+
+    let fail = |error| CallFailure {
+        error,
+        logs: logs.clone(),
+        transcript: host.transcript.clone(),
+        fuel_used,
+        duration_us,
+    };
+    if let Err(e) = outcome {
+        let error = classify(&e, limits, memory_denied, host.host_calls_exceeded, &stderr);
+        return Err(fail(error));
+    }
+    let size: u64 = results.iter().map(val_size).sum();
+    if size > limits.output_bytes {
+        return Err(fail(CallError::OutputTooLarge {
+            size,
+            limit: limits.output_bytes,
+        }));
+    }
+    let output = results
+        .first()
+        .map(val_to_json)
+        .unwrap_or(serde_json::Value::Null);
+    Ok(CallOutcome {
+        output,
+        logs,
+        dropped_logs: host.dropped_logs,
+        transcript: host.transcript,
+        kv_writes: host
+            .overlay
+            .into_writes()
+            .into_iter()
+            .map(|(key, value)| KvWrite { key, value })
+            .collect(),
+        fuel_used,
+        duration_us,
+    })
+}
+
+/// Builds the parameter list from an object keyed by parameter name.
+fn params_from_json(
+    input: &serde_json::Value,
+    params: &[(String, wasmtime::component::Type)],
+    limits: &Limits,
+) -> Result<Vec<Val>, CallError> {
+    let size = serde_json::to_vec(input).map(|v| v.len()).unwrap_or(0) as u64;
+    if size > limits.input_bytes {
+        return Err(CallError::InputTooLarge {
+            size,
+            limit: limits.input_bytes,
+        });
+    }
+    let obj = input.as_object().ok_or_else(|| CallError::BadInput {
+        field: String::new(),
+        message: format!(
+            "input must be an object keyed by parameter name ({})",
+            params
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    })?;
+    if let Some(unknown) = obj.keys().find(|k| !params.iter().any(|(n, _)| n == *k)) {
+        return Err(CallError::BadInput {
+            field: unknown.clone(),
+            message: "unknown parameter".into(),
+        });
+    }
+    params
+        .iter()
+        .map(|(name, ty)| match obj.get(name) {
+            Some(v) => json_to_val(v, ty, name),
+            None if matches!(ty, wasmtime::component::Type::Option(_)) => Ok(Val::Option(None)),
+            None => Err(CallError::BadInput {
+                field: name.clone(),
+                message: "missing parameter".into(),
+            }),
+        })
+        .collect()
+}
+
+fn classify(
+    e: &wasmtime::Error,
+    limits: &Limits,
+    memory_denied: bool,
+    host_calls_exceeded: bool,
+    stderr: &str,
+) -> CallError {
+    if host_calls_exceeded {
+        return CallError::TooManyHostCalls {
+            limit: limits.host_calls,
+        };
+    }
+    if e.is::<wasmtime::PoolConcurrencyLimitError>() {
+        return CallError::Busy;
+    }
+    match e.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => CallError::OutOfFuel { fuel: limits.fuel },
+        Some(Trap::Interrupt) => CallError::Deadline {
+            timeout_ms: limits.timeout_ms,
+        },
+        Some(Trap::StackOverflow) => CallError::StackOverflow,
+        Some(Trap::MemoryOutOfBounds) if looks_recursive(e) => CallError::StackOverflow,
+        // An allocator that cannot grow memory aborts; report the cause.
+        _ if memory_denied => CallError::MemoryExhausted {
+            limit_bytes: limits.memory_bytes,
+        },
+        Some(trap) => CallError::Trap {
+            message: with_stderr(trap.to_string(), stderr),
+        },
+        None => CallError::Trap {
+            message: with_stderr(format!("{e}"), stderr),
+        },
+    }
+}
+
+/// Rust and C plugins keep a shadow stack in linear memory; unbounded
+/// recursion runs it off the bottom of memory, which traps as an
+/// out-of-bounds access before the wasm stack is exhausted. A trap whose
+/// (truncated) backtrace is dominated by one function is that overflow.
+fn looks_recursive(e: &wasmtime::Error) -> bool {
+    let Some(bt) = e.downcast_ref::<wasmtime::WasmBacktrace>() else {
+        return false;
+    };
+    let frames = bt.frames();
+    if frames.len() < 16 {
+        return false;
+    }
+    let mut counts = std::collections::HashMap::new();
+    for f in frames {
+        *counts.entry(f.func_index()).or_insert(0usize) += 1;
+    }
+    counts.values().any(|&n| n * 2 >= frames.len())
+}
+
+/// The trap message followed by the last lines the plugin printed to stderr,
+/// which is where a Rust or Python plugin's panic message goes.
+fn with_stderr(message: String, stderr: &str) -> String {
+    let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
+    if tail.is_empty() {
+        return message;
+    }
+    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    format!("{message}; stderr: {}", tail.join(" | "))
+}
+
+fn push_stdio(logs: &mut Vec<LogLine>, level: &str, text: &str) {
+    logs.extend(text.lines().map(|line| LogLine {
+        level: level.to_string(),
+        message: line.to_string(),
+    }));
+}
+
+mod opt_hex {
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(bytes) => s.serialize_some(&hex::encode(bytes)),
+            None => s.serialize_none(),
+        }
+    }
+}

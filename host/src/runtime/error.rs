@@ -1,0 +1,140 @@
+//! Typed errors of loading and calling plugins.
+
+use serde::Serialize;
+
+/// Why a component was not accepted as a plugin.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum LoadError {
+    /// Larger than the host accepts.
+    #[error("component is {size} bytes; the limit is {limit}")]
+    TooLarge {
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// A core module, not a component.
+    #[error(
+        "this is a core WebAssembly module, not a component: build for wasm32-wasip2 (or wrap it with `wasm-tools component new`)"
+    )]
+    CoreModule,
+    /// Not WebAssembly, or not valid.
+    #[error("not a valid WebAssembly component: {reason}")]
+    Invalid {
+        /// What the validator said.
+        reason: String,
+    },
+    /// Imports something the host does not provide.
+    #[error("component imports `{name}`, which the host does not provide")]
+    MissingImport {
+        /// The import's name.
+        name: String,
+    },
+    /// Targets a version of the Bazaar WIT the host does not know.
+    #[error("component uses `{name}`, but this host implements bazaar:plugin@{supported}")]
+    UnsupportedVersion {
+        /// The import or export naming the version.
+        name: String,
+        /// The version the host implements.
+        supported: String,
+    },
+    /// Exports a Bazaar interface with the wrong shape.
+    #[error("component exports `{name}` with a signature that does not match the WIT: {reason}")]
+    SignatureMismatch {
+        /// The export.
+        name: String,
+        /// What does not match.
+        reason: String,
+    },
+    /// Exports none of the plugin interfaces.
+    #[error(
+        "component exports none of the plugin interfaces (lifecycle, metering, pricing, review) of bazaar:plugin@{supported}"
+    )]
+    NoWorlds {
+        /// The version the host implements.
+        supported: String,
+    },
+}
+
+/// Why a plugin call produced no output. A plugin that returns its own
+/// `plugin-error` is not a `CallError`: that is an output like any other.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum CallError {
+    /// The plugin does not export that function.
+    #[error("plugin does not export `{world}.{function}`")]
+    UnknownFunction {
+        /// The interface asked for.
+        world: String,
+        /// The function asked for.
+        function: String,
+    },
+    /// The input does not fit the function's parameters.
+    #[error("invalid input at `{field}`: {message}")]
+    BadInput {
+        /// Where in the input.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The input is larger than allowed.
+    #[error("input is {size} bytes; the limit is {limit}")]
+    InputTooLarge {
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Burned all its fuel.
+    #[error("plugin ran out of fuel after {fuel} units")]
+    OutOfFuel {
+        /// The budget it had.
+        fuel: u64,
+    },
+    /// Ran past its wall-clock budget.
+    #[error("plugin exceeded its {timeout_ms} ms deadline")]
+    Deadline {
+        /// The budget it had.
+        timeout_ms: u64,
+    },
+    /// Tried to grow memory past its cap.
+    #[error("plugin exhausted its {limit_bytes}-byte memory cap")]
+    MemoryExhausted {
+        /// The cap.
+        limit_bytes: u64,
+    },
+    /// Recursed past the stack limit.
+    #[error("plugin overflowed its stack")]
+    StackOverflow,
+    /// Trapped (a panic, an unreachable, a bad memory access...).
+    #[error("plugin trapped: {message}")]
+    Trap {
+        /// The trap and whatever the plugin printed before it.
+        message: String,
+    },
+    /// Made more host calls than allowed.
+    #[error("plugin made more than {limit} host calls")]
+    TooManyHostCalls {
+        /// The limit.
+        limit: u32,
+    },
+    /// Returned more than allowed.
+    #[error("plugin output is {size} bytes; the limit is {limit}")]
+    OutputTooLarge {
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Every instance slot is in use; try again.
+    #[error("the host is at its concurrent plugin call capacity; retry shortly")]
+    Busy,
+}
+
+impl CallError {
+    /// Whether the same call might succeed if simply tried again later.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, CallError::Busy)
+    }
+}

@@ -1,0 +1,206 @@
+//! The host side of the plugin imports (`host`, `kv`, `config`), recorded
+//! call by call in the transcript.
+
+use super::sandbox::{CallState, HostState};
+use super::transcript::{HostCall, LogLine};
+use rand_chacha::rand_core::RngCore;
+
+wasmtime::component::bindgen!({
+    path: "../wit",
+    world: "bazaar:plugin/host-view",
+    imports: { default: trappable },
+});
+
+pub use bazaar::plugin::host::LogLevel;
+pub use bazaar::plugin::kv::KvError;
+
+/// The largest `random-bytes` request honoured.
+const MAX_RANDOM_BYTES: u32 = 4096;
+
+/// Registers the Bazaar imports with a linker.
+pub fn add_to_linker(linker: &mut wasmtime::component::Linker<CallState>) -> wasmtime::Result<()> {
+    bazaar::plugin::host::add_to_linker::<CallState, HostData>(linker, host_state)?;
+    bazaar::plugin::kv::add_to_linker::<CallState, HostData>(linker, host_state)?;
+    bazaar::plugin::config::add_to_linker::<CallState, HostData>(linker, host_state)?;
+    Ok(())
+}
+
+struct HostData;
+
+impl wasmtime::component::HasData for HostData {
+    type Data<'a> = &'a mut HostState;
+}
+
+fn host_state(state: &mut CallState) -> &mut HostState {
+    &mut state.host
+}
+
+impl HostState {
+    /// Counts a host call against the budget; past it, the call traps.
+    fn charge(&mut self) -> wasmtime::Result<()> {
+        if self.transcript.len() >= self.limits.host_calls as usize {
+            self.host_calls_exceeded = true;
+            wasmtime::bail!("too many host calls");
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, call: HostCall) {
+        self.transcript.push(call);
+    }
+
+    fn check_key(&self, key: &str) -> Result<(), KvError> {
+        if key.len() > self.limits.kv_key_bytes as usize {
+            return Err(KvError::TooLarge(format!(
+                "key is {} bytes; the limit is {}",
+                key.len(),
+                self.limits.kv_key_bytes
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn kv_err_text(e: &KvError) -> String {
+    match e {
+        KvError::TooLarge(m) => format!("too-large: {m}"),
+        KvError::QuotaExceeded(m) => format!("quota-exceeded: {m}"),
+    }
+}
+
+fn level_name(level: LogLevel) -> &'static str {
+    match level {
+        LogLevel::Trace => "trace",
+        LogLevel::Debug => "debug",
+        LogLevel::Info => "info",
+        LogLevel::Warn => "warn",
+        LogLevel::Error => "error",
+    }
+}
+
+impl bazaar::plugin::types::Host for HostState {}
+
+impl bazaar::plugin::host::Host for HostState {
+    fn log(&mut self, level: LogLevel, message: String) -> wasmtime::Result<()> {
+        self.charge()?;
+        let level = level_name(level).to_string();
+        self.record(HostCall::Log {
+            level: level.clone(),
+            message: message.clone(),
+        });
+        if self.logs.len() < self.limits.log_lines as usize {
+            self.logs.push(LogLine { level, message });
+        } else {
+            self.dropped_logs += 1;
+        }
+        Ok(())
+    }
+
+    fn now(&mut self) -> wasmtime::Result<i64> {
+        self.charge()?;
+        let result = self.ctx.now_ms;
+        self.record(HostCall::Now { result });
+        Ok(result)
+    }
+
+    fn random_u64(&mut self) -> wasmtime::Result<u64> {
+        self.charge()?;
+        let result = self.rng.next_u64();
+        self.record(HostCall::RandomU64 { result });
+        Ok(result)
+    }
+
+    fn random_bytes(&mut self, len: u32) -> wasmtime::Result<Vec<u8>> {
+        self.charge()?;
+        let mut buf = vec![0u8; len.min(MAX_RANDOM_BYTES) as usize];
+        self.rng.fill_bytes(&mut buf);
+        self.record(HostCall::RandomBytes {
+            result: hex::encode(&buf),
+        });
+        Ok(buf)
+    }
+}
+
+impl bazaar::plugin::kv::Host for HostState {
+    fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, KvError>> {
+        self.charge()?;
+        let result = self
+            .check_key(&key)
+            .map(|()| self.overlay.get(self.ctx.kv.as_ref(), &key));
+        self.record(HostCall::KvGet {
+            key,
+            result: match &result {
+                Ok(v) => Ok(v.as_ref().map(hex::encode)),
+                Err(e) => Err(kv_err_text(e)),
+            },
+        });
+        Ok(result)
+    }
+
+    fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), KvError>> {
+        self.charge()?;
+        let result = self.check_key(&key).and_then(|()| {
+            if value.len() > self.limits.kv_value_bytes as usize {
+                return Err(KvError::TooLarge(format!(
+                    "value is {} bytes; the limit is {}",
+                    value.len(),
+                    self.limits.kv_value_bytes
+                )));
+            }
+            Ok(())
+        });
+        self.record(HostCall::KvSet {
+            key: key.clone(),
+            value: hex::encode(&value),
+            result: result.as_ref().map(|_| ()).map_err(kv_err_text),
+        });
+        if result.is_ok() {
+            self.overlay.set(key, Some(value));
+        }
+        Ok(result)
+    }
+
+    fn delete(&mut self, key: String) -> wasmtime::Result<Result<bool, KvError>> {
+        self.charge()?;
+        let result = self.check_key(&key).map(|()| {
+            let existed = self.overlay.get(self.ctx.kv.as_ref(), &key).is_some();
+            self.overlay.set(key.clone(), None);
+            existed
+        });
+        self.record(HostCall::KvDelete {
+            key,
+            result: result.as_ref().copied().map_err(kv_err_text),
+        });
+        Ok(result)
+    }
+
+    fn list_keys(
+        &mut self,
+        prefix: String,
+        limit: u32,
+    ) -> wasmtime::Result<Result<Vec<String>, KvError>> {
+        self.charge()?;
+        let result = self.check_key(&prefix).map(|()| {
+            self.overlay
+                .list_keys(self.ctx.kv.as_ref(), &prefix, limit.min(10_000) as usize)
+        });
+        self.record(HostCall::KvListKeys {
+            prefix,
+            limit,
+            result: result.clone().map_err(|e| kv_err_text(&e)),
+        });
+        Ok(result)
+    }
+}
+
+impl bazaar::plugin::config::Host for HostState {
+    fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+        self.charge()?;
+        let result = self.ctx.config.get(&key).cloned();
+        self.record(HostCall::ConfigGet {
+            key,
+            result: result.clone(),
+        });
+        Ok(result)
+    }
+}

@@ -1,0 +1,139 @@
+//! Per-plugin key-value state as the runtime sees it during a call.
+//!
+//! Reads go to a [`KvStore`]; writes are buffered in a [`KvOverlay`] and only
+//! reach the store when the caller commits a successful call's writes, so a
+//! plugin that traps half-way leaves no half-written state behind.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+/// Where a plugin's committed key-value state lives. Calls run on blocking
+/// threads, so implementations may block.
+pub trait KvStore: Send + Sync {
+    /// The committed value under `key`.
+    fn get(&self, key: &str) -> Option<Vec<u8>>;
+    /// Committed keys starting with `prefix`, in byte order, at most `limit`.
+    fn list_keys(&self, prefix: &str, limit: usize) -> Vec<String>;
+    /// Applies a successful call's writes atomically (`None` deletes).
+    fn commit(&self, writes: &[(String, Option<Vec<u8>>)]);
+}
+
+/// An in-memory [`KvStore`], used by the CLI and tests.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryKv {
+    map: Arc<Mutex<BTreeMap<String, Vec<u8>>>>,
+}
+
+impl MemoryKv {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A snapshot of everything stored.
+    pub fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Vec<u8>>> {
+        // A poisoned lock only means another call panicked while holding it;
+        // the map itself is always left consistent (writes are single inserts).
+        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl KvStore for MemoryKv {
+    fn get(&self, key: &str) -> Option<Vec<u8>> {
+        self.lock().get(key).cloned()
+    }
+
+    fn list_keys(&self, prefix: &str, limit: usize) -> Vec<String> {
+        self.lock()
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .take(limit)
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    fn commit(&self, writes: &[(String, Option<Vec<u8>>)]) {
+        let mut map = self.lock();
+        for (k, v) in writes {
+            match v {
+                Some(v) => map.insert(k.clone(), v.clone()),
+                None => map.remove(k),
+            };
+        }
+    }
+}
+
+/// The writes of one call, layered over the committed store.
+#[derive(Default)]
+pub struct KvOverlay {
+    writes: BTreeMap<String, Option<Vec<u8>>>,
+}
+
+impl KvOverlay {
+    /// The value under `key` as this call sees it.
+    pub fn get(&self, store: &dyn KvStore, key: &str) -> Option<Vec<u8>> {
+        match self.writes.get(key) {
+            Some(v) => v.clone(),
+            None => store.get(key),
+        }
+    }
+
+    /// Records a write.
+    pub fn set(&mut self, key: String, value: Option<Vec<u8>>) {
+        self.writes.insert(key, value);
+    }
+
+    /// Keys with `prefix` as this call sees them.
+    pub fn list_keys(&self, store: &dyn KvStore, prefix: &str, limit: usize) -> Vec<String> {
+        // Ask the store for enough keys to survive deletions made in this call.
+        let deleted = self.writes.values().filter(|v| v.is_none()).count();
+        let mut keys: std::collections::BTreeSet<String> = store
+            .list_keys(prefix, limit.saturating_add(deleted))
+            .into_iter()
+            .collect();
+        for (k, v) in self.writes.range(prefix.to_string()..) {
+            if !k.starts_with(prefix) {
+                break;
+            }
+            match v {
+                Some(_) => keys.insert(k.clone()),
+                None => keys.remove(k),
+            };
+        }
+        keys.into_iter().take(limit).collect()
+    }
+
+    /// The buffered writes, in key order.
+    pub fn into_writes(self) -> Vec<(String, Option<Vec<u8>>)> {
+        self.writes.into_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlay_hides_deletes_and_shows_new_keys() {
+        let store = MemoryKv::new();
+        store.commit(&[
+            ("a/1".into(), Some(b"x".to_vec())),
+            ("a/2".into(), Some(b"y".to_vec())),
+            ("b/1".into(), Some(b"z".to_vec())),
+        ]);
+        let mut overlay = KvOverlay::default();
+        overlay.set("a/1".into(), None);
+        overlay.set("a/3".into(), Some(b"w".to_vec()));
+        assert_eq!(overlay.list_keys(&store, "a/", 10), vec!["a/2", "a/3"]);
+        assert_eq!(overlay.get(&store, "a/1"), None);
+        assert_eq!(overlay.get(&store, "b/1"), Some(b"z".to_vec()));
+        // Nothing reaches the store until commit.
+        assert_eq!(store.get("a/3"), None);
+        store.commit(&overlay.into_writes());
+        assert_eq!(store.list_keys("a/", 10), vec!["a/2", "a/3"]);
+    }
+}

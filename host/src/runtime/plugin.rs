@@ -1,0 +1,195 @@
+//! A loaded, validated plugin version: its compiled component, the worlds it
+//! exports and a ready-to-instantiate `InstancePre`.
+
+use super::error::LoadError;
+use super::host_api::exports::bazaar::plugin as guest;
+use super::sandbox::CallState;
+use super::worlds::{WIT_VERSION, World, parse_bazaar_name};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use wasmtime::Engine;
+use wasmtime::component::types::ComponentItem;
+use wasmtime::component::{Component, ComponentExportIndex, InstancePre, Linker, Type};
+
+/// One exported function: where it is and what it takes.
+#[derive(Clone)]
+pub struct ExportedFunc {
+    pub(crate) index: ComponentExportIndex,
+    pub(crate) params: Vec<(String, Type)>,
+    pub(crate) result: Option<Type>,
+}
+
+/// A function a plugin exports, as reported to users.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub struct FunctionInfo {
+    /// The world (interface) it belongs to.
+    pub world: World,
+    /// The function's WIT name.
+    pub name: String,
+    /// Its parameter names, in order: the keys of a call's JSON input.
+    pub params: Vec<String>,
+}
+
+/// A plugin version ready to be called.
+pub struct Plugin {
+    /// Hex sha256 of the component's bytes: the plugin version's identity.
+    pub sha256: String,
+    /// Size of the component in bytes.
+    pub size: u64,
+    /// The worlds it exports.
+    pub worlds: Vec<World>,
+    /// What it imports (for reports).
+    pub imports: Vec<String>,
+    /// Whether it was loaded from the precompiled cache.
+    pub from_cache: bool,
+    /// Milliseconds spent compiling or loading it.
+    pub load_ms: f64,
+    pub(crate) pre: InstancePre<CallState>,
+    pub(crate) exports: BTreeMap<(World, String), ExportedFunc>,
+}
+
+impl Plugin {
+    /// The functions it exports.
+    pub fn functions(&self) -> Vec<FunctionInfo> {
+        self.exports
+            .iter()
+            .map(|((world, name), f)| FunctionInfo {
+                world: *world,
+                name: name.clone(),
+                params: f.params.iter().map(|(n, _)| n.clone()).collect(),
+            })
+            .collect()
+    }
+
+    pub(crate) fn export(&self, world: World, function: &str) -> Option<&ExportedFunc> {
+        self.exports.get(&(world, function.to_string()))
+    }
+}
+
+/// Hex sha256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Rejects obviously wrong bytes before handing them to the compiler, with a
+/// message a seller can act on.
+pub fn precheck(bytes: &[u8], limit: u64) -> Result<(), LoadError> {
+    let size = bytes.len() as u64;
+    if size > limit {
+        return Err(LoadError::TooLarge { size, limit });
+    }
+    match bytes.get(0..8) {
+        Some([0, b'a', b's', b'm', 1, 0, 0, 0]) => Err(LoadError::CoreModule),
+        Some([0, b'a', b's', b'm', _, _, 1, 0]) => Ok(()),
+        _ => Err(LoadError::Invalid {
+            reason: "missing the `\\0asm` component header".into(),
+        }),
+    }
+}
+
+/// Checks a compiled component's imports and exports against what this host
+/// provides and builds its [`Plugin`].
+pub fn link(
+    engine: &Engine,
+    linker: &Linker<CallState>,
+    component: Component,
+    sha256: String,
+    size: u64,
+) -> Result<Plugin, LoadError> {
+    let ty = component.component_type();
+    let imports: Vec<String> = ty.imports(engine).map(|(n, _)| n.to_string()).collect();
+    for name in &imports {
+        match parse_bazaar_name(name) {
+            Some((_, version)) if version != WIT_VERSION => {
+                return Err(LoadError::UnsupportedVersion {
+                    name: name.clone(),
+                    supported: WIT_VERSION.into(),
+                });
+            }
+            Some(("types" | "host" | "kv" | "config", _)) => {}
+            Some(_) => return Err(LoadError::MissingImport { name: name.clone() }),
+            None if name.starts_with("wasi:") => {}
+            None => return Err(LoadError::MissingImport { name: name.clone() }),
+        }
+    }
+    let pre = linker.instantiate_pre(&component).map_err(|e| {
+        let text = format!("{e:#}");
+        match imports.iter().find(|n| text.contains(n.as_str())) {
+            Some(name) => LoadError::MissingImport { name: name.clone() },
+            None => LoadError::Invalid { reason: text },
+        }
+    })?;
+
+    let mut worlds = Vec::new();
+    let mut exports = BTreeMap::new();
+    for (name, item) in ty.exports(engine) {
+        let Some((iface, version)) = parse_bazaar_name(name) else {
+            continue;
+        };
+        if version != WIT_VERSION {
+            return Err(LoadError::UnsupportedVersion {
+                name: name.to_string(),
+                supported: WIT_VERSION.into(),
+            });
+        }
+        let Some(world) = World::parse(iface) else {
+            continue;
+        };
+        typecheck(world, &pre).map_err(|e| LoadError::SignatureMismatch {
+            name: name.to_string(),
+            reason: format!("{e:#}"),
+        })?;
+        let ComponentItem::ComponentInstance(instance) = item.ty else {
+            continue;
+        };
+        let iface_index = component
+            .get_export_index(None, name)
+            .expect("export listed by the component's own type");
+        for (fname, fitem) in instance.exports(engine) {
+            let ComponentItem::ComponentFunc(func) = fitem.ty else {
+                continue;
+            };
+            let index = component
+                .get_export_index(Some(&iface_index), fname)
+                .expect("function listed by the component's own type");
+            exports.insert(
+                (world, fname.to_string()),
+                ExportedFunc {
+                    index,
+                    params: func.params().map(|(n, t)| (n.to_string(), t)).collect(),
+                    result: func.results().next(),
+                },
+            );
+        }
+        worlds.push(world);
+    }
+    if worlds.is_empty() {
+        return Err(LoadError::NoWorlds {
+            supported: WIT_VERSION.into(),
+        });
+    }
+    worlds.sort();
+    Ok(Plugin {
+        sha256,
+        size,
+        worlds,
+        imports,
+        from_cache: false,
+        load_ms: 0.0,
+        pre,
+        exports,
+    })
+}
+
+/// Checks that an exported interface has exactly the WIT's signatures, using
+/// the bindings generated from the WIT itself.
+fn typecheck(world: World, pre: &InstancePre<CallState>) -> wasmtime::Result<()> {
+    match world {
+        World::Lifecycle => guest::lifecycle::GuestIndices::new(pre).map(drop),
+        World::Metering => guest::metering::GuestIndices::new(pre).map(drop),
+        World::Pricing => guest::pricing::GuestIndices::new(pre).map(drop),
+        World::Review => guest::review::GuestIndices::new(pre).map(drop),
+    }
+}

@@ -1,0 +1,138 @@
+//! The `bazaar plugin` commands as a seller runs them.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn plugin(name: &str) -> PathBuf {
+    let dir = std::env::var_os("BAZAAR_PLUGINS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins"));
+    let path = dir.join(format!("{name}.wasm"));
+    assert!(
+        path.exists(),
+        "{} is missing: build the plugins with `cargo xtask plugins`",
+        path.display()
+    );
+    path
+}
+
+fn bazaar(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bazaar"))
+        .args(args)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("bazaar runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn check_prints_worlds_functions_and_limits() {
+    let file = plugin("saas_lifecycle");
+    let out = bazaar(&["plugin", "check", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(
+        report["worlds"],
+        serde_json::json!(["lifecycle", "metering"])
+    );
+    let functions: Vec<&str> = report["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    for f in [
+        "create-instance",
+        "query-instance",
+        "update-instance",
+        "release-instance",
+        "collect-usage",
+    ] {
+        assert!(functions.contains(&f), "{f} in {functions:?}");
+    }
+    assert!(report["limits"]["memory-bytes"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn check_names_the_missing_import_and_fails() {
+    let file = plugin("bad_import");
+    let out = bazaar(&["plugin", "check", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("evil:net/socket"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn call_prints_output_logs_fuel_and_duration() {
+    let file = plugin("tiered_pricing");
+    let input = r#"{"request": {"product-id": "p", "sku-code": "s", "billing-mode": "monthly",
+        "attributes": [], "quantity": "8", "period-count": 1, "trial": false, "currency": "CNY"}}"#;
+    let out = bazaar(&[
+        "plugin",
+        "call",
+        file.to_str().unwrap(),
+        "pricing",
+        "quote",
+        "--input",
+        input,
+        "--seed",
+        "1",
+        "--now-ms",
+        "0",
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The seeds' tiered example: 3 units at 0.30 + 5 units at 0.20.
+    assert!(stdout.contains(r#""total": "1.90""#), "{stdout}");
+    assert!(stdout.contains("fuel used: "), "{stdout}");
+    assert!(stdout.contains("duration: "), "{stdout}");
+
+    let json = bazaar(&[
+        "plugin",
+        "call",
+        file.to_str().unwrap(),
+        "pricing",
+        "quote",
+        "--input",
+        input,
+        "--seed",
+        "1",
+        "--now-ms",
+        "0",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON outcome");
+    assert_eq!(v["output"]["ok"]["total"], "1.90");
+    assert!(v["transcript"].is_array());
+}
+
+#[test]
+fn a_failing_call_exits_non_zero_with_the_typed_error() {
+    let file = plugin("hostile");
+    let input = r#"{"subscription": {"order-id": "o", "customer-id": "c", "customer-name": "loop",
+        "product-id": "p", "sku-code": "s", "billing-mode": "monthly", "attributes": [], "quantity": "1",
+        "period-count": 1, "trial": false}}"#;
+    let out = bazaar(&[
+        "plugin",
+        "call",
+        file.to_str().unwrap(),
+        "lifecycle",
+        "create-instance",
+        "--input",
+        input,
+        "--fuel",
+        "1000000",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("ran out of fuel"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -1,0 +1,136 @@
+//! `hostile`: a lifecycle plugin (world `lifecycle-plugin`) that misbehaves
+//! on request, for the host's sandbox tests. `create-instance` dispatches on
+//! `subscription.customer-name`:
+//!
+//! | customer-name | behaviour |
+//! |---|---|
+//! | `loop` | spins forever in pure computation (fuel/epoch limits must stop it) |
+//! | `memory` | allocates and touches 1 MiB blocks forever (memory limits must stop it) |
+//! | `recurse` | recurses without bound, not in tail position (stack limits must stop it) |
+//! | `panic` | panics with `hostile plugin panicked on purpose` (a trap) |
+//! | `big-output` | succeeds with an 8 MiB memo of `x` (output limits must catch it) |
+//! | `clock-random` | succeeds with an instance id reporting host time and randomness and WASI clocks and hash seeds (see `probes.rs`) |
+//! | `env` | succeeds with a memo reporting environment variables, filesystem and network access (see `probes.rs`) |
+//! | anything else | succeeds normally |
+//!
+//! The other lifecycle functions keep the SDK's defaults.
+
+mod probes;
+
+use std::hint::black_box;
+
+use bazaar_sdk::{AppInfo, Lifecycle, PluginError, Provisioned, Subscription, log};
+
+/// Size of the blocks `memory` allocates.
+const BLOCK_BYTES: usize = 1 << 20;
+
+/// Length of the `big-output` memo.
+const BIG_OUTPUT_BYTES: usize = 8 << 20;
+
+/// Touching one byte per page is enough to make the pages resident.
+const PAGE_BYTES: usize = 4096;
+
+struct Hostile;
+
+impl Lifecycle for Hostile {
+    fn create_instance(subscription: Subscription) -> Result<Provisioned, PluginError> {
+        let behaviour = subscription.customer_name.as_str();
+        match behaviour {
+            "loop" => spin(),
+            "memory" => hoard(),
+            "recurse" => {
+                let depth = recurse(black_box(0));
+                Ok(provisioned(
+                    &subscription,
+                    format!("recursed {depth}"),
+                    None,
+                ))
+            }
+            "panic" => panic!("hostile plugin panicked on purpose"),
+            "big-output" => Ok(provisioned(
+                &subscription,
+                format!("hostile-{}", subscription.order_id),
+                Some("x".repeat(BIG_OUTPUT_BYTES)),
+            )),
+            "clock-random" => {
+                let report = probes::clock_random();
+                Ok(provisioned(&subscription, report.clone(), Some(report)))
+            }
+            "env" => Ok(provisioned(
+                &subscription,
+                format!("hostile-{}", subscription.order_id),
+                Some(probes::environment()),
+            )),
+            _ => {
+                log::info(format!(
+                    "create-instance {}: behaving",
+                    subscription.order_id
+                ));
+                Ok(provisioned(
+                    &subscription,
+                    format!("hostile-{}", subscription.order_id),
+                    None,
+                ))
+            }
+        }
+    }
+}
+
+bazaar_sdk::register_lifecycle!(Hostile);
+
+fn provisioned(
+    subscription: &Subscription,
+    instance_id: String,
+    memo: Option<String>,
+) -> Provisioned {
+    Provisioned {
+        app: AppInfo {
+            frontend_url: format!("https://hostile.example/{instance_id}"),
+            admin_url: None,
+            username: subscription.customer_id.clone(),
+            password: "hostile".to_owned(),
+            memo,
+        },
+        instance_id,
+    }
+}
+
+/// Pure computation that never ends. `black_box` hides the counter from the
+/// optimiser, so the loop cannot be proven side-effect free and removed, and
+/// nothing in it calls the host, so only the host's fuel or epoch deadline
+/// can interrupt it.
+fn spin() -> ! {
+    let mut counter = 0u64;
+    loop {
+        counter = black_box(counter).wrapping_add(1);
+    }
+}
+
+/// Keeps every block alive and writes to each of its pages, so the memory is
+/// really committed rather than merely reserved. Ends in an allocation
+/// failure (a trap) once the host's memory limit is reached.
+fn hoard() -> ! {
+    let mut blocks: Vec<Vec<u8>> = Vec::new();
+    loop {
+        let mut block = vec![0u8; BLOCK_BYTES];
+        for byte in block.iter_mut().step_by(PAGE_BYTES) {
+            *byte = 1;
+        }
+        blocks.push(black_box(block));
+        black_box(&blocks);
+    }
+}
+
+/// Recursion whose result is used after the call returns, so it is not a
+/// tail call, and whose frame holds an opaque buffer, so each level consumes
+/// real stack. The exit condition can never hold; it only keeps rustc from
+/// flagging the function as unconditionally recursive.
+#[inline(never)]
+fn recurse(depth: u64) -> u64 {
+    let frame = black_box([depth; 16]);
+    if black_box(depth) == u64::MAX {
+        return 0;
+    }
+    let below = recurse(black_box(depth + 1));
+    black_box(below.wrapping_add(frame[black_box(3)]))
+}

@@ -1,0 +1,140 @@
+//! Helpers for black-box tests: start a real Bazaar service on port 0 with a
+//! fresh data directory, and find the example plugins built by
+//! `cargo xtask test`.
+
+use bazaar_host::api::{Application, Settings};
+use bazaar_host::runtime::{Limits, RuntimeConfig};
+use std::path::PathBuf;
+
+/// Where the built example plugins are (`BAZAAR_PLUGINS_DIR`, set by
+/// `cargo xtask test`, or `target/plugins`).
+pub fn plugins_dir() -> PathBuf {
+    std::env::var_os("BAZAAR_PLUGINS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins"))
+}
+
+/// The bytes of the example plugin `name` (e.g. `saas_lifecycle`).
+pub fn plugin_bytes(name: &str) -> Vec<u8> {
+    let path = plugins_dir().join(format!("{name}.wasm"));
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {}: {e}; build the plugins with `cargo xtask plugins` (or run the tests with `cargo xtask test`)",
+            path.display()
+        )
+    })
+}
+
+/// Limits tight enough that hostile plugins fail fast in tests.
+pub fn test_limits() -> Limits {
+    Limits {
+        fuel: 500_000_000,
+        timeout_ms: 1_500,
+        memory_bytes: 96 << 20,
+        ..Limits::default()
+    }
+}
+
+/// A running service and a client for it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// An HTTP client.
+    pub client: reqwest::Client,
+    /// The service's data directory, removed on drop.
+    pub data_dir: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestApp {
+    /// `base` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Uploads a component; returns status and JSON body.
+    pub async fn upload(&self, bytes: Vec<u8>) -> (u16, serde_json::Value) {
+        let res = self
+            .client
+            .post(self.url("/v1/plugins"))
+            .header("content-type", "application/wasm")
+            .body(bytes)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        (status, res.json().await.expect("JSON body"))
+    }
+
+    /// Runs a debug call; returns status and JSON body.
+    pub async fn call(&self, sha256: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let res = self
+            .client
+            .post(self.url(&format!("/v1/plugins/{sha256}/calls")))
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        (status, res.json().await.expect("JSON body"))
+    }
+
+    /// Stops the service gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            handle.await.expect("server task").expect("server");
+        }
+    }
+}
+
+/// A precompiled-artifact cache shared by the tests of one checkout, so a
+/// large component (the Python one) is compiled once per test run rather
+/// than once per test. Sharing is safe: entries are keyed by content and
+/// engine, and written atomically.
+pub fn shared_cache_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/test-artifact-cache")
+}
+
+/// Starts the service on port 0 with a fresh data directory, the shared
+/// artifact cache and no preloaded plugins.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Vec::new(), None, Some(shared_cache_dir())).await
+}
+
+/// Starts the service preloading `preload_dirs`, reusing `data_dir` if given;
+/// `cache_dir: None` keeps compiled artifacts in the data directory.
+pub async fn spawn_app_with(
+    preload_dirs: Vec<PathBuf>,
+    data_dir: Option<tempfile::TempDir>,
+    cache_dir: Option<PathBuf>,
+) -> TestApp {
+    let data_dir = data_dir.unwrap_or_else(|| tempfile::tempdir().expect("temp dir"));
+    let app = Application::build(Settings {
+        addr: "127.0.0.1:0".parse().expect("address"),
+        data_dir: data_dir.path().to_path_buf(),
+        preload_dirs,
+        runtime: RuntimeConfig {
+            limits: test_limits(),
+            cache_dir,
+            max_instances: 32,
+        },
+    })
+    .await
+    .expect("service builds");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let handle = tokio::spawn(app.run_until_stopped(async {
+        let _ = rx.await;
+    }));
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        data_dir,
+        stop: Some(tx),
+        handle: Some(handle),
+    }
+}

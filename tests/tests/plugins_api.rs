@@ -1,0 +1,179 @@
+//! Uploading and inspecting plugins over HTTP, and what the service says
+//! about components it will not accept.
+
+use bazaar_tests::{plugin_bytes, spawn_app, spawn_app_with};
+use serde_json::json;
+
+#[tokio::test]
+async fn example_plugins_upload_and_report_their_worlds() {
+    let app = spawn_app().await;
+    for (name, worlds) in [
+        ("saas_lifecycle", json!(["lifecycle", "metering"])),
+        ("tiered_pricing", json!(["pricing"])),
+        ("listing_rules", json!(["review"])),
+        ("hostile", json!(["lifecycle"])),
+        ("flat_pricing_py", json!(["pricing"])),
+    ] {
+        let (status, body) = app.upload(plugin_bytes(name)).await;
+        assert_eq!(status, 201, "{name}: {body}");
+        assert_eq!(body["worlds"], worlds, "{name}");
+        assert_eq!(body["wit"], "bazaar:plugin@0.1.0");
+        assert_eq!(body["sha256"].as_str().map(str::len), Some(64));
+        let sha = body["sha256"].as_str().unwrap().to_string();
+        let shown: serde_json::Value = app
+            .client
+            .get(app.url(&format!("/v1/plugins/{sha}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(shown["sha256"], sha.as_str());
+        assert!(shown["limits"]["fuel"].as_u64().unwrap() > 0);
+    }
+    let listed: serde_json::Value = app
+        .client
+        .get(app.url("/v1/plugins"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["plugins"].as_array().unwrap().len(), 5);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn uploading_the_same_bytes_twice_is_the_same_version() {
+    let app = spawn_app().await;
+    let (_, a) = app.upload(plugin_bytes("tiered_pricing")).await;
+    let (status, b) = app.upload(plugin_bytes("tiered_pricing")).await;
+    assert_eq!(status, 201);
+    assert_eq!(a["sha256"], b["sha256"]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn components_the_host_cannot_serve_are_rejected_with_the_reason() {
+    let app = spawn_app().await;
+
+    let (status, body) = app.upload(b"definitely not wasm".to_vec()).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"], "plugin-rejected");
+    assert_eq!(body["detail"]["kind"], "invalid");
+
+    // A core module (the 8-byte header of an empty one).
+    let (status, body) = app.upload(b"\0asm\x01\0\0\0".to_vec()).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["detail"]["kind"], "core-module", "{body}");
+
+    let (status, body) = app.upload(plugin_bytes("bad_import")).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["detail"]["kind"], "missing-import", "{body}");
+    assert!(
+        body["detail"]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("evil:net/socket"),
+        "{body}"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("evil:net/socket")
+    );
+
+    let (status, body) = app.upload(plugin_bytes("future_version")).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["detail"]["kind"], "unsupported-version", "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("@0.9.0"),
+        "{body}"
+    );
+
+    let res = app
+        .client
+        .post(app.url("/v1/plugins"))
+        .body(Vec::<u8>::new())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["field"], "body");
+
+    // Nothing rejected was kept.
+    let listed: serde_json::Value = app
+        .client
+        .get(app.url("/v1/plugins"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["plugins"], json!([]));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn uploaded_plugins_survive_a_restart() {
+    // Its own cache, inside the data dir, to show the restart uses it.
+    let app = spawn_app_with(Vec::new(), None, None).await;
+    let (_, body) = app.upload(plugin_bytes("listing_rules")).await;
+    let sha = body["sha256"].as_str().unwrap().to_string();
+    // The first app removes its data dir when dropped; keep a copy as the
+    // disk a restarted process would find.
+    let kept = tempfile::tempdir().unwrap();
+    copy_dir(app.data_dir.path(), kept.path());
+    app.stop().await;
+
+    let app = spawn_app_with(Vec::new(), Some(kept), None).await;
+    let res = app
+        .client
+        .get(app.url(&format!("/v1/plugins/{sha}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        body["from-cache"], true,
+        "a restart loads the precompiled artifact: {body}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_plugins_and_routes_are_json_404s() {
+    let app = spawn_app().await;
+    let (status, body) = app
+        .call(
+            &"0".repeat(64),
+            json!({"world": "review", "function": "check-listing"}),
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"], "not-found");
+    let res = app.client.get(app.url("/nope")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "not-found");
+    app.stop().await;
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &dest);
+        } else {
+            std::fs::copy(entry.path(), dest).unwrap();
+        }
+    }
+}

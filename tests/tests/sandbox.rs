@@ -1,0 +1,270 @@
+//! The sandbox holds: hostile plugins get typed errors within bounded time,
+//! the service keeps serving, and calls are deterministic.
+
+use bazaar_tests::{TestApp, plugin_bytes, spawn_app};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+fn subscription(customer_name: &str, order_id: &str) -> Value {
+    json!({
+        "order-id": order_id,
+        "customer-id": "cust-1",
+        "customer-name": customer_name,
+        "product-id": "prod-1",
+        "sku-code": "basic-monthly",
+        "billing-mode": "monthly",
+        "attributes": [{"code": "edition", "value": "basic"}],
+        "quantity": "1",
+        "period-count": 1,
+        "trial": false,
+        "expires-at": 1_767_225_600_000i64
+    })
+}
+
+async fn create(app: &TestApp, sha: &str, customer_name: &str, seed: u64) -> (u16, Value) {
+    app.call(
+        sha,
+        json!({
+            "world": "lifecycle",
+            "function": "create-instance",
+            "input": {"subscription": subscription(customer_name, "order-1")},
+            "now-ms": 1_760_000_000_000i64,
+            "seed": seed,
+        }),
+    )
+    .await
+}
+
+async fn upload(app: &TestApp, name: &str) -> String {
+    let (status, body) = app.upload(plugin_bytes(name)).await;
+    assert_eq!(status, 201, "{body}");
+    body["sha256"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn hostile_plugins_get_typed_errors_and_the_host_keeps_serving() {
+    let app = spawn_app().await;
+    let sha = upload(&app, "hostile").await;
+    for (input, kind) in [
+        ("loop", None),
+        ("memory", Some("memory-exhausted")),
+        ("recurse", Some("stack-overflow")),
+        ("panic", Some("trap")),
+        ("big-output", Some("output-too-large")),
+    ] {
+        let started = Instant::now();
+        let (status, body) = create(&app, &sha, input, 7).await;
+        let took = started.elapsed();
+        assert_eq!(status, 422, "{input}: {body}");
+        assert_eq!(body["error"], "call-failed", "{input}");
+        let got = body["detail"]["error"]["kind"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        match kind {
+            Some(kind) => assert_eq!(got, kind, "{input}: {body}"),
+            // A pure loop is stopped by whichever budget runs out first.
+            None => assert!(got == "out-of-fuel" || got == "deadline", "{input}: {body}"),
+        }
+        assert!(took < Duration::from_secs(10), "{input} took {took:?}");
+        // The very next call on the same host succeeds.
+        let (status, body) = create(&app, &sha, "friendly", 7).await;
+        assert_eq!(status, 200, "after {input}: {body}");
+        assert!(body["output"]["ok"]["instance-id"].is_string(), "{body}");
+    }
+    let (_, body) = create(&app, &sha, "panic", 7).await;
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("hostile plugin panicked on purpose"),
+        "the panic message reaches the seller: {body}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_deadline_stops_a_loop_that_has_fuel_left() {
+    let app = spawn_app().await;
+    let sha = upload(&app, "hostile").await;
+    let started = Instant::now();
+    let (status, body) = app
+        .call(
+            &sha,
+            json!({
+                "world": "lifecycle",
+                "function": "create-instance",
+                "input": {"subscription": subscription("loop", "o")},
+                "budget": {"timeout-ms": 20},
+            }),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["detail"]["error"]["kind"], "deadline", "{body}");
+    // The test limits give 500M fuel, which a tight loop burns in ~90 ms.
+    assert!(
+        body["detail"]["duration-us"].as_u64().unwrap() < 80_000,
+        "{body}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(3));
+
+    let (status, body) = app
+        .call(
+            &sha,
+            json!({
+                "world": "lifecycle",
+                "function": "create-instance",
+                "input": {"subscription": subscription("loop", "o")},
+                "budget": {"fuel": 1_000_000},
+            }),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["detail"]["error"]["kind"], "out-of-fuel", "{body}");
+    assert!(body["detail"]["fuel-used"].as_u64().unwrap() >= 1_000_000);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_same_input_always_gives_the_same_output() {
+    let app = spawn_app().await;
+    let hostile = upload(&app, "hostile").await;
+    let (_, a) = create(&app, &hostile, "clock-random", 42).await;
+    let (_, b) = create(&app, &hostile, "clock-random", 42).await;
+    let (_, c) = create(&app, &hostile, "clock-random", 43).await;
+    assert!(a["output"]["ok"].is_object(), "{a}");
+    assert_eq!(a["output"], b["output"], "same seed and time, same output");
+    assert_eq!(a["transcript"], b["transcript"]);
+    assert_ne!(a["output"], c["output"], "another seed, other randomness");
+
+    let saas = upload(&app, "saas_lifecycle").await;
+    let (_, a) = create(&app, &saas, "Alice", 1).await;
+    let (_, b) = create(&app, &saas, "Alice", 1).await;
+    assert_eq!(a["output"], b["output"]);
+    assert!(a["output"]["ok"]["app"]["password"].as_str().unwrap().len() >= 12);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn plugins_see_no_environment_files_or_network() {
+    let app = spawn_app().await;
+    let sha = upload(&app, "hostile").await;
+    let (status, body) = create(&app, &sha, "env", 1).await;
+    assert_eq!(status, 200, "{body}");
+    let memo = body["output"]["ok"]["app"]["memo"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(memo.contains("env-vars=0\n"), "{memo}");
+    assert!(memo.contains("read-dir="), "{memo}");
+    assert!(!memo.contains("read-dir=ok"), "no filesystem: {memo}");
+    assert!(memo.contains("tcp="), "{memo}");
+    assert!(!memo.contains("tcp=connected"), "no network: {memo}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_call_requests_say_what_and_where() {
+    let app = spawn_app().await;
+    let sha = upload(&app, "saas_lifecycle").await;
+
+    let (status, body) = app
+        .call(&sha, json!({"world": "billing", "function": "x"}))
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("world")),
+        "{body}"
+    );
+
+    let (status, body) = app
+        .call(
+            &sha,
+            json!({"world": "pricing", "function": "quote", "input": {}}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        body["detail"]["error"]["kind"], "unknown-function",
+        "{body}"
+    );
+
+    let mut sub = subscription("Alice", "o-1");
+    sub["billing-mode"] = json!("weekly");
+    let (status, body) = app
+        .call(
+            &sha,
+            json!({"world": "lifecycle", "function": "create-instance", "input": {"subscription": sub}}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["field"], "subscription.billing-mode", "{body}");
+
+    let (status, body) = app
+        .call(
+            &sha,
+            json!({"world": "lifecycle", "function": "create-instance", "input": {"subscriptoin": {}}}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["field"], "subscriptoin", "{body}");
+
+    let res = app
+        .client
+        .post(app.url(&format!("/v1/plugins/{sha}/calls")))
+        .header("content-type", "application/json")
+        .body(r#"{"world": "lifecycle", "function": 3}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["field"], "function", "{body}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn committed_state_makes_create_instance_idempotent() {
+    let app = spawn_app().await;
+    let sha = upload(&app, "saas_lifecycle").await;
+    let call = |seed: u64| {
+        json!({
+            "world": "lifecycle",
+            "function": "create-instance",
+            "input": {"subscription": subscription("Alice", "order-77")},
+            "seed": seed,
+            "commit": true,
+        })
+    };
+    let (_, first) = app.call(&sha, call(1)).await;
+    // Another seed would mint other credentials: the stored state must win.
+    let (_, again) = app.call(&sha, call(2)).await;
+    assert_eq!(first["output"], again["output"], "{first} vs {again}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_plugin_built_with_componentize_py_runs() {
+    let app = spawn_app().await;
+    let sha = upload(&app, "flat_pricing_py").await;
+    let (status, body) = app
+        .call(
+            &sha,
+            json!({
+                "world": "pricing",
+                "function": "quote",
+                "input": {"request": {
+                    "product-id": "p", "sku-code": "s", "billing-mode": "monthly",
+                    "attributes": [], "quantity": "3", "period-count": 2, "trial": false,
+                    "currency": "CNY"
+                }},
+                "config": {"unit-price": "9.90"},
+                "seed": 1,
+                "now-ms": 0
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["output"]["ok"]["total"], "59.40", "{body}");
+    app.stop().await;
+}

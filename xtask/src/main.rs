@@ -1,0 +1,172 @@
+//! Project automation behind the README's two commands:
+//! `cargo xtask serve` builds the example plugins and starts the service;
+//! `cargo xtask test` builds the plugins once, makes sure PostgreSQL is up,
+//! checks formatting and lints, and runs every test.
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[derive(Parser)]
+#[command(name = "xtask")]
+struct Args {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Builds every example plugin (Rust and Python) into target/plugins.
+    Plugins,
+    /// Builds the plugins and runs the service with them loaded.
+    Serve {
+        /// Extra arguments for `bazaar serve`.
+        #[arg(trailing_var_arg = true)]
+        args: Vec<String>,
+    },
+    /// Builds the plugins, checks format and lints, runs every test.
+    Test {
+        /// Skip `cargo fmt --check` and clippy.
+        #[arg(long)]
+        no_lint: bool,
+    },
+}
+
+fn main() -> Result<()> {
+    let root = repo_root();
+    match Args::parse().command {
+        Cmd::Plugins => build_plugins(&root).map(drop),
+        Cmd::Serve { args } => {
+            let dir = build_plugins(&root)?;
+            let mut cmd = cargo(&root);
+            cmd.args([
+                "run",
+                "--package",
+                "bazaar-host",
+                "--bin",
+                "bazaar",
+                "--",
+                "serve",
+                "--plugins",
+            ])
+            .arg(&dir)
+            .args(args);
+            run(&mut cmd)
+        }
+        Cmd::Test { no_lint } => test(&root, no_lint),
+    }
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the repository root")
+        .to_path_buf()
+}
+
+fn cargo(root: &Path) -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root);
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    eprintln!("xtask: {cmd:?}");
+    let status = cmd.status().with_context(|| format!("starting {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed with {status}");
+    }
+    Ok(())
+}
+
+/// Builds the Rust plugins for wasm32-wasip2 and the Python one with
+/// componentize-py; returns the directory holding every `.wasm`.
+fn build_plugins(root: &Path) -> Result<PathBuf> {
+    let out = root.join("target/plugins");
+    std::fs::create_dir_all(&out)?;
+    let build_dir = root.join("target/plugins-build");
+    // The toolchain file names the target, but an existing toolchain install
+    // may predate it; adding an installed target is a no-op.
+    let _ = Command::new("rustup")
+        .args(["target", "add", "wasm32-wasip2"])
+        .current_dir(root)
+        .status();
+    run(cargo(root)
+        .current_dir(root.join("plugins"))
+        .env("CARGO_TARGET_DIR", &build_dir)
+        .args(["build", "--release", "--target", "wasm32-wasip2"]))?;
+    let release = build_dir.join("wasm32-wasip2/release");
+    for entry in std::fs::read_dir(&release)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "wasm") {
+            let dest = out.join(path.file_name().expect("a file"));
+            std::fs::copy(&path, &dest)?;
+        }
+    }
+    let py = root.join("plugins/python/build.sh");
+    if py.exists() {
+        run(Command::new("bash").arg(py).arg(&out))?;
+    }
+    eprintln!("xtask: plugins in {}", out.display());
+    Ok(out)
+}
+
+/// Starts the machine's PostgreSQL cluster if nothing answers on 5432; never
+/// skips silently: if it cannot be reached, the test run fails.
+fn ensure_postgres(url: &str) -> Result<()> {
+    let ready = || {
+        Command::new("pg_isready")
+            .args(["-h", "127.0.0.1", "-p", "5432"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if ready() {
+        return Ok(());
+    }
+    eprintln!("xtask: PostgreSQL is not answering; starting it");
+    let versions = std::fs::read_dir("/etc/postgresql").context(
+        "PostgreSQL is not running and /etc/postgresql does not exist; install it (apt-get install postgresql) or set BAZAAR_TEST_POSTGRES_URL",
+    )?;
+    for v in versions {
+        let v = v?.file_name();
+        let _ = Command::new("pg_ctlcluster")
+            .args(["--skip-systemctl-redirect"])
+            .arg(&v)
+            .args(["main", "start"])
+            .status();
+    }
+    for _ in 0..30 {
+        if ready() {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    bail!("PostgreSQL at {url} did not come up")
+}
+
+fn test(root: &Path, no_lint: bool) -> Result<()> {
+    let plugins = build_plugins(root)?;
+    if !no_lint {
+        run(cargo(root).args(["fmt", "--all", "--check"]))?;
+        run(cargo(root)
+            .current_dir(root.join("plugins"))
+            .args(["fmt", "--all", "--check"]))?;
+        run(cargo(root).args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+    }
+    let pg_url = std::env::var("BAZAAR_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    ensure_postgres(&pg_url)?;
+    run(cargo(root)
+        .env("BAZAAR_PLUGINS_DIR", &plugins)
+        .env("BAZAAR_TEST_POSTGRES_URL", &pg_url)
+        .args(["test", "--workspace", "--no-fail-fast"]))?;
+    Ok(())
+}
