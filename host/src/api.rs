@@ -8,14 +8,14 @@ mod plugins;
 pub use error::ApiError;
 pub use plugins::plugin_report;
 
-use crate::runtime::{MemoryKv, Runtime, RuntimeConfig};
+use crate::runtime::{Runtime, RuntimeConfig};
+use crate::store::Store;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::net::TcpListener;
 
 /// How to run the service.
@@ -23,8 +23,11 @@ use tokio::net::TcpListener;
 pub struct Settings {
     /// Address to listen on; port 0 picks a free port.
     pub addr: SocketAddr,
-    /// Where the service keeps its data (uploaded plugins, compiled artifacts).
+    /// Where the service keeps its files (the SQLite database by default,
+    /// compiled artifacts).
     pub data_dir: PathBuf,
+    /// `sqlite://...` or `postgres://...`; defaults to `data_dir/bazaar.db`.
+    pub database_url: Option<String>,
     /// Directories of `.wasm` plugins to load at start-up (the examples).
     pub preload_dirs: Vec<PathBuf>,
     /// The plugin runtime's settings; its cache dir defaults to `data_dir/artifacts`.
@@ -35,9 +38,7 @@ pub struct Settings {
 #[derive(Clone)]
 pub struct AppState {
     pub(crate) runtime: Arc<Runtime>,
-    pub(crate) plugin_dir: PathBuf,
-    /// Committed key-value state per plugin version used by debug calls.
-    pub(crate) kv: Arc<Mutex<HashMap<String, MemoryKv>>>,
+    pub(crate) store: Store,
 }
 
 /// A built, bound, not yet serving application.
@@ -47,24 +48,28 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens the data directory, builds the runtime, loads the preloaded and
-    /// previously uploaded plugins, and binds the listener.
+    /// Opens the data directory and the database (migrating it), builds the
+    /// runtime, loads the preloaded and previously uploaded plugins, and binds
+    /// the listener.
     pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
-        let plugin_dir = settings.data_dir.join("plugins");
-        std::fs::create_dir_all(&plugin_dir)?;
+        std::fs::create_dir_all(&settings.data_dir)?;
         if settings.runtime.cache_dir.is_none() {
             settings.runtime.cache_dir = Some(settings.data_dir.join("artifacts"));
         }
+        let url = settings.database_url.clone().unwrap_or_else(|| {
+            format!("sqlite://{}", settings.data_dir.join("bazaar.db").display())
+        });
+        let store = Store::connect(&url).await?;
+        tracing::info!(backend = store.backend(), "store ready");
         let runtime = Arc::new(Runtime::new(settings.runtime.clone())?);
-        let mut dirs = settings.preload_dirs.clone();
-        dirs.push(plugin_dir.clone());
+        let stored = store.plugins().await?;
         let rt = runtime.clone();
-        tokio::task::spawn_blocking(move || preload(&rt, &dirs)).await??;
+        let dirs = settings.preload_dirs.clone();
+        tokio::task::spawn_blocking(move || preload(&rt, &dirs, &stored)).await??;
 
         let state = AppState {
             runtime: runtime.clone(),
-            plugin_dir,
-            kv: Arc::default(),
+            store,
         };
         let body_limit =
             usize::try_from(runtime.limits().component_bytes).unwrap_or(usize::MAX) + 4096;
@@ -98,9 +103,19 @@ impl Application {
     }
 }
 
-/// Loads every `.wasm` in `dirs`; a bad file is logged and skipped so one
-/// broken example cannot keep the service from starting.
-fn preload(runtime: &Runtime, dirs: &[PathBuf]) -> anyhow::Result<()> {
+/// Loads the stored plugin versions and every `.wasm` in `dirs`; a bad file
+/// is logged and skipped so one broken example cannot keep the service from
+/// starting.
+fn preload(
+    runtime: &Runtime,
+    dirs: &[PathBuf],
+    stored: &[crate::store::StoredPlugin],
+) -> anyhow::Result<()> {
+    for p in stored {
+        if let Err(e) = runtime.load(&p.component) {
+            tracing::warn!(sha256 = %p.sha256, error = %e, "stored plugin no longer loads");
+        }
+    }
     for dir in dirs {
         let Ok(entries) = std::fs::read_dir(dir) else {
             tracing::warn!(dir = %dir.display(), "plugin directory not found; skipping");

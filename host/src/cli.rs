@@ -25,9 +25,12 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "BAZAAR_ADDR", default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
-        /// Where the service keeps its data.
+        /// Where the service keeps its files.
         #[arg(long, env = "BAZAAR_DATA_DIR", default_value = ".bazaar")]
         data_dir: PathBuf,
+        /// `sqlite://PATH` or `postgres://...` (default: DATA_DIR/bazaar.db).
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: Option<String>,
         /// Directories of `.wasm` plugins to load at start-up.
         #[arg(long = "plugins", env = "BAZAAR_PLUGINS", value_delimiter = ',')]
         plugins: Vec<PathBuf>,
@@ -90,16 +93,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve {
             addr,
             data_dir,
+            database_url,
             plugins,
-        } => serve(addr, data_dir, plugins).await,
+        } => serve(addr, data_dir, database_url, plugins).await,
         Command::Plugin { command } => tokio::task::spawn_blocking(move || plugin(command)).await?,
     }
 }
 
-async fn serve(addr: SocketAddr, data_dir: PathBuf, plugins: Vec<PathBuf>) -> anyhow::Result<()> {
+async fn serve(
+    addr: SocketAddr,
+    data_dir: PathBuf,
+    database_url: Option<String>,
+    plugins: Vec<PathBuf>,
+) -> anyhow::Result<()> {
     let app = Application::build(Settings {
         addr,
         data_dir,
+        database_url,
         preload_dirs: plugins,
         runtime: RuntimeConfig::default(),
     })

@@ -16,7 +16,7 @@ mod worlds;
 
 pub use call::{CallFailure, CallOutcome, KvWrite};
 pub use error::{CallError, LoadError};
-pub use kv::{KvStore, MemoryKv};
+pub use kv::{KvBackendError, KvStore, MemoryKv};
 pub use limits::{CallBudget, Limits};
 pub use plugin::{FunctionInfo, Plugin, sha256_hex};
 pub use sandbox::CallContext;

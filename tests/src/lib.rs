@@ -43,6 +43,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The service's data directory, removed on drop.
     pub data_dir: tempfile::TempDir,
+    /// The database the service uses.
+    pub database_url: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -80,14 +82,16 @@ impl TestApp {
         (status, res.json().await.expect("JSON body"))
     }
 
-    /// Stops the service gracefully and waits for it.
-    pub async fn stop(mut self) {
+    /// Stops the service gracefully, waits for it, and hands back its data
+    /// directory (for a restart).
+    pub async fn stop(mut self) -> tempfile::TempDir {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         if let Some(handle) = self.handle.take() {
             handle.await.expect("server task").expect("server");
         }
+        self.data_dir
     }
 }
 
@@ -102,7 +106,44 @@ pub fn shared_cache_dir() -> PathBuf {
 /// Starts the service on port 0 with a fresh data directory, the shared
 /// artifact cache and no preloaded plugins.
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(Vec::new(), None, Some(shared_cache_dir())).await
+    spawn_app_with(Vec::new(), None, Some(shared_cache_dir()), None).await
+}
+
+/// The database for a new test service: a fresh PostgreSQL database when
+/// `BAZAAR_TEST_DATABASE=postgres` (created on `BAZAAR_TEST_POSTGRES_URL`),
+/// otherwise a SQLite file in the service's data directory.
+pub async fn fresh_database_url(data_dir: &std::path::Path) -> String {
+    match std::env::var("BAZAAR_TEST_DATABASE").as_deref() {
+        Ok("postgres") => {
+            use sqlx::Connection;
+            let admin = std::env::var("BAZAAR_TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .unwrap_or_else(|e| {
+                    panic!("BAZAAR_TEST_DATABASE=postgres but {admin} is unreachable: {e}")
+                });
+            let name = format!("bazaar_test_{}", uuid_like());
+            let create = format!("CREATE DATABASE {name}");
+            sqlx::query(&create)
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+            format!("{base}/{name}")
+        }
+        Ok("sqlite") | Err(_) => format!("sqlite://{}", data_dir.join("bazaar.db").display()),
+        Ok(other) => panic!("BAZAAR_TEST_DATABASE must be sqlite or postgres, not {other}"),
+    }
+}
+
+fn uuid_like() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{:x}_{:x}", nanos, std::process::id())
 }
 
 /// Starts the service preloading `preload_dirs`, reusing `data_dir` if given;
@@ -111,11 +152,17 @@ pub async fn spawn_app_with(
     preload_dirs: Vec<PathBuf>,
     data_dir: Option<tempfile::TempDir>,
     cache_dir: Option<PathBuf>,
+    database_url: Option<String>,
 ) -> TestApp {
     let data_dir = data_dir.unwrap_or_else(|| tempfile::tempdir().expect("temp dir"));
+    let database_url = match database_url {
+        Some(url) => url,
+        None => fresh_database_url(data_dir.path()).await,
+    };
     let app = Application::build(Settings {
         addr: "127.0.0.1:0".parse().expect("address"),
         data_dir: data_dir.path().to_path_buf(),
+        database_url: Some(database_url.clone()),
         preload_dirs,
         runtime: RuntimeConfig {
             limits: test_limits(),
@@ -134,6 +181,7 @@ pub async fn spawn_app_with(
         base,
         client: reqwest::Client::new(),
         data_dir,
+        database_url,
         stop: Some(tx),
         handle: Some(handle),
     }

@@ -122,16 +122,13 @@ async fn components_the_host_cannot_serve_are_rejected_with_the_reason() {
 #[tokio::test]
 async fn uploaded_plugins_survive_a_restart() {
     // Its own cache, inside the data dir, to show the restart uses it.
-    let app = spawn_app_with(Vec::new(), None, None).await;
+    let app = spawn_app_with(Vec::new(), None, None, None).await;
     let (_, body) = app.upload(plugin_bytes("listing_rules")).await;
     let sha = body["sha256"].as_str().unwrap().to_string();
-    // The first app removes its data dir when dropped; keep a copy as the
-    // disk a restarted process would find.
-    let kept = tempfile::tempdir().unwrap();
-    copy_dir(app.data_dir.path(), kept.path());
-    app.stop().await;
+    let url = app.database_url.clone();
+    let kept = app.stop().await;
 
-    let app = spawn_app_with(Vec::new(), Some(kept), None).await;
+    let app = spawn_app_with(Vec::new(), Some(kept), None, Some(url)).await;
     let res = app
         .client
         .get(app.url(&format!("/v1/plugins/{sha}")))
@@ -163,17 +160,4 @@ async fn unknown_plugins_and_routes_are_json_404s() {
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["error"], "not-found");
     app.stop().await;
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), dest).unwrap();
-        }
-    }
 }

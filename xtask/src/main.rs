@@ -164,9 +164,39 @@ fn test(root: &Path, no_lint: bool) -> Result<()> {
     let pg_url = std::env::var("BAZAAR_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     ensure_postgres(&pg_url)?;
+    drop_test_databases(&pg_url);
+    // Every test on SQLite, then the black-box suite again on PostgreSQL.
     run(cargo(root)
         .env("BAZAAR_PLUGINS_DIR", &plugins)
-        .env("BAZAAR_TEST_POSTGRES_URL", &pg_url)
+        .env("BAZAAR_TEST_DATABASE", "sqlite")
         .args(["test", "--workspace", "--no-fail-fast"]))?;
+    run(cargo(root)
+        .env("BAZAAR_PLUGINS_DIR", &plugins)
+        .env("BAZAAR_TEST_DATABASE", "postgres")
+        .env("BAZAAR_TEST_POSTGRES_URL", &pg_url)
+        .args(["test", "--package", "bazaar-tests", "--no-fail-fast"]))?;
+    drop_test_databases(&pg_url);
     Ok(())
+}
+
+/// Each black-box test creates a database of its own; drop those of earlier
+/// runs so they do not pile up. Best effort: a failure here fails nothing.
+fn drop_test_databases(url: &str) {
+    let list = Command::new("psql")
+        .args([
+            url,
+            "-Atc",
+            "SELECT datname FROM pg_database WHERE datname LIKE 'bazaar_test_%'",
+        ])
+        .output();
+    let Ok(list) = list else { return };
+    for name in String::from_utf8_lossy(&list.stdout).lines() {
+        let _ = Command::new("psql")
+            .args([
+                url,
+                "-qc",
+                &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+            ])
+            .status();
+    }
 }

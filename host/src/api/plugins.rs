@@ -2,7 +2,8 @@
 //! the sandbox.
 
 use super::{ApiError, AppState};
-use crate::runtime::{CallBudget, CallContext, MemoryKv, Plugin, World};
+use crate::runtime::{CallBudget, CallContext, Plugin, World};
+use crate::store::StoreKv;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -57,18 +58,13 @@ async fn upload(
     let plugin = tokio::task::spawn_blocking(move || rt.load(&bytes))
         .await
         .map_err(|e| ApiError::Internal(e.into()))??;
-    // Keep the bytes so the plugin survives a restart; write-then-rename so a
-    // crash never leaves a truncated component behind.
-    let path = state.plugin_dir.join(format!("{}.wasm", plugin.sha256));
-    if !path.exists() {
-        let tmp = path.with_extension("tmp");
-        tokio::fs::write(&tmp, &body)
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))?;
-        tokio::fs::rename(&tmp, &path)
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))?;
-    }
+    // Keep the bytes so the plugin survives a restart.
+    let worlds = serde_json::to_string(&plugin.worlds).map_err(|e| ApiError::Internal(e.into()))?;
+    state
+        .store
+        .put_plugin(&plugin.sha256, &worlds, &body, now_millis())
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
     Ok((
         StatusCode::CREATED,
         Json(plugin_report(&plugin, state.runtime.limits())),
@@ -122,25 +118,17 @@ async fn call(
         ),
         field: Some("world".into()),
     })?;
-    let kv = state
-        .kv
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .entry(plugin.sha256.clone())
-        .or_insert_with(MemoryKv::new)
-        .clone();
-    let now_ms = req.now_ms.unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0)
-    });
+    // Debug calls get a key-value namespace of their own per plugin version,
+    // apart from any real customer's state.
+    let namespace = format!("debug:{}", plugin.sha256);
+    let kv = StoreKv::new(state.store.clone(), namespace.clone());
+    let now_ms = req.now_ms.unwrap_or_else(now_millis);
     let seed = req.seed.unwrap_or_else(rand::random);
     let ctx = CallContext {
         now_ms,
         seed,
         config: req.config,
-        kv: Arc::new(kv.clone()),
+        kv: Arc::new(kv),
     };
     let rt = state.runtime.clone();
     let function = req.function.clone();
@@ -153,13 +141,16 @@ async fn call(
     .map_err(|e| ApiError::Internal(e.into()))?;
     let outcome = result.map_err(|f| ApiError::CallFailed(Box::new(f)))?;
     if req.commit {
-        use crate::runtime::KvStore;
         let writes: Vec<_> = outcome
             .kv_writes
             .iter()
             .map(|w| (w.key.clone(), w.value.clone()))
             .collect();
-        kv.commit(&writes);
+        state
+            .store
+            .kv_commit(&namespace, &writes)
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))?;
     }
     let mut body = serde_json::to_value(&outcome).map_err(|e| ApiError::Internal(e.into()))?;
     body["now-ms"] = json!(now_ms);
@@ -172,4 +163,11 @@ fn find(state: &AppState, sha256: &str) -> Result<Arc<Plugin>, ApiError> {
         .runtime
         .get(sha256)
         .ok_or_else(|| ApiError::NotFound(format!("no plugin version {sha256}")))
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }

@@ -208,6 +208,10 @@ fn classify(
             limit: limits.host_calls,
         };
     }
+    if let Some(kv) = e.downcast_ref::<super::kv::KvBackendError>() {
+        tracing::warn!(error = %kv, "plugin call lost its key-value store");
+        return CallError::StoreUnavailable;
+    }
     if e.is::<wasmtime::PoolConcurrencyLimitError>() {
         return CallError::Busy;
     }

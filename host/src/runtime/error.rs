@@ -127,6 +127,9 @@ pub enum CallError {
         /// The limit.
         limit: u64,
     },
+    /// The plugin's key-value state could not be reached; try again.
+    #[error("the plugin's key-value store is unavailable; retry shortly")]
+    StoreUnavailable,
     /// Every instance slot is in use; try again.
     #[error("the host is at its concurrent plugin call capacity; retry shortly")]
     Busy,
@@ -135,6 +138,6 @@ pub enum CallError {
 impl CallError {
     /// Whether the same call might succeed if simply tried again later.
     pub fn is_transient(&self) -> bool {
-        matches!(self, CallError::Busy)
+        matches!(self, CallError::Busy | CallError::StoreUnavailable)
     }
 }

@@ -124,9 +124,10 @@ impl bazaar::plugin::host::Host for HostState {
 impl bazaar::plugin::kv::Host for HostState {
     fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, KvError>> {
         self.charge()?;
-        let result = self
-            .check_key(&key)
-            .map(|()| self.overlay.get(self.ctx.kv.as_ref(), &key));
+        let result = match self.check_key(&key) {
+            Ok(()) => Ok(self.overlay.get(self.ctx.kv.as_ref(), &key)?),
+            Err(e) => Err(e),
+        };
         self.record(HostCall::KvGet {
             key,
             result: match &result {
@@ -162,11 +163,14 @@ impl bazaar::plugin::kv::Host for HostState {
 
     fn delete(&mut self, key: String) -> wasmtime::Result<Result<bool, KvError>> {
         self.charge()?;
-        let result = self.check_key(&key).map(|()| {
-            let existed = self.overlay.get(self.ctx.kv.as_ref(), &key).is_some();
-            self.overlay.set(key.clone(), None);
-            existed
-        });
+        let result = match self.check_key(&key) {
+            Ok(()) => {
+                let existed = self.overlay.get(self.ctx.kv.as_ref(), &key)?.is_some();
+                self.overlay.set(key.clone(), None);
+                Ok(existed)
+            }
+            Err(e) => Err(e),
+        };
         self.record(HostCall::KvDelete {
             key,
             result: result.as_ref().copied().map_err(kv_err_text),
@@ -180,10 +184,14 @@ impl bazaar::plugin::kv::Host for HostState {
         limit: u32,
     ) -> wasmtime::Result<Result<Vec<String>, KvError>> {
         self.charge()?;
-        let result = self.check_key(&prefix).map(|()| {
-            self.overlay
-                .list_keys(self.ctx.kv.as_ref(), &prefix, limit.min(10_000) as usize)
-        });
+        let result = match self.check_key(&prefix) {
+            Ok(()) => Ok(self.overlay.list_keys(
+                self.ctx.kv.as_ref(),
+                &prefix,
+                limit.min(10_000) as usize,
+            )?),
+            Err(e) => Err(e),
+        };
         self.record(HostCall::KvListKeys {
             prefix,
             limit,

@@ -7,15 +7,23 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+/// The committed state could not be read or written (a database outage).
+/// A plugin never sees this: its call traps and the caller gets
+/// [`CallError::StoreUnavailable`](super::CallError::StoreUnavailable), which
+/// is transient.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("key-value store unavailable: {0}")]
+pub struct KvBackendError(pub String);
+
 /// Where a plugin's committed key-value state lives. Calls run on blocking
 /// threads, so implementations may block.
 pub trait KvStore: Send + Sync {
     /// The committed value under `key`.
-    fn get(&self, key: &str) -> Option<Vec<u8>>;
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvBackendError>;
     /// Committed keys starting with `prefix`, in byte order, at most `limit`.
-    fn list_keys(&self, prefix: &str, limit: usize) -> Vec<String>;
+    fn list_keys(&self, prefix: &str, limit: usize) -> Result<Vec<String>, KvBackendError>;
     /// Applies a successful call's writes atomically (`None` deletes).
-    fn commit(&self, writes: &[(String, Option<Vec<u8>>)]);
+    fn commit(&self, writes: &[(String, Option<Vec<u8>>)]) -> Result<(), KvBackendError>;
 }
 
 /// An in-memory [`KvStore`], used by the CLI and tests.
@@ -43,20 +51,21 @@ impl MemoryKv {
 }
 
 impl KvStore for MemoryKv {
-    fn get(&self, key: &str) -> Option<Vec<u8>> {
-        self.lock().get(key).cloned()
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvBackendError> {
+        Ok(self.lock().get(key).cloned())
     }
 
-    fn list_keys(&self, prefix: &str, limit: usize) -> Vec<String> {
-        self.lock()
+    fn list_keys(&self, prefix: &str, limit: usize) -> Result<Vec<String>, KvBackendError> {
+        Ok(self
+            .lock()
             .range(prefix.to_string()..)
             .take_while(|(k, _)| k.starts_with(prefix))
             .take(limit)
             .map(|(k, _)| k.clone())
-            .collect()
+            .collect())
     }
 
-    fn commit(&self, writes: &[(String, Option<Vec<u8>>)]) {
+    fn commit(&self, writes: &[(String, Option<Vec<u8>>)]) -> Result<(), KvBackendError> {
         let mut map = self.lock();
         for (k, v) in writes {
             match v {
@@ -64,6 +73,7 @@ impl KvStore for MemoryKv {
                 None => map.remove(k),
             };
         }
+        Ok(())
     }
 }
 
@@ -75,9 +85,9 @@ pub struct KvOverlay {
 
 impl KvOverlay {
     /// The value under `key` as this call sees it.
-    pub fn get(&self, store: &dyn KvStore, key: &str) -> Option<Vec<u8>> {
+    pub fn get(&self, store: &dyn KvStore, key: &str) -> Result<Option<Vec<u8>>, KvBackendError> {
         match self.writes.get(key) {
-            Some(v) => v.clone(),
+            Some(v) => Ok(v.clone()),
             None => store.get(key),
         }
     }
@@ -88,11 +98,16 @@ impl KvOverlay {
     }
 
     /// Keys with `prefix` as this call sees them.
-    pub fn list_keys(&self, store: &dyn KvStore, prefix: &str, limit: usize) -> Vec<String> {
+    pub fn list_keys(
+        &self,
+        store: &dyn KvStore,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, KvBackendError> {
         // Ask the store for enough keys to survive deletions made in this call.
         let deleted = self.writes.values().filter(|v| v.is_none()).count();
         let mut keys: std::collections::BTreeSet<String> = store
-            .list_keys(prefix, limit.saturating_add(deleted))
+            .list_keys(prefix, limit.saturating_add(deleted))?
             .into_iter()
             .collect();
         for (k, v) in self.writes.range(prefix.to_string()..) {
@@ -104,7 +119,7 @@ impl KvOverlay {
                 None => keys.remove(k),
             };
         }
-        keys.into_iter().take(limit).collect()
+        Ok(keys.into_iter().take(limit).collect())
     }
 
     /// The buffered writes, in key order.
@@ -120,20 +135,25 @@ mod tests {
     #[test]
     fn overlay_hides_deletes_and_shows_new_keys() {
         let store = MemoryKv::new();
-        store.commit(&[
-            ("a/1".into(), Some(b"x".to_vec())),
-            ("a/2".into(), Some(b"y".to_vec())),
-            ("b/1".into(), Some(b"z".to_vec())),
-        ]);
+        store
+            .commit(&[
+                ("a/1".into(), Some(b"x".to_vec())),
+                ("a/2".into(), Some(b"y".to_vec())),
+                ("b/1".into(), Some(b"z".to_vec())),
+            ])
+            .unwrap();
         let mut overlay = KvOverlay::default();
         overlay.set("a/1".into(), None);
         overlay.set("a/3".into(), Some(b"w".to_vec()));
-        assert_eq!(overlay.list_keys(&store, "a/", 10), vec!["a/2", "a/3"]);
-        assert_eq!(overlay.get(&store, "a/1"), None);
-        assert_eq!(overlay.get(&store, "b/1"), Some(b"z".to_vec()));
+        assert_eq!(
+            overlay.list_keys(&store, "a/", 10).unwrap(),
+            vec!["a/2", "a/3"]
+        );
+        assert_eq!(overlay.get(&store, "a/1").unwrap(), None);
+        assert_eq!(overlay.get(&store, "b/1").unwrap(), Some(b"z".to_vec()));
         // Nothing reaches the store until commit.
-        assert_eq!(store.get("a/3"), None);
-        store.commit(&overlay.into_writes());
-        assert_eq!(store.list_keys("a/", 10), vec!["a/2", "a/3"]);
+        assert_eq!(store.get("a/3").unwrap(), None);
+        store.commit(&overlay.into_writes()).unwrap();
+        assert_eq!(store.list_keys("a/", 10).unwrap(), vec!["a/2", "a/3"]);
     }
 }

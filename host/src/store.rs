@@ -1,0 +1,190 @@
+//! Persistence: SQLite (a file, the embedded default) or PostgreSQL (for
+//! scale-out), chosen by the database URL. Both run the same queries; each has
+//! its own migrations folder because their DDL differs (BLOB vs BYTEA, key
+//! collation).
+
+mod kv;
+
+pub use kv::StoreKv;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Failures of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The URL is neither `sqlite:` nor `postgres:`.
+    #[error("unsupported database URL `{0}`: use sqlite://PATH or postgres://...")]
+    UnsupportedUrl(String),
+    /// The database refused or failed.
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    /// Migrations failed.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same statement on whichever database the store uses. Queries are
+/// written with `$1`-style placeholders, which both SQLite and PostgreSQL
+/// accept.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            Pool::Sqlite($pool) => $body,
+            Pool::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// A stored plugin version.
+#[derive(Debug, Clone)]
+pub struct StoredPlugin {
+    /// Hex sha256 of the component.
+    pub sha256: String,
+    /// The component's bytes.
+    pub component: Vec<u8>,
+}
+
+/// The database, cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: Pool,
+}
+
+impl Store {
+    /// Connects to `url` (creating a SQLite file if needed) and migrates.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let pool = if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await?;
+            sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+            Pool::Sqlite(pool)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+            Pool::Postgres(pool)
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        };
+        Ok(Self { pool })
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Stores a plugin version; storing the same bytes again is a no-op.
+    pub async fn put_plugin(
+        &self,
+        sha256: &str,
+        worlds: &str,
+        component: &[u8],
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let q = "INSERT INTO plugin_versions (sha256, size, worlds, component, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING";
+        on_pool!(self, pool => sqlx::query(q)
+            .bind(sha256)
+            .bind(component.len() as i64)
+            .bind(worlds)
+            .bind(component)
+            .bind(now_ms)
+            .execute(pool)
+            .await
+            .map(drop))?;
+        Ok(())
+    }
+
+    /// Every stored plugin version, oldest first.
+    pub async fn plugins(&self) -> Result<Vec<StoredPlugin>, StoreError> {
+        let q = "SELECT sha256, component FROM plugin_versions ORDER BY created_at, sha256";
+        let rows: Vec<(String, Vec<u8>)> =
+            on_pool!(self, pool => sqlx::query_as(q).fetch_all(pool).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(sha256, component)| StoredPlugin { sha256, component })
+            .collect())
+    }
+
+    /// The committed value of `key` in `namespace`.
+    pub async fn kv_get(&self, namespace: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let q = "SELECT value FROM plugin_kv WHERE namespace = $1 AND key = $2";
+        let row: Option<(Vec<u8>,)> = on_pool!(self, pool => sqlx::query_as(q).bind(namespace).bind(key).fetch_optional(pool).await)?;
+        Ok(row.map(|(v,)| v))
+    }
+
+    /// Committed keys of `namespace` starting with `prefix`, in byte order.
+    pub async fn kv_list(
+        &self,
+        namespace: &str,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        // A range scan from the prefix: keys sharing it come first, in order.
+        let q =
+            "SELECT key FROM plugin_kv WHERE namespace = $1 AND key >= $2 ORDER BY key LIMIT $3";
+        let rows: Vec<(String,)> = on_pool!(self, pool => sqlx::query_as(q)
+            .bind(namespace)
+            .bind(prefix)
+            .bind(limit as i64)
+            .fetch_all(pool)
+            .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(k,)| k)
+            .take_while(|k| k.starts_with(prefix))
+            .collect())
+    }
+
+    /// Applies a call's key-value writes in one transaction (`None` deletes).
+    pub async fn kv_commit(
+        &self,
+        namespace: &str,
+        writes: &[(String, Option<Vec<u8>>)],
+    ) -> Result<(), StoreError> {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        let upsert = "INSERT INTO plugin_kv (namespace, key, value) VALUES ($1, $2, $3) \
+                      ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value";
+        let delete = "DELETE FROM plugin_kv WHERE namespace = $1 AND key = $2";
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for (key, value) in writes {
+                match value {
+                    Some(v) => sqlx::query(upsert).bind(namespace).bind(key).bind(v).execute(&mut *tx).await?,
+                    None => sqlx::query(delete).bind(namespace).bind(key).execute(&mut *tx).await?,
+                };
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}
