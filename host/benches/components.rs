@@ -18,13 +18,18 @@
 mod common;
 
 use bazaar_host::runtime::{Runtime, RuntimeConfig, sha256_hex};
-use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// The components that load (the other two in `target/plugins` are meant to
 /// be rejected).
-const RUST_PLUGINS: [&str; 4] = ["saas_lifecycle", "tiered_pricing", "listing_rules", "hostile"];
+const RUST_PLUGINS: [&str; 4] = [
+    "saas_lifecycle",
+    "tiered_pricing",
+    "listing_rules",
+    "hostile",
+];
 
 /// The componentize-py component.
 const PY_PLUGIN: &str = "flat_pricing_py";
@@ -136,9 +141,7 @@ fn benches(c: &mut Criterion) {
     for (name, _, _, _) in &sizes {
         let bytes = common::plugin_bytes(name);
         load.bench_function(*name, |b| {
-            b.iter_custom(|iters| {
-                timed_loads(iters, &bytes, || cached_runtime(cache.path()), true)
-            })
+            b.iter_custom(|iters| timed_loads(iters, &bytes, || cached_runtime(cache.path()), true))
         });
     }
     load.finish();
@@ -155,5 +158,8 @@ fn benches(c: &mut Criterion) {
     hash.finish();
 }
 
-criterion_group!(components, benches);
-criterion_main!(components);
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    benches(&mut c);
+    c.final_summary();
+}

@@ -20,7 +20,8 @@
 //! - `runtime/instantiate-only`: what instantiating `saas_lifecycle` alone
 //!   costs in an engine configured like the runtime's (pooling allocator,
 //!   fuel, epochs), a fresh store per iteration: where a runtime call's time
-//!   goes.
+//!   goes. `runtime/instantiate-only-keep-resident`: the same with the
+//!   pooling allocator keeping recycled slots' pages resident.
 //!
 //! Run: `cargo bench -p bazaar-host --bench create_instance`.
 
@@ -28,7 +29,7 @@ mod common;
 
 use bazaar_host::runtime::{CallBudget, MemoryKv, Runtime, World};
 use bytes::Bytes;
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::Criterion;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
@@ -212,7 +213,13 @@ impl NativeService {
         };
         state.instances.insert(record.instance_id.clone());
         state.orders.insert(record.order_id.clone(), record.clone());
-        black_box((&logs, record.expires_at, &record.sku, record.quantity, record.trial));
+        black_box((
+            &logs,
+            record.expires_at,
+            &record.sku,
+            record.quantity,
+            record.trial,
+        ));
         CreateResult::Ok(provisioned(&record))
     }
 
@@ -278,8 +285,8 @@ fn tls_configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
     let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()])
         .expect("generating a self-signed certificate");
     let cert: CertificateDer<'static> = certified.cert.der().clone();
-    let key = PrivateKeyDer::try_from(certified.signing_key.serialize_der())
-        .expect("the generated key");
+    let key =
+        PrivateKeyDer::try_from(certified.signing_key.serialize_der()).expect("the generated key");
     let server = ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .expect("protocol versions")
@@ -442,7 +449,7 @@ fn runtime_create(
         .into_iter()
         .map(|w| (w.key, w.value))
         .collect();
-    bazaar_host::runtime::KvStore::commit(kv, &writes);
+    bazaar_host::runtime::KvStore::commit(kv, &writes).expect("committing the writes");
     outcome.output
 }
 
@@ -466,8 +473,10 @@ mod instantiate_only {
         }
     }
 
-    /// The runtime's engine settings (`host/src/runtime.rs`, default limits).
-    pub fn engine() -> Engine {
+    /// The runtime's engine settings (`host/src/runtime.rs`, default limits);
+    /// with `keep_resident`, recycled slots keep 2 MiB of memory and their
+    /// tables resident (reset with memset instead of `madvise`).
+    pub fn engine(keep_resident: bool) -> Engine {
         let n = 128;
         let mut pool = PoolingAllocationConfig::default();
         pool.total_component_instances(n)
@@ -481,6 +490,10 @@ mod instantiate_only {
             .max_core_instance_size(4 << 20)
             .max_component_instance_size(4 << 20)
             .max_memory_size(128 << 20);
+        if keep_resident {
+            pool.linear_memory_keep_resident(2 << 20)
+                .table_keep_resident(64 << 10);
+        }
         let mut c = Config::new();
         c.wasm_component_model(true)
             .consume_fuel(true)
@@ -499,7 +512,9 @@ mod instantiate_only {
         linker
             .define_unknown_imports_as_traps(&component)
             .expect("trap imports");
-        linker.instantiate_pre(&component).expect("pre-instantiating")
+        linker
+            .instantiate_pre(&component)
+            .expect("pre-instantiating")
     }
 
     /// A fresh store with fuel and a deadline, and an instance in it.
@@ -576,11 +591,16 @@ fn benches(c: &mut Criterion) {
             out
         })
     });
-    let engine = instantiate_only::engine();
-    let pre = instantiate_only::pre(&engine, &common::plugin_bytes("saas_lifecycle"));
-    group.bench_function("instantiate-only", |b| {
-        b.iter(|| instantiate_only::instantiate(&engine, &pre))
-    });
+    for (name, keep_resident) in [
+        ("instantiate-only", false),
+        ("instantiate-only-keep-resident", true),
+    ] {
+        let engine = instantiate_only::engine(keep_resident);
+        let pre = instantiate_only::pre(&engine, &common::plugin_bytes("saas_lifecycle"));
+        group.bench_function(name, |b| {
+            b.iter(|| instantiate_only::instantiate(&engine, &pre))
+        });
+    }
     group.finish();
 
     let native = NativeService::default();
@@ -601,14 +621,15 @@ fn benches(c: &mut Criterion) {
     for (name, one_thread) in [("https", false), ("https-one-thread", true)] {
         let mut client = HttpsClient::start(one_thread);
         let mut i = 0u64;
-        c.benchmark_group(name).bench_function("create-instance", |b| {
-            b.iter(|| {
-                i += 1;
-                let out = client.create(&format!("order-{i}"), i);
-                assert_provisioned(&out);
-                out
-            })
-        });
+        c.benchmark_group(name)
+            .bench_function("create-instance", |b| {
+                b.iter(|| {
+                    i += 1;
+                    let out = client.create(&format!("order-{i}"), i);
+                    assert_provisioned(&out);
+                    out
+                })
+            });
     }
 }
 
@@ -618,9 +639,8 @@ fn config() -> Criterion {
         .measurement_time(Duration::from_secs(5))
 }
 
-criterion_group! {
-    name = create_instance;
-    config = config();
-    targets = benches
+fn main() {
+    let mut c = config().configure_from_args();
+    benches(&mut c);
+    c.final_summary();
 }
-criterion_main!(create_instance);

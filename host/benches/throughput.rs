@@ -85,7 +85,7 @@ fn run(
                             .into_iter()
                             .map(|w| (w.key, w.value))
                             .collect();
-                        kv.commit(&writes);
+                        kv.commit(&writes).expect("committing the writes");
                     }
                     assert!(outcome.output.get("err").is_none(), "{}", outcome.output);
                     if measuring.load(Ordering::Relaxed) {

@@ -10,6 +10,7 @@ mod kv;
 mod limits;
 mod plugin;
 mod sandbox;
+mod slots;
 mod transcript;
 mod values;
 mod worlds;
@@ -77,6 +78,7 @@ pub struct Runtime {
     cache: Option<ArtifactCache>,
     plugins: RwLock<HashMap<String, Arc<Plugin>>>,
     ticker_stop: Arc<AtomicBool>,
+    slots: slots::Slots,
 }
 
 impl Runtime {
@@ -103,6 +105,7 @@ impl Runtime {
             cache,
             plugins: RwLock::new(HashMap::new()),
             ticker_stop,
+            slots: slots::Slots::new(config.max_instances.max(1)),
         })
     }
 
@@ -196,15 +199,14 @@ impl Runtime {
         ctx: CallContext,
         budget: &CallBudget,
     ) -> Result<CallOutcome, CallFailure> {
-        call::run(
-            &self.engine,
-            plugin,
-            world,
-            function,
-            input,
-            ctx,
-            &self.limits.tightened(budget),
-        )
+        // Queue for an instance slot rather than failing when the pool is
+        // momentarily full; only a wait longer than a call's own deadline
+        // turns into `busy`.
+        let limits = self.limits.tightened(budget);
+        let Some(_slot) = self.slots.acquire(limits.timeout()) else {
+            return Err(CallFailure::busy());
+        };
+        call::run(&self.engine, plugin, world, function, input, ctx, &limits)
     }
 }
 

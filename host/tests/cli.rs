@@ -7,7 +7,12 @@ fn plugin(name: &str) -> PathBuf {
     let dir = std::env::var_os("BAZAAR_PLUGINS_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins"));
-    let path = dir.join(format!("{name}.wasm"));
+    let file = format!("{name}.wasm");
+    let path = if dir.join(&file).exists() {
+        dir.join(&file)
+    } else {
+        dir.join("fixtures").join(&file)
+    };
     assert!(
         path.exists(),
         "{} is missing: build the plugins with `cargo xtask plugins`",

@@ -268,3 +268,37 @@ async fn a_plugin_built_with_componentize_py_runs() {
     assert_eq!(body["output"]["ok"]["total"], "59.40", "{body}");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_each_get_their_own_sandbox() {
+    let app = spawn_app().await;
+    let sha = upload(&app, "saas_lifecycle").await;
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..48u64 {
+        let (client, url) = (
+            app.client.clone(),
+            app.url(&format!("/v1/plugins/{sha}/calls")),
+        );
+        set.spawn(async move {
+            let body = json!({
+                "world": "lifecycle",
+                "function": "create-instance",
+                "input": {"subscription": subscription("Alice", &format!("order-{i}"))},
+                "seed": i,
+                "now-ms": 0,
+            });
+            let res = client.post(url).json(&body).send().await.expect("request");
+            let status = res.status().as_u16();
+            let body: Value = res.json().await.expect("JSON");
+            assert_eq!(status, 200, "{body}");
+            body["output"]["ok"]["instance-id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        });
+    }
+    let ids: Vec<String> = set.join_all().await;
+    let unique: std::collections::BTreeSet<_> = ids.iter().collect();
+    assert_eq!(unique.len(), 48, "every seed mints its own instance id");
+    app.stop().await;
+}

@@ -33,6 +33,9 @@ enum Cmd {
     },
 }
 
+/// Plugins that exist to be rejected or to misbehave in tests.
+const FIXTURES: [&str; 3] = ["hostile", "bad_import", "future_version"];
+
 fn main() -> Result<()> {
     let root = repo_root();
     match Args::parse().command {
@@ -96,12 +99,23 @@ fn build_plugins(root: &Path) -> Result<PathBuf> {
         .current_dir(root.join("plugins"))
         .env("CARGO_TARGET_DIR", &build_dir)
         .args(["build", "--release", "--target", "wasm32-wasip2"]))?;
+    // Test fixtures go to a subdirectory so that `serve`, which loads the
+    // top level only, starts with the real examples and no hostile plugins.
+    let fixtures = out.join("fixtures");
+    std::fs::create_dir_all(&fixtures)?;
     let release = build_dir.join("wasm32-wasip2/release");
     for entry in std::fs::read_dir(&release)? {
         let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "wasm") {
-            let dest = out.join(path.file_name().expect("a file"));
-            std::fs::copy(&path, &dest)?;
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if let Some(stem) = name.strip_suffix(".wasm") {
+            let dir = if FIXTURES.contains(&stem) {
+                &fixtures
+            } else {
+                &out
+            };
+            std::fs::copy(&path, dir.join(name))?;
         }
     }
     let py = root.join("plugins/python/build.sh");

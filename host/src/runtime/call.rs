@@ -62,6 +62,10 @@ pub struct CallFailure {
 }
 
 impl CallFailure {
+    pub(crate) fn busy() -> Self {
+        Self::early(CallError::Busy)
+    }
+
     fn early(error: CallError) -> Self {
         Self {
             error,
