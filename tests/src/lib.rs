@@ -62,6 +62,18 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// GETs `path`; returns status and JSON body.
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let res = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        (status, res.json().await.expect("JSON body"))
+    }
+
     /// Uploads a component; returns status and JSON body.
     pub async fn upload(&self, bytes: Vec<u8>) -> (u16, serde_json::Value) {
         let res = self

@@ -20,27 +20,11 @@ async fn example_plugins_upload_and_report_their_worlds() {
         assert_eq!(body["wit"], "bazaar:plugin@0.1.0");
         assert_eq!(body["sha256"].as_str().map(str::len), Some(64));
         let sha = body["sha256"].as_str().unwrap().to_string();
-        let shown: serde_json::Value = app
-            .client
-            .get(app.url(&format!("/v1/plugins/{sha}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, shown) = app.get(&format!("/v1/plugins/{sha}")).await;
         assert_eq!(shown["sha256"], sha.as_str());
         assert!(shown["limits"]["fuel"].as_u64().unwrap() > 0);
     }
-    let listed: serde_json::Value = app
-        .client
-        .get(app.url("/v1/plugins"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, listed) = app.get("/v1/plugins").await;
     assert_eq!(listed["plugins"].as_array().unwrap().len(), 5);
     app.stop().await;
 }
@@ -106,15 +90,7 @@ async fn components_the_host_cannot_serve_are_rejected_with_the_reason() {
     assert_eq!(body["field"], "body");
 
     // Nothing rejected was kept.
-    let listed: serde_json::Value = app
-        .client
-        .get(app.url("/v1/plugins"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, listed) = app.get("/v1/plugins").await;
     assert_eq!(listed["plugins"], json!([]));
     app.stop().await;
 }
@@ -129,14 +105,8 @@ async fn uploaded_plugins_survive_a_restart() {
     let kept = app.stop().await;
 
     let app = spawn_app_with(Vec::new(), Some(kept), None, Some(url)).await;
-    let res = app
-        .client
-        .get(app.url(&format!("/v1/plugins/{sha}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 200);
-    let body: serde_json::Value = res.json().await.unwrap();
+    let (status, body) = app.get(&format!("/v1/plugins/{sha}")).await;
+    assert_eq!(status, 200);
     assert_eq!(
         body["from-cache"], true,
         "a restart loads the precompiled artifact: {body}"
@@ -155,9 +125,8 @@ async fn unknown_plugins_and_routes_are_json_404s() {
         .await;
     assert_eq!(status, 404);
     assert_eq!(body["error"], "not-found");
-    let res = app.client.get(app.url("/nope")).send().await.unwrap();
-    assert_eq!(res.status().as_u16(), 404);
-    let body: serde_json::Value = res.json().await.unwrap();
+    let (status, body) = app.get("/nope").await;
+    assert_eq!(status, 404);
     assert_eq!(body["error"], "not-found");
     app.stop().await;
 }

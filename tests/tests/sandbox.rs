@@ -209,6 +209,17 @@ async fn bad_call_requests_say_what_and_where() {
     assert_eq!(status, 422);
     assert_eq!(body["field"], "subscriptoin", "{body}");
 
+    let mut huge = subscription("Alice", "o-2");
+    huge["customer-name"] = json!("x".repeat(2 << 20));
+    let (status, body) = app
+        .call(
+            &sha,
+            json!({"world": "lifecycle", "function": "create-instance", "input": {"subscription": huge}}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["detail"]["error"]["kind"], "input-too-large", "{body}");
+
     let res = app
         .client
         .post(app.url(&format!("/v1/plugins/{sha}/calls")))
