@@ -232,7 +232,10 @@ fn engine_config(config: &RuntimeConfig) -> Config {
         .table_elements(200_000)
         .max_core_instance_size(4 << 20)
         .max_component_instance_size(4 << 20)
-        .max_memory_size(usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX));
+        .max_memory_size(usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX))
+        // Return freed instance memory to the OS in batches rather than with
+        // one madvise (and TLB shoot-down) per call.
+        .decommit_batch_size(32);
     let mut c = Config::new();
     c.wasm_component_model(true)
         .consume_fuel(true)
