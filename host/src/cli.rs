@@ -2,6 +2,7 @@
 //! function of a plugin in the sandbox.
 
 use crate::api::{Application, Settings};
+use crate::now_millis;
 use crate::runtime::{CallBudget, CallContext, MemoryKv, Runtime, RuntimeConfig, World};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -232,11 +233,4 @@ fn plugin(command: PluginCommand) -> anyhow::Result<()> {
             }
         }
     }
-}
-
-fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }

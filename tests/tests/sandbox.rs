@@ -35,6 +35,15 @@ async fn create(app: &TestApp, sha: &str, customer_name: &str, seed: u64) -> (u1
     .await
 }
 
+/// A `create-instance` debug call with an arbitrary (possibly bad) input.
+async fn create_with(app: &TestApp, sha: &str, input: Value) -> (u16, Value) {
+    app.call(
+        sha,
+        json!({"world": "lifecycle", "function": "create-instance", "input": input}),
+    )
+    .await
+}
+
 async fn upload(app: &TestApp, name: &str) -> String {
     let (status, body) = app.upload(plugin_bytes(name)).await;
     assert_eq!(status, 201, "{body}");
@@ -191,32 +200,17 @@ async fn bad_call_requests_say_what_and_where() {
 
     let mut sub = subscription("Alice", "o-1");
     sub["billing-mode"] = json!("weekly");
-    let (status, body) = app
-        .call(
-            &sha,
-            json!({"world": "lifecycle", "function": "create-instance", "input": {"subscription": sub}}),
-        )
-        .await;
+    let (status, body) = create_with(&app, &sha, json!({"subscription": sub})).await;
     assert_eq!(status, 422);
     assert_eq!(body["field"], "subscription.billing-mode", "{body}");
 
-    let (status, body) = app
-        .call(
-            &sha,
-            json!({"world": "lifecycle", "function": "create-instance", "input": {"subscriptoin": {}}}),
-        )
-        .await;
+    let (status, body) = create_with(&app, &sha, json!({"subscriptoin": {}})).await;
     assert_eq!(status, 422);
     assert_eq!(body["field"], "subscriptoin", "{body}");
 
     let mut huge = subscription("Alice", "o-2");
     huge["customer-name"] = json!("x".repeat(2 << 20));
-    let (status, body) = app
-        .call(
-            &sha,
-            json!({"world": "lifecycle", "function": "create-instance", "input": {"subscription": huge}}),
-        )
-        .await;
+    let (status, body) = create_with(&app, &sha, json!({"subscription": huge})).await;
     assert_eq!(status, 422);
     assert_eq!(body["detail"]["error"]["kind"], "input-too-large", "{body}");
 

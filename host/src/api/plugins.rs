@@ -2,6 +2,7 @@
 //! the sandbox.
 
 use super::{ApiError, AppState};
+use crate::now_millis;
 use crate::runtime::{CallBudget, CallContext, Plugin, World};
 use crate::store::StoreKv;
 use axum::extract::{Path, State};
@@ -55,16 +56,13 @@ async fn upload(
     }
     let rt = state.runtime.clone();
     let bytes = body.clone();
-    let plugin = tokio::task::spawn_blocking(move || rt.load(&bytes))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))??;
+    let plugin = tokio::task::spawn_blocking(move || rt.load(&bytes)).await??;
     // Keep the bytes so the plugin survives a restart.
-    let worlds = serde_json::to_string(&plugin.worlds).map_err(|e| ApiError::Internal(e.into()))?;
+    let worlds = serde_json::to_string(&plugin.worlds)?;
     state
         .store
         .put_plugin(&plugin.sha256, &worlds, &body, now_millis())
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(plugin_report(&plugin, state.runtime.limits())),
@@ -137,8 +135,7 @@ async fn call(
     let result = tokio::task::spawn_blocking(move || {
         rt.call(&plugin, world, &function, &input, ctx, &budget)
     })
-    .await
-    .map_err(|e| ApiError::Internal(e.into()))?;
+    .await?;
     let outcome = result.map_err(|f| ApiError::CallFailed(Box::new(f)))?;
     if req.commit {
         let writes: Vec<_> = outcome
@@ -146,13 +143,9 @@ async fn call(
             .iter()
             .map(|w| (w.key.clone(), w.value.clone()))
             .collect();
-        state
-            .store
-            .kv_commit(&namespace, &writes)
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))?;
+        state.store.kv_commit(&namespace, &writes).await?;
     }
-    let mut body = serde_json::to_value(&outcome).map_err(|e| ApiError::Internal(e.into()))?;
+    let mut body = serde_json::to_value(&outcome)?;
     body["now-ms"] = json!(now_ms);
     body["seed"] = json!(seed);
     Ok(Json(body))
@@ -163,11 +156,4 @@ fn find(state: &AppState, sha256: &str) -> Result<Arc<Plugin>, ApiError> {
         .runtime
         .get(sha256)
         .ok_or_else(|| ApiError::NotFound(format!("no plugin version {sha256}")))
-}
-
-fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
