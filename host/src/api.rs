@@ -1,14 +1,24 @@
 //! The HTTP API: an axum application built zero-to-production style
 //! (`Application::build` → `port` → `run_until_stopped`).
 
+mod accounts;
+mod auth;
 mod error;
+mod feed;
+mod instances;
 mod json;
+mod orders;
 mod plugins;
+mod products;
 
+pub use accounts::create_account;
 pub use error::ApiError;
 pub use plugins::plugin_report;
 
+use crate::clock::Clock;
+use crate::lifecycle::{Worker, WorkerConfig};
 use crate::runtime::{Runtime, RuntimeConfig};
+use crate::secrets::SecretBox;
 use crate::store::Store;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -17,6 +27,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 
 /// How to run the service.
 #[derive(Debug, Clone)]
@@ -32,6 +43,36 @@ pub struct Settings {
     pub preload_dirs: Vec<PathBuf>,
     /// The plugin runtime's settings; its cache dir defaults to `data_dir/artifacts`.
     pub runtime: RuntimeConfig,
+    /// AES-256 key (64 hex digits) for credentials at rest; without one a key
+    /// file is generated in `data_dir`.
+    pub secret_key: Option<String>,
+    /// The first operator's token on first start; generated when `None`.
+    pub operator_token: Option<String>,
+    /// Whether operators may move the clock (tests, demos).
+    pub simulated_clock: bool,
+    /// Whether this process runs the lifecycle worker.
+    pub run_worker: bool,
+    /// The worker's tuning.
+    pub worker: WorkerConfig,
+}
+
+impl Settings {
+    /// Defaults around a data directory: SQLite inside it, no preloads, the
+    /// real clock, the worker on.
+    pub fn new(addr: SocketAddr, data_dir: PathBuf) -> Self {
+        Self {
+            addr,
+            data_dir,
+            database_url: None,
+            preload_dirs: Vec::new(),
+            runtime: RuntimeConfig::default(),
+            secret_key: None,
+            operator_token: None,
+            simulated_clock: false,
+            run_worker: true,
+            worker: WorkerConfig::default(),
+        }
+    }
 }
 
 /// What every handler can reach.
@@ -39,12 +80,18 @@ pub struct Settings {
 pub struct AppState {
     pub(crate) runtime: Arc<Runtime>,
     pub(crate) store: Store,
+    pub(crate) clock: Clock,
+    pub(crate) secrets: SecretBox,
+    /// Wakes the lifecycle worker when an order queues a job.
+    pub(crate) wake: Arc<Notify>,
 }
 
 /// A built, bound, not yet serving application.
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    worker: Option<Worker>,
+    operator_token: Option<String>,
 }
 
 impl Application {
@@ -61,16 +108,46 @@ impl Application {
         });
         let store = Store::connect(&url).await?;
         tracing::info!(backend = store.backend(), "store ready");
+        let secrets =
+            SecretBox::from_config_or_file(settings.secret_key.as_deref(), &settings.data_dir)?;
+        let clock = if settings.simulated_clock {
+            Clock::simulated()
+        } else {
+            Clock::system()
+        };
+        let operator_token = accounts::bootstrap_operator(
+            &store,
+            settings.operator_token.as_deref(),
+            clock.now_ms(),
+        )
+        .await?;
+        if store.backend() == "sqlite" {
+            // One process owns a SQLite file: leases left by a killed
+            // predecessor can be dropped instead of waited out.
+            store.release_leases().await?;
+        }
         let runtime = Arc::new(Runtime::new(settings.runtime.clone())?);
         let stored = store.plugins().await?;
         let rt = runtime.clone();
         let dirs = settings.preload_dirs.clone();
         tokio::task::spawn_blocking(move || preload(&rt, &dirs, &stored)).await??;
 
+        let wake = Arc::new(Notify::new());
         let state = AppState {
             runtime: runtime.clone(),
-            store,
+            store: store.clone(),
+            clock: clock.clone(),
+            secrets: secrets.clone(),
+            wake: wake.clone(),
         };
+        let worker = settings.run_worker.then(|| Worker {
+            store,
+            runtime: runtime.clone(),
+            secrets,
+            clock,
+            wake,
+            config: settings.worker.clone(),
+        });
         let body_limit =
             usize::try_from(runtime.limits().component_bytes).unwrap_or(usize::MAX) + 4096;
         let router = Router::new()
@@ -78,13 +155,32 @@ impl Application {
                 "/healthz",
                 get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
             )
-            .nest("/v1", plugins::routes())
+            .nest(
+                "/v1",
+                plugins::routes()
+                    .merge(accounts::routes())
+                    .merge(products::routes())
+                    .merge(orders::routes())
+                    .merge(instances::routes())
+                    .merge(feed::routes()),
+            )
             .fallback(|| async { ApiError::NotFound("no such route".into()) })
             .layer(DefaultBodyLimit::max(body_limit))
             .layer(tower_http::trace::TraceLayer::new_for_http())
             .with_state(state);
         let listener = TcpListener::bind(settings.addr).await?;
-        Ok(Self { listener, router })
+        Ok(Self {
+            listener,
+            router,
+            worker,
+            operator_token,
+        })
+    }
+
+    /// The operator token created by this first start, to be shown once;
+    /// `None` when an operator already existed.
+    pub fn operator_token(&self) -> Option<&str> {
+        self.operator_token.as_deref()
     }
 
     /// The port actually bound.
@@ -92,14 +188,21 @@ impl Application {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
-    /// Serves until `shutdown` resolves, then drains in-flight requests.
+    /// Serves (and runs the lifecycle worker) until `shutdown` resolves,
+    /// then drains in-flight requests. The worker is stopped between jobs'
+    /// transactions; an interrupted job is simply taken up again next start.
     pub async fn run_until_stopped(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
+        let worker = self.worker.map(|w| tokio::spawn(w.run()));
+        let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        if let Some(w) = worker {
+            w.abort();
+        }
+        served
     }
 }
 

@@ -35,6 +35,20 @@ enum Command {
         /// Directories of `.wasm` plugins to load at start-up.
         #[arg(long = "plugins", env = "BAZAAR_PLUGINS", value_delimiter = ',')]
         plugins: Vec<PathBuf>,
+        /// AES-256 key for credentials at rest, 64 hex digits (default: a
+        /// key file generated in DATA_DIR).
+        #[arg(long, env = "BAZAAR_SECRET_KEY", hide_env_values = true)]
+        secret_key: Option<String>,
+        /// The first operator's token, used only when no operator exists
+        /// yet (default: generated and printed once).
+        #[arg(long, env = "BAZAAR_OPERATOR_TOKEN", hide_env_values = true)]
+        operator_token: Option<String>,
+        /// Let operators move the clock forward (tests and demos only).
+        #[arg(long, env = "BAZAAR_SIMULATED_CLOCK")]
+        simulated_clock: bool,
+        /// Do not run the lifecycle worker in this process.
+        #[arg(long, env = "BAZAAR_NO_WORKER")]
+        no_worker: bool,
     },
     /// Works with plugin components.
     Plugin {
@@ -96,25 +110,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             data_dir,
             database_url,
             plugins,
-        } => serve(addr, data_dir, database_url, plugins).await,
+            secret_key,
+            operator_token,
+            simulated_clock,
+            no_worker,
+        } => {
+            let mut settings = Settings::new(addr, data_dir);
+            settings.database_url = database_url;
+            settings.preload_dirs = plugins;
+            settings.secret_key = secret_key;
+            settings.operator_token = operator_token;
+            settings.simulated_clock = simulated_clock;
+            settings.run_worker = !no_worker;
+            serve(settings).await
+        }
         Command::Plugin { command } => tokio::task::spawn_blocking(move || plugin(command)).await?,
     }
 }
 
-async fn serve(
-    addr: SocketAddr,
-    data_dir: PathBuf,
-    database_url: Option<String>,
-    plugins: Vec<PathBuf>,
-) -> anyhow::Result<()> {
-    let app = Application::build(Settings {
-        addr,
-        data_dir,
-        database_url,
-        preload_dirs: plugins,
-        runtime: RuntimeConfig::default(),
-    })
-    .await?;
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let addr = settings.addr;
+    let app = Application::build(settings).await?;
+    if let Some(token) = app.operator_token() {
+        // Shown once: only its hash is stored.
+        println!("operator token (shown once, keep it): {token}");
+    }
     tracing::info!(
         port = app.port(),
         "bazaar listening on http://{}:{}",

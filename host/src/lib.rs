@@ -1,16 +1,23 @@
 //! The Bazaar marketplace host.
 //!
 //! Sellers upload WebAssembly components instead of hosting HTTPS callbacks;
-//! this crate loads them into a sandbox ([`runtime`]), serves the HTTP API
-//! ([`api`]) and drives the command line ([`cli`]).
+//! this crate loads them into a sandbox ([`runtime`]), keeps the marketplace
+//! ([`domain`], [`store`]), drives sellers' lifecycle plugins from a durable
+//! job queue ([`lifecycle`]), serves the HTTP API ([`api`]) and the command
+//! line ([`cli`]).
 
 pub mod api;
 pub mod cli;
+pub mod clock;
+pub mod domain;
+pub mod ids;
+pub mod lifecycle;
 pub mod runtime;
+pub mod secrets;
 pub mod store;
 
-/// The service clock in milliseconds since the Unix epoch: the default
-/// logical time of a call when the caller names none.
+/// The system clock in milliseconds since the Unix epoch; domain code reads
+/// [`clock::Clock`] instead, which tests can move.
 pub(crate) fn now_millis() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -3,10 +3,6 @@
 //! its own migrations folder because their DDL differs (BLOB vs BYTEA, key
 //! collation).
 
-mod kv;
-
-pub use kv::StoreKv;
-
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -23,6 +19,9 @@ pub enum StoreError {
     /// The database refused or failed.
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    /// A uniqueness or state rule of the data refused the write.
+    #[error("{0}")]
+    Conflict(String),
     /// Migrations failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -45,6 +44,22 @@ macro_rules! on_pool {
         }
     };
 }
+
+mod accounts;
+mod instances;
+mod kv;
+mod orders;
+mod plugins;
+mod products;
+
+pub use accounts::{Account, Role};
+pub use instances::Owner;
+pub use kv::StoreKv;
+pub use orders::{
+    Completion, EventRow, InstanceGuard, InstanceRow, JobRow, NewEvent, NewJob, OrderRow, Placed,
+};
+pub use plugins::SellerPlugin;
+pub use products::{ApplicationRow, ProductRow};
 
 /// A stored plugin version.
 #[derive(Debug, Clone)]

@@ -2,6 +2,8 @@
 //! fresh data directory, and find the example plugins built by
 //! `cargo xtask test`.
 
+pub mod market;
+
 use bazaar_host::api::{Application, Settings};
 use bazaar_host::runtime::{Limits, RuntimeConfig};
 use std::path::PathBuf;
@@ -52,6 +54,11 @@ pub struct TestApp {
     pub data_dir: tempfile::TempDir,
     /// The database the service uses.
     pub database_url: String,
+    /// The operator's token.
+    pub operator: String,
+    /// A seller's token, used by [`TestApp::get`], [`TestApp::upload`] and
+    /// [`TestApp::call`].
+    pub seller: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -62,43 +69,99 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
-    /// GETs `path`; returns status and JSON body.
+    /// GETs `path` as the default seller; returns status and JSON body.
     pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        self.get_as(&self.seller, path).await
+    }
+
+    /// GETs `path` with `token`; returns status and JSON body.
+    pub async fn get_as(&self, token: &str, path: &str) -> (u16, serde_json::Value) {
         let res = self
             .client
             .get(self.url(path))
+            .bearer_auth(token)
             .send()
             .await
             .expect("request");
-        let status = res.status().as_u16();
-        (status, res.json().await.expect("JSON body"))
+        reply(res).await
     }
 
-    /// Uploads a component; returns status and JSON body.
+    /// POSTs JSON to `path` with `token`; returns status and JSON body.
+    pub async fn post_as(
+        &self,
+        token: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        self.send_as(token, reqwest::Method::POST, path, body, None)
+            .await
+    }
+
+    /// Sends JSON with `method` to `path` with `token` and an optional
+    /// idempotency key; returns status and JSON body.
+    pub async fn send_as(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: serde_json::Value,
+        idempotency_key: Option<&str>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .json(&body);
+        if let Some(key) = idempotency_key {
+            req = req.header("idempotency-key", key);
+        }
+        reply(req.send().await.expect("request")).await
+    }
+
+    /// Creates an account (as the operator); returns its id and token.
+    pub async fn account(&self, role: &str, name: &str) -> (String, String) {
+        let (status, body) = self
+            .post_as(
+                &self.operator,
+                "/v1/accounts",
+                serde_json::json!({"role": role, "name": name}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        (
+            body["account"]["id"].as_str().expect("id").to_string(),
+            body["token"].as_str().expect("token").to_string(),
+        )
+    }
+
+    /// Uploads a component as the default seller; returns status and JSON body.
     pub async fn upload(&self, bytes: Vec<u8>) -> (u16, serde_json::Value) {
+        self.upload_as(&self.seller, "plugin", bytes).await
+    }
+
+    /// Uploads a component as `token` under `name`.
+    pub async fn upload_as(
+        &self,
+        token: &str,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> (u16, serde_json::Value) {
         let res = self
             .client
-            .post(self.url("/v1/plugins"))
+            .post(self.url(&format!("/v1/plugins?name={name}")))
+            .bearer_auth(token)
             .header("content-type", "application/wasm")
             .body(bytes)
             .send()
             .await
             .expect("request");
-        let status = res.status().as_u16();
-        (status, res.json().await.expect("JSON body"))
+        reply(res).await
     }
 
-    /// Runs a debug call; returns status and JSON body.
+    /// Runs a debug call as the default seller; returns status and JSON body.
     pub async fn call(&self, sha256: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
-        let res = self
-            .client
-            .post(self.url(&format!("/v1/plugins/{sha256}/calls")))
-            .json(&body)
-            .send()
+        self.post_as(&self.seller, &format!("/v1/plugins/{sha256}/calls"), body)
             .await
-            .expect("request");
-        let status = res.status().as_u16();
-        (status, res.json().await.expect("JSON body"))
     }
 
     /// Stops the service gracefully, waits for it, and hands back its data
@@ -112,6 +175,14 @@ impl TestApp {
         }
         self.data_dir
     }
+}
+
+async fn reply(res: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = res.status().as_u16();
+    let text = res.text().await.expect("body");
+    let body = serde_json::from_str(&text)
+        .unwrap_or_else(|_| panic!("status {status}: body is not JSON: {text}"));
+    (status, body)
 }
 
 /// A precompiled-artifact cache shared by the tests of one checkout, so a
@@ -178,30 +249,41 @@ pub async fn spawn_app_with(
         Some(url) => url,
         None => fresh_database_url(data_dir.path()).await,
     };
-    let app = Application::build(Settings {
-        addr: "127.0.0.1:0".parse().expect("address"),
-        data_dir: data_dir.path().to_path_buf(),
-        database_url: Some(database_url.clone()),
-        preload_dirs,
-        runtime: RuntimeConfig {
-            limits: test_limits(),
-            cache_dir,
-            max_instances: 32,
-        },
-    })
-    .await
-    .expect("service builds");
+    let mut settings = Settings::new(
+        "127.0.0.1:0".parse().expect("address"),
+        data_dir.path().to_path_buf(),
+    );
+    settings.database_url = Some(database_url.clone());
+    settings.preload_dirs = preload_dirs;
+    settings.runtime = RuntimeConfig {
+        limits: test_limits(),
+        cache_dir,
+        max_instances: 32,
+    };
+    // The same operator token on every start, so a restarted service (which
+    // finds its operator already there) is still reachable.
+    settings.operator_token = Some(TEST_OPERATOR_TOKEN.into());
+    settings.simulated_clock = true;
+    settings.worker.poll = std::time::Duration::from_millis(50);
+    let app = Application::build(settings).await.expect("service builds");
     let base = format!("http://127.0.0.1:{}", app.port());
     let (tx, rx) = tokio::sync::oneshot::channel();
     let handle = tokio::spawn(app.run_until_stopped(async {
         let _ = rx.await;
     }));
-    TestApp {
+    let mut app = TestApp {
         base,
         client: reqwest::Client::new(),
         data_dir,
         database_url,
+        operator: TEST_OPERATOR_TOKEN.into(),
+        seller: String::new(),
         stop: Some(tx),
         handle: Some(handle),
-    }
+    };
+    app.seller = app.account("seller", "Test Seller").await.1;
+    app
 }
+
+/// The operator token every test service starts with.
+pub const TEST_OPERATOR_TOKEN: &str = "bz_test_operator_token_0000000000000000000";

@@ -32,10 +32,18 @@ async fn example_plugins_upload_and_report_their_worlds() {
 #[tokio::test]
 async fn uploading_the_same_bytes_twice_is_the_same_version() {
     let app = spawn_app().await;
-    let (_, a) = app.upload(plugin_bytes("tiered_pricing")).await;
-    let (status, b) = app.upload(plugin_bytes("tiered_pricing")).await;
-    assert_eq!(status, 201);
+    let (first, a) = app.upload(plugin_bytes("tiered_pricing")).await;
+    let (again, b) = app.upload(plugin_bytes("tiered_pricing")).await;
+    assert_eq!((first, again), (201, 200), "{a} {b}");
     assert_eq!(a["sha256"], b["sha256"]);
+    assert_eq!(
+        (a["version"].clone(), b["version"].clone()),
+        (json!(1), json!(1))
+    );
+    // A different component under the same name is the next version.
+    let (status, c) = app.upload(plugin_bytes("listing_rules")).await;
+    assert_eq!(status, 201);
+    assert_eq!(c["version"], 2);
     app.stop().await;
 }
 
@@ -78,16 +86,32 @@ async fn components_the_host_cannot_serve_are_rejected_with_the_reason() {
         "{body}"
     );
 
+    let (status, body) = app.upload(Vec::new()).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["field"], "body");
+
+    // Without a token, or with a bad one, nothing is uploaded.
     let res = app
         .client
-        .post(app.url("/v1/plugins"))
-        .body(Vec::<u8>::new())
+        .post(app.url("/v1/plugins?name=x"))
+        .body(plugin_bytes("tiered_pricing"))
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status().as_u16(), 400);
-    let body: serde_json::Value = res.json().await.unwrap();
-    assert_eq!(body["field"], "body");
+    assert_eq!(res.status().as_u16(), 401);
+    let (status, body) = app
+        .upload_as("bz_not_a_token", "x", plugin_bytes("tiered_pricing"))
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    // Customers do not upload plugins.
+    let (_, customer) = app.account("customer", "Carol").await;
+    let (status, _) = app
+        .upload_as(&customer, "x", plugin_bytes("tiered_pricing"))
+        .await;
+    assert_eq!(status, 403);
 
     // Nothing rejected was kept.
     let (_, listed) = app.get("/v1/plugins").await;
@@ -102,9 +126,11 @@ async fn uploaded_plugins_survive_a_restart() {
     let (_, body) = app.upload(plugin_bytes("listing_rules")).await;
     let sha = body["sha256"].as_str().unwrap().to_string();
     let url = app.database_url.clone();
+    let seller = app.seller.clone();
     let kept = app.stop().await;
 
-    let app = spawn_app_with(Vec::new(), Some(kept), None, Some(url)).await;
+    let mut app = spawn_app_with(Vec::new(), Some(kept), None, Some(url)).await;
+    app.seller = seller;
     let (status, body) = app.get(&format!("/v1/plugins/{sha}")).await;
     assert_eq!(status, 200);
     assert_eq!(

@@ -280,9 +280,10 @@ async fn concurrent_calls_each_get_their_own_sandbox() {
     let sha = upload(&app, "saas_lifecycle").await;
     let mut set = tokio::task::JoinSet::new();
     for i in 0..48u64 {
-        let (client, url) = (
+        let (client, url, token) = (
             app.client.clone(),
             app.url(&format!("/v1/plugins/{sha}/calls")),
+            app.seller.clone(),
         );
         set.spawn(async move {
             let body = json!({
@@ -292,7 +293,13 @@ async fn concurrent_calls_each_get_their_own_sandbox() {
                 "seed": i,
                 "now-ms": 0,
             });
-            let res = client.post(url).json(&body).send().await.expect("request");
+            let res = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .expect("request");
             let status = res.status().as_u16();
             let body: Value = res.json().await.expect("JSON");
             assert_eq!(status, 200, "{body}");

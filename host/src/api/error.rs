@@ -19,9 +19,26 @@ pub enum ApiError {
         /// Where, when known.
         field: Option<String>,
     },
+    /// Several problems with a submitted document, each with its place.
+    #[error("{message}")]
+    Invalid {
+        /// Summary.
+        message: String,
+        /// Every problem found.
+        errors: Vec<crate::domain::catalog::FieldError>,
+    },
+    /// No or a bad token.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The role may not do this.
+    #[error("{0}")]
+    Forbidden(String),
     /// Nothing at that id (or not yours).
     #[error("{0}")]
     NotFound(String),
+    /// The request conflicts with the current state.
+    #[error("{0}")]
+    Conflict(String),
     /// The uploaded component is not an acceptable plugin.
     #[error(transparent)]
     PluginRejected(#[from] LoadError),
@@ -37,7 +54,10 @@ pub enum ApiError {
 // details, logged in full.
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
-        ApiError::Internal(e.into())
+        match e {
+            crate::store::StoreError::Conflict(m) => ApiError::Conflict(m),
+            other => ApiError::Internal(other.into()),
+        }
     }
 }
 
@@ -59,6 +79,23 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest { message, field } => (
                 StatusCode::BAD_REQUEST,
                 json!({"error": "bad-request", "message": message, "field": field}),
+            ),
+            ApiError::Invalid { message, errors } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({"error": "invalid", "message": message,
+                       "field": errors.first().map(|e| e.field.clone()), "errors": errors}),
+            ),
+            ApiError::Unauthorized(message) => (
+                StatusCode::UNAUTHORIZED,
+                json!({"error": "unauthorized", "message": message}),
+            ),
+            ApiError::Forbidden(message) => (
+                StatusCode::FORBIDDEN,
+                json!({"error": "forbidden", "message": message}),
+            ),
+            ApiError::Conflict(message) => (
+                StatusCode::CONFLICT,
+                json!({"error": "conflict", "message": message}),
             ),
             ApiError::NotFound(message) => (
                 StatusCode::NOT_FOUND,
@@ -91,5 +128,15 @@ impl IntoResponse for ApiError {
             }
         };
         (status, Json(body)).into_response()
+    }
+}
+
+impl ApiError {
+    /// A 400 about one field.
+    pub fn bad(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            message: message.into(),
+            field: Some(field.into()),
+        }
     }
 }

@@ -1,11 +1,11 @@
 //! Plugin routes: upload and inspect plugin versions, and run debug calls in
 //! the sandbox.
 
+use super::auth::Actor;
 use super::{ApiError, AppState};
-use crate::now_millis;
 use crate::runtime::{CallBudget, CallContext, Plugin, World};
-use crate::store::StoreKv;
-use axum::extract::{Path, State};
+use crate::store::{Role, SellerPlugin, StoreKv};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -37,17 +37,71 @@ pub fn plugin_report(p: &Plugin, limits: &crate::runtime::Limits) -> Value {
     })
 }
 
-async fn list(State(state): State<AppState>) -> Json<Value> {
-    let mut plugins = state.runtime.all();
-    plugins.sort_by(|a, b| a.sha256.cmp(&b.sha256));
-    let limits = state.runtime.limits();
-    Json(json!({ "plugins": plugins.iter().map(|p| plugin_report(p, limits)).collect::<Vec<_>>() }))
+fn owned_report(p: &Plugin, owned: &SellerPlugin, limits: &crate::runtime::Limits) -> Value {
+    let mut v = plugin_report(p, limits);
+    v["name"] = json!(owned.name);
+    v["version"] = json!(owned.version);
+    v["seller-id"] = json!(owned.seller_id);
+    v["uploaded-at"] = json!(owned.created_at);
+    v
 }
+
+/// Sellers see their own plugin versions; operators see every loaded one,
+/// the preloaded examples included.
+async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Value>, ApiError> {
+    let limits = state.runtime.limits();
+    if actor.role() == Role::Operator {
+        let mut plugins = state.runtime.all();
+        plugins.sort_by(|a, b| a.sha256.cmp(&b.sha256));
+        return Ok(Json(
+            json!({ "plugins": plugins.iter().map(|p| plugin_report(p, limits)).collect::<Vec<_>>() }),
+        ));
+    }
+    actor.require(&[Role::Seller])?;
+    let owned = state.store.seller_plugins(Some(actor.id())).await?;
+    let plugins: Vec<Value> = owned
+        .iter()
+        .filter_map(|o| {
+            state
+                .runtime
+                .get(&o.sha256)
+                .map(|p| owned_report(&p, o, limits))
+        })
+        .collect();
+    Ok(Json(json!({ "plugins": plugins })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct UploadQuery {
+    /// The plugin's name; versions are numbered per name.
+    name: String,
+}
+
+/// Longest plugin name.
+const MAX_NAME: usize = 64;
 
 async fn upload(
     State(state): State<AppState>,
+    actor: Actor,
+    query: Result<Query<UploadQuery>, axum::extract::rejection::QueryRejection>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    actor.require(&[Role::Seller, Role::Operator])?;
+    let Query(query) = query
+        .map_err(|_| ApiError::bad("name", "name the plugin: POST /v1/plugins?name=my-plugin"))?;
+    let name = query.name.trim().to_string();
+    if name.is_empty()
+        || name.len() > MAX_NAME
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(ApiError::bad(
+            "name",
+            format!("1 to {MAX_NAME} letters, digits, `-` or `_`"),
+        ));
+    }
     if body.is_empty() {
         return Err(ApiError::BadRequest {
             message: "send the component's bytes as the request body".into(),
@@ -59,22 +113,37 @@ async fn upload(
     let plugin = tokio::task::spawn_blocking(move || rt.load(&bytes)).await??;
     // Keep the bytes so the plugin survives a restart.
     let worlds = serde_json::to_string(&plugin.worlds)?;
+    let now = state.clock.now_ms();
     state
         .store
-        .put_plugin(&plugin.sha256, &worlds, &body, now_millis())
+        .put_plugin(&plugin.sha256, &worlds, &body, now)
         .await?;
+    let (owned, new) = state
+        .store
+        .add_seller_plugin(actor.id(), &name, &plugin.sha256, now)
+        .await?;
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((
-        StatusCode::CREATED,
-        Json(plugin_report(&plugin, state.runtime.limits())),
+        status,
+        Json(owned_report(&plugin, &owned, state.runtime.limits())),
     ))
 }
 
 async fn show(
     State(state): State<AppState>,
+    actor: Actor,
     Path(sha256): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let plugin = find(&state, &sha256)?;
-    Ok(Json(plugin_report(&plugin, state.runtime.limits())))
+    let (plugin, owned) = find(&state, &actor, &sha256).await?;
+    let limits = state.runtime.limits();
+    Ok(Json(match owned {
+        Some(o) => owned_report(&plugin, &o, limits),
+        None => plugin_report(&plugin, limits),
+    }))
 }
 
 /// A debug call of one exported function.
@@ -104,10 +173,11 @@ fn empty_object() -> Value {
 
 async fn call(
     State(state): State<AppState>,
+    actor: Actor,
     Path(sha256): Path<String>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let plugin = find(&state, &sha256)?;
+    let (plugin, _) = find(&state, &actor, &sha256).await?;
     let req: CallRequest = super::json::parse(&body)?;
     let world = World::parse(&req.world).ok_or_else(|| ApiError::BadRequest {
         message: format!(
@@ -120,7 +190,7 @@ async fn call(
     // apart from any real customer's state.
     let namespace = format!("debug:{}", plugin.sha256);
     let kv = StoreKv::new(state.store.clone(), namespace.clone());
-    let now_ms = req.now_ms.unwrap_or_else(now_millis);
+    let now_ms = req.now_ms.unwrap_or_else(|| state.clock.now_ms());
     let seed = req.seed.unwrap_or_else(rand::random);
     let ctx = CallContext {
         now_ms,
@@ -151,9 +221,25 @@ async fn call(
     Ok(Json(body))
 }
 
-fn find(state: &AppState, sha256: &str) -> Result<Arc<Plugin>, ApiError> {
-    state
-        .runtime
-        .get(sha256)
-        .ok_or_else(|| ApiError::NotFound(format!("no plugin version {sha256}")))
+/// A plugin version the actor may use: a seller's own uploads; any for
+/// operators. Other sellers' versions are 404, as if they did not exist.
+async fn find(
+    state: &AppState,
+    actor: &Actor,
+    sha256: &str,
+) -> Result<(Arc<Plugin>, Option<SellerPlugin>), ApiError> {
+    let not_found = || ApiError::NotFound(format!("no plugin version {sha256}"));
+    let owned = match actor.role() {
+        Role::Operator => None,
+        Role::Seller => Some(
+            state
+                .store
+                .seller_plugin(actor.id(), sha256)
+                .await?
+                .ok_or_else(not_found)?,
+        ),
+        Role::Customer => return Err(not_found()),
+    };
+    let plugin = state.runtime.get(sha256).ok_or_else(not_found)?;
+    Ok((plugin, owned))
 }

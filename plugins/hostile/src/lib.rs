@@ -61,6 +61,21 @@ impl Lifecycle for Hostile {
                 format!("hostile-{}", subscription.order_id),
                 Some(probes::environment()),
             )),
+            "refuse" => Err(PluginError::refused("hostile plugin refuses every order")),
+            // Transient until the host's logical clock reaches the given
+            // time: lets tests watch the host retry and then succeed.
+            b if b.starts_with("transient-until:") => {
+                let until: i64 = b["transient-until:".len()..].parse().unwrap_or(i64::MAX);
+                if bazaar_sdk::now() < until {
+                    Err(PluginError::transient(format!("not ready until {until}")))
+                } else {
+                    Ok(provisioned(
+                        &subscription,
+                        format!("hostile-{}", subscription.order_id),
+                        None,
+                    ))
+                }
+            }
             _ => {
                 log::info(format!(
                     "create-instance {}: behaving",

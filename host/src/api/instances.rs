@@ -1,0 +1,429 @@
+//! Instances and the orders that change them: renew, convert a trial,
+//! upgrade, unsubscribe. Credentials are decrypted only for the instance's
+//! customer and seller.
+
+use super::auth::Actor;
+use super::orders::{answer, fingerprint, guard, idempotency_key, order_json, owner};
+use super::{ApiError, AppState};
+use crate::domain::catalog::{
+    BillingMode, ProductDraft, add_period, period_price, upgrade_allowed,
+};
+use crate::domain::instance::{InstanceState, JobAction, ReleaseReason};
+use crate::ids::{new_id, seed_of};
+use crate::store::{InstanceGuard, InstanceRow, NewJob, OrderRow, Role};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use bytes::Bytes;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/instances", get(list))
+        .route("/instances/{id}", get(show))
+        .route("/instances/{id}/orders", get(orders))
+        .route("/instances/{id}/renew", post(renew))
+        .route("/instances/{id}/convert", post(convert))
+        .route("/instances/{id}/upgrade", post(upgrade))
+        .route("/instances/{id}/unsubscribe", post(unsubscribe))
+}
+
+/// An instance as the API shows it; `with_secrets` adds the decrypted app
+/// info (credentials).
+pub(super) fn instance_json(state: &AppState, i: &InstanceRow, with_secrets: bool) -> Value {
+    let mut v = json!({
+        "id": i.id,
+        "seller-id": i.seller_id,
+        "customer-id": i.customer_id,
+        "product-id": i.product_id,
+        "product-version": i.product_version,
+        "specification": i.spec_id,
+        "sku": i.sku_id,
+        "billing-mode": i.billing_mode,
+        "quantity": i.quantity,
+        "trial": i.trial,
+        "state": i.state,
+        "freeze-reason": i.freeze_reason,
+        "expires-at": i.expires_at,
+        "seller-instance-id": i.seller_instance_id,
+        "failure": i.failure,
+        "created-at": i.created_at,
+        "updated-at": i.updated_at,
+    });
+    if with_secrets {
+        v["app"] = app_info(state, i);
+    }
+    v
+}
+
+/// The decrypted app info of an instance, or null.
+pub(super) fn app_info(state: &AppState, i: &InstanceRow) -> Value {
+    let Some(sealed) = &i.app_info else {
+        return Value::Null;
+    };
+    match state.secrets.open(&i.id, sealed) {
+        Ok(plain) => serde_json::from_slice(&plain).unwrap_or(Value::Null),
+        Err(e) => {
+            tracing::error!(instance = %i.id, error = %e, "cannot decrypt app info");
+            Value::Null
+        }
+    }
+}
+
+async fn visible_instance(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<InstanceRow, ApiError> {
+    state
+        .store
+        .instance(id)
+        .await?
+        .filter(|i| {
+            actor.role() == Role::Operator
+                || i.customer_id == actor.id()
+                || i.seller_id == actor.id()
+        })
+        .ok_or_else(|| ApiError::NotFound(format!("no instance {id}")))
+}
+
+async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Value>, ApiError> {
+    let rows = state.store.instances(owner(&actor), 500).await?;
+    Ok(Json(
+        json!({"instances": rows.iter().map(|i| instance_json(&state, i, false)).collect::<Vec<_>>()}),
+    ))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let i = visible_instance(&state, &actor, &id).await?;
+    // Operators supervise; they do not need customers' passwords.
+    let secrets = actor.role() != Role::Operator;
+    Ok(Json(instance_json(&state, &i, secrets)))
+}
+
+async fn orders(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let i = visible_instance(&state, &actor, &id).await?;
+    let rows = state.store.orders(owner(&actor), Some(&i.id), 500).await?;
+    Ok(Json(
+        json!({"orders": rows.iter().map(order_json).collect::<Vec<_>>()}),
+    ))
+}
+
+/// The customer's own instance and the live product definition it belongs to.
+async fn own(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<(InstanceRow, ProductDraft, String), ApiError> {
+    actor.require(&[Role::Customer])?;
+    let i = visible_instance(state, actor, id).await?;
+    let p = state
+        .store
+        .product(&i.product_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no instance {id}")))?;
+    let live: ProductDraft = serde_json::from_str(p.live.as_deref().unwrap_or("null"))?;
+    Ok((i, live, p.status))
+}
+
+fn mode(i: &InstanceRow) -> Result<BillingMode, ApiError> {
+    Ok(serde_json::from_value(json!(i.billing_mode))?)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn place(
+    state: &AppState,
+    actor: &Actor,
+    headers: &HeaderMap,
+    body: &[u8],
+    i: &InstanceRow,
+    kind: &str,
+    amount: Decimal,
+    detail: Value,
+    states: &[&str],
+    decision: Option<(&str, Option<&str>)>,
+    action: JobAction,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let key = idempotency_key(headers)?;
+    let request = fingerprint(&format!("{kind}:{}", i.id), body);
+    let now = state.clock.now_ms();
+    let mut detail = detail;
+    detail["request"] = json!(request);
+    let order = OrderRow {
+        id: new_id("ord"),
+        customer_id: actor.id().into(),
+        seller_id: i.seller_id.clone(),
+        instance_id: i.id.clone(),
+        kind: kind.into(),
+        state: "processing".into(),
+        amount: amount.round_dp(2).to_string(),
+        detail: detail.to_string(),
+        idempotency_key: key,
+        failure: None,
+        service_flow: None,
+        purchase_key: None,
+        trial_key: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let job = NewJob {
+        instance_id: i.id.clone(),
+        order_id: Some(order.id.clone()),
+        action: serde_json::to_string(&action)?,
+        seed: seed_of(&order.id),
+    };
+    let g = InstanceGuard {
+        new_state: decision.map(|d| d.0),
+        freeze_reason: decision.and_then(|d| d.1),
+        ..guard(&i.id, states)
+    };
+    let placed = state
+        .store
+        .place_order(&order, None, Some(g), &[job])
+        .await?;
+    answer(state, placed, order, &request).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct Periods {
+    #[serde(default = "one")]
+    periods: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn check_periods(p: u32) -> Result<u32, ApiError> {
+    if (1..=60).contains(&p) {
+        Ok(p)
+    } else {
+        Err(ApiError::bad("periods", "buy 1 to 60 periods"))
+    }
+}
+
+const LIVE: &[&str] = &["active", "frozen"];
+
+async fn renew(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let (i, live, status) = own(&state, &actor, &id).await?;
+    let req: Periods = if body.is_empty() {
+        Periods { periods: 1 }
+    } else {
+        super::json::parse(&body)?
+    };
+    let periods = check_periods(req.periods)?;
+    let m = mode(&i)?;
+    if !m.is_periodic() {
+        return Err(ApiError::Conflict(format!(
+            "a {m} instance has nothing to renew"
+        )));
+    }
+    if i.trial {
+        return Err(ApiError::Conflict(
+            "a trial is converted (`/convert`), not renewed".into(),
+        ));
+    }
+    if status == "removed" {
+        return Err(ApiError::Conflict(
+            "the product was removed; it cannot be renewed".into(),
+        ));
+    }
+    let sku = live
+        .spec(&i.spec_id)
+        .and_then(|s| s.sku(&i.sku_id))
+        .ok_or_else(|| ApiError::Conflict("the SKU is no longer sold".into()))?;
+    let unit = period_price(sku, m, u32::try_from(i.quantity).unwrap_or(1)).unwrap_or_default();
+    let now = state.clock.now_ms();
+    // Renewing an active instance extends its period; an expired one starts anew.
+    let from = i.expires_at.unwrap_or(now).max(now);
+    let expires_at =
+        add_period(from, m, periods).ok_or_else(|| ApiError::bad("periods", "out of range"))?;
+    let detail = json!({"periods": periods, "expires-at": expires_at, "unit-price": unit});
+    place(
+        &state,
+        &actor,
+        &headers,
+        &body,
+        &i,
+        "renew",
+        unit * Decimal::from(periods),
+        detail,
+        LIVE,
+        None,
+        JobAction::Renew { expires_at },
+    )
+    .await
+}
+
+async fn convert(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let (i, live, _) = own(&state, &actor, &id).await?;
+    let req: Periods = if body.is_empty() {
+        Periods { periods: 1 }
+    } else {
+        super::json::parse(&body)?
+    };
+    let periods = check_periods(req.periods)?;
+    if !i.trial {
+        return Err(ApiError::Conflict("only a trial can be converted".into()));
+    }
+    let m = mode(&i)?;
+    let sku = live
+        .spec(&i.spec_id)
+        .and_then(|s| s.sku(&i.sku_id))
+        .ok_or_else(|| ApiError::Conflict("the SKU is no longer sold".into()))?;
+    let unit = period_price(sku, m, u32::try_from(i.quantity).unwrap_or(1)).unwrap_or_default();
+    let expires_at = add_period(state.clock.now_ms(), m, periods)
+        .ok_or_else(|| ApiError::bad("periods", "out of range"))?;
+    let detail = json!({"periods": periods, "expires-at": expires_at, "unit-price": unit});
+    place(
+        &state,
+        &actor,
+        &headers,
+        &body,
+        &i,
+        "trial-to-formal",
+        unit * Decimal::from(periods),
+        detail,
+        LIVE,
+        None,
+        JobAction::TrialToFormal { expires_at },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct Upgrade {
+    sku: String,
+    quantity: Option<u32>,
+}
+
+async fn upgrade(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let (i, live, _) = own(&state, &actor, &id).await?;
+    let req: Upgrade = super::json::parse(&body)?;
+    let m = mode(&i)?;
+    let spec = live
+        .spec(&i.spec_id)
+        .ok_or_else(|| ApiError::Conflict("the specification is no longer sold".into()))?;
+    let from = spec
+        .sku(&i.sku_id)
+        .ok_or_else(|| ApiError::Conflict("the current SKU is no longer sold".into()))?;
+    let to = spec.sku(&req.sku).ok_or_else(|| {
+        ApiError::bad(
+            "sku",
+            format!("specification `{}` has no SKU `{}`", spec.id, req.sku),
+        )
+    })?;
+    let q_from = u32::try_from(i.quantity).unwrap_or(1);
+    let q_to = req.quantity.unwrap_or(q_from);
+    spec.check_quantity(q_to)
+        .map_err(|msg| ApiError::bad("quantity", msg))?;
+    if i.trial {
+        return Err(ApiError::Conflict(
+            "convert the trial before upgrading it".into(),
+        ));
+    }
+    upgrade_allowed(spec, from, to, m, q_from, q_to).map_err(|msg| ApiError::bad("sku", msg))?;
+    let now = state.clock.now_ms();
+    let expires = i.expires_at.unwrap_or(now);
+    let fee = upgrade_fee(from, to, m, q_from, q_to, now, expires);
+    let detail = json!({"sku": to.id, "quantity": q_to, "remaining-ms": (expires - now).max(0)});
+    place(
+        &state,
+        &actor,
+        &headers,
+        &body,
+        &i,
+        "upgrade",
+        fee,
+        detail,
+        &["active"],
+        None,
+        JobAction::Upgrade {
+            sku_id: to.id.clone(),
+            quantity: q_to,
+        },
+    )
+    .await
+}
+
+/// The price difference for the rest of the current period, pro rata by
+/// time, rounded half-even to cents. The pricing engine replaces this with the
+/// seeds' day-count rule.
+fn upgrade_fee(
+    from: &crate::domain::catalog::Sku,
+    to: &crate::domain::catalog::Sku,
+    m: BillingMode,
+    q_from: u32,
+    q_to: u32,
+    now: i64,
+    expires: i64,
+) -> Decimal {
+    let old = period_price(from, m, q_from).unwrap_or_default();
+    let new = period_price(to, m, q_to).unwrap_or_default();
+    let period_ms = match m {
+        BillingMode::Yearly => 365 * 86_400_000_i64,
+        _ => 30 * 86_400_000_i64,
+    };
+    let remaining = Decimal::from((expires - now).max(0)) / Decimal::from(period_ms);
+    ((new - old) * remaining.min(Decimal::ONE))
+        .round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven)
+}
+
+async fn unsubscribe(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let (i, _, _) = own(&state, &actor, &id).await?;
+    let action = JobAction::Release {
+        reason: ReleaseReason::Unsubscribed,
+    };
+    let decision = Some((InstanceState::Released.as_str(), None));
+    place(
+        &state,
+        &actor,
+        &headers,
+        &body,
+        &i,
+        "unsubscribe",
+        Decimal::ZERO,
+        json!({}),
+        LIVE,
+        decision,
+        action,
+    )
+    .await
+}

@@ -1,0 +1,344 @@
+//! Orders: a customer subscribes to a SKU (or a trial), and later renews,
+//! converts a trial, upgrades or unsubscribes. Each order is accepted in one
+//! transaction with its instance and its queued plugin call and answered
+//! `202 Accepted`; the lifecycle worker completes it. An `Idempotency-Key`
+//! header makes a retried request return the first order.
+
+use super::auth::Actor;
+use super::products::visible_product;
+use super::{ApiError, AppState};
+use crate::domain::catalog::{BillingMode, ProductDraft, Specification, add_period, period_price};
+use crate::domain::instance::{InstanceState, JobAction};
+use crate::domain::supervision::Flow;
+use crate::ids::{new_id, seed_of};
+use crate::store::{InstanceGuard, InstanceRow, NewJob, OrderRow, Owner, Placed, Role};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
+use axum::{Json, Router};
+use bytes::Bytes;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/orders", get(list).post(subscribe))
+        .route("/orders/{id}", get(show))
+}
+
+/// Longest accepted idempotency key.
+const MAX_KEY: usize = 200;
+/// Most periods one order may buy: months for monthly, years for yearly.
+const MAX_PERIODS: u32 = 60;
+
+pub(super) fn order_json(o: &OrderRow) -> Value {
+    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
+    json!({
+        "id": o.id,
+        "customer-id": o.customer_id,
+        "seller-id": o.seller_id,
+        "instance-id": o.instance_id,
+        "kind": o.kind,
+        "state": o.state,
+        "amount": o.amount,
+        "detail": parse(&o.detail),
+        "failure": o.failure,
+        "service-flow": o.service_flow.as_deref().map(parse),
+        "created-at": o.created_at,
+        "updated-at": o.updated_at,
+    })
+}
+
+/// The idempotency key of a request, if it sent one.
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = v.to_str().map(str::trim).unwrap_or_default();
+    if key.is_empty() || key.len() > MAX_KEY {
+        return Err(ApiError::bad(
+            "Idempotency-Key",
+            format!("must be 1 to {MAX_KEY} visible ASCII characters"),
+        ));
+    }
+    Ok(Some(key.to_string()))
+}
+
+/// Fingerprint of a request, so a reused idempotency key with a different
+/// request is refused instead of silently answered with the first order.
+pub(super) fn fingerprint(path: &str, body: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(path.as_bytes());
+    h.update([0]);
+    h.update(body);
+    hex::encode(h.finalize())
+}
+
+/// Answers a placed order: the new one (202) or the one an idempotency key
+/// already names (200), after checking it was the same request.
+pub(super) async fn answer(
+    state: &AppState,
+    placed: Placed,
+    order: OrderRow,
+    request: &str,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let (status, order) = match placed {
+        Placed::New => {
+            state.wake.notify_one();
+            (StatusCode::ACCEPTED, order)
+        }
+        Placed::Existing(first) => {
+            let detail: Value = serde_json::from_str(&first.detail).unwrap_or(Value::Null);
+            if detail["request"].as_str() != Some(request) {
+                return Err(ApiError::Conflict(
+                    "this Idempotency-Key was used for a different request".into(),
+                ));
+            }
+            (StatusCode::OK, *first)
+        }
+    };
+    let instance = state.store.instance(&order.instance_id).await?;
+    Ok((
+        status,
+        Json(json!({
+            "order": order_json(&order),
+            "instance": instance.map(|i| super::instances::instance_json(state, &i, false)),
+        })),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct Subscribe {
+    product: String,
+    specification: String,
+    sku: String,
+    billing_mode: BillingMode,
+    periods: Option<u32>,
+    quantity: Option<u32>,
+    #[serde(default)]
+    trial: bool,
+}
+
+fn spec_of<'a>(live: &'a ProductDraft, id: &str) -> Result<&'a Specification, ApiError> {
+    live.spec(id).ok_or_else(|| {
+        ApiError::bad(
+            "specification",
+            format!("the product has no specification `{id}`"),
+        )
+    })
+}
+
+async fn subscribe(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    actor.require(&[Role::Customer])?;
+    let key = idempotency_key(&headers)?;
+    let req: Subscribe = super::json::parse(&body)?;
+    let product = visible_product(&state, &actor, &req.product).await?;
+    if product.status != "listed" {
+        return Err(ApiError::Conflict(format!(
+            "product {} is not on sale",
+            product.id
+        )));
+    }
+    let live: ProductDraft = serde_json::from_str(product.live.as_deref().unwrap_or("null"))?;
+    let spec = spec_of(&live, &req.specification)?;
+    let sku = spec.sku(&req.sku).ok_or_else(|| {
+        ApiError::bad(
+            "sku",
+            format!("specification `{}` has no SKU `{}`", spec.id, req.sku),
+        )
+    })?;
+    if !spec.billing_modes.contains(&req.billing_mode) {
+        return Err(ApiError::bad(
+            "billing-mode",
+            format!(
+                "specification `{}` is not sold {}",
+                spec.id, req.billing_mode
+            ),
+        ));
+    }
+    let quantity = req
+        .quantity
+        .unwrap_or_else(|| spec.quantity.as_ref().map_or(1, |q| q.min));
+    spec.check_quantity(quantity)
+        .map_err(|m| ApiError::bad("quantity", m))?;
+    let periodic = req.billing_mode.is_periodic();
+    let periods = match (periodic, req.periods) {
+        (true, None) => 1,
+        (true, Some(p)) if (1..=MAX_PERIODS).contains(&p) => p,
+        (true, Some(_)) => {
+            return Err(ApiError::bad(
+                "periods",
+                format!("buy 1 to {MAX_PERIODS} periods"),
+            ));
+        }
+        (false, None | Some(1)) => 1,
+        (false, Some(_)) => {
+            return Err(ApiError::bad(
+                "periods",
+                "only monthly and yearly orders have periods",
+            ));
+        }
+    };
+    let now = state.clock.now_ms();
+    let (amount, expires_at, trial_key) = if req.trial {
+        let trial = spec.trial.as_ref().filter(|_| periodic).ok_or_else(|| {
+            ApiError::bad(
+                "trial",
+                format!(
+                    "specification `{}` offers no trial for {}",
+                    spec.id, req.billing_mode
+                ),
+            )
+        })?;
+        if !spec.trial_allowed(actor.id()) {
+            return Err(ApiError::Forbidden(
+                "the seller limits this trial to listed customers".into(),
+            ));
+        }
+        let key = format!("{}:{}:{}", actor.id(), product.id, spec.id);
+        (
+            Decimal::ZERO,
+            Some(now + i64::from(trial.days) * 86_400_000),
+            Some(key),
+        )
+    } else {
+        let unit = period_price(sku, req.billing_mode, quantity).ok_or_else(|| {
+            ApiError::bad("billing-mode", "the SKU has no price for this billing mode")
+        })?;
+        let multiplier = if periodic { periods } else { 1 };
+        let amount = if req.billing_mode == BillingMode::PayPerUse {
+            Decimal::ZERO
+        } else {
+            unit * Decimal::from(multiplier)
+        };
+        (
+            amount.round_dp(2),
+            add_period(now, req.billing_mode, periods),
+            None,
+        )
+    };
+    let purchase_key = spec
+        .purchase_limit
+        .as_ref()
+        .filter(|l| l.once_per_customer && !req.trial)
+        .map(|_| format!("{}:{}:{}", actor.id(), product.id, spec.id));
+    let instance = InstanceRow {
+        id: new_id("ins"),
+        seller_id: product.seller_id.clone(),
+        customer_id: actor.id().into(),
+        product_id: product.id.clone(),
+        product_version: product.live_version,
+        spec_id: spec.id.clone(),
+        sku_id: sku.id.clone(),
+        billing_mode: req.billing_mode.as_str().into(),
+        quantity: i64::from(quantity),
+        trial: req.trial,
+        state: InstanceState::Provisioning.as_str().into(),
+        freeze_reason: None,
+        expires_at,
+        seller_instance_id: None,
+        app_info: None,
+        failure: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let request = fingerprint("subscribe", &body);
+    let order = OrderRow {
+        id: new_id("ord"),
+        customer_id: actor.id().into(),
+        seller_id: product.seller_id.clone(),
+        instance_id: instance.id.clone(),
+        kind: "subscribe".into(),
+        state: "processing".into(),
+        amount: amount.to_string(),
+        detail: json!({
+            "request": request,
+            "product": product.id, "product-version": product.live_version,
+            "specification": spec.id, "sku": sku.id, "billing-mode": req.billing_mode,
+            "periods": if periodic { periods } else { 0 }, "quantity": quantity, "trial": req.trial,
+            "expires-at": expires_at,
+        })
+        .to_string(),
+        idempotency_key: key,
+        failure: None,
+        service_flow: live
+            .supervised
+            .then(|| serde_json::to_string(&Flow::new(now)))
+            .transpose()?,
+        purchase_key,
+        trial_key,
+        created_at: now,
+        updated_at: now,
+    };
+    let job = NewJob {
+        instance_id: instance.id.clone(),
+        order_id: Some(order.id.clone()),
+        action: serde_json::to_string(&JobAction::Create)?,
+        seed: seed_of(&order.id),
+    };
+    let placed = state
+        .store
+        .place_order(&order, Some(&instance), None, &[job])
+        .await?;
+    answer(&state, placed, order, &request).await
+}
+
+/// An order the actor may see: the customer's or the seller's own; any for
+/// operators. Others' ids are 404.
+pub(super) async fn visible_order(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<OrderRow, ApiError> {
+    state
+        .store
+        .order(id)
+        .await?
+        .filter(|o| {
+            actor.role() == Role::Operator
+                || o.customer_id == actor.id()
+                || o.seller_id == actor.id()
+        })
+        .ok_or_else(|| ApiError::NotFound(format!("no order {id}")))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(order_json(&visible_order(&state, &actor, &id).await?)))
+}
+
+pub(super) fn owner(actor: &Actor) -> Owner<'_> {
+    match actor.role() {
+        Role::Customer => Owner::Customer(actor.id()),
+        Role::Seller => Owner::Seller(actor.id()),
+        Role::Operator => Owner::All,
+    }
+}
+
+async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Value>, ApiError> {
+    let rows = state.store.orders(owner(&actor), None, 500).await?;
+    Ok(Json(
+        json!({"orders": rows.iter().map(order_json).collect::<Vec<_>>()}),
+    ))
+}
+
+/// Guards an instance change: the instance must be in one of `states`.
+pub(super) fn guard<'a>(id: &'a str, states: &'a [&'a str]) -> InstanceGuard<'a> {
+    InstanceGuard {
+        id,
+        states,
+        new_state: None,
+        freeze_reason: None,
+    }
+}

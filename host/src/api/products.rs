@@ -1,0 +1,452 @@
+//! Products and their release: sellers keep a draft, submit it as a release
+//! application, operators approve (the draft becomes the live version orders
+//! use) or reject it with a reason; sellers hide, re-list or remove.
+
+use super::auth::Actor;
+use super::{ApiError, AppState};
+use crate::domain::catalog::{FieldError, ProductDraft, validate};
+use crate::ids::new_id;
+use crate::runtime::World;
+use crate::store::{ApplicationRow, ProductRow, Role};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/products", get(list).post(create))
+        .route("/products/{id}", get(show))
+        .route("/products/{id}/draft", put(update_draft))
+        .route("/products/{id}/status", post(set_status))
+        .route("/products/{id}/release-applications", post(submit))
+        .route("/release-applications", get(applications))
+        .route("/release-applications/{id}", get(application))
+        .route("/release-applications/{id}/approve", post(approve))
+        .route("/release-applications/{id}/reject", post(reject))
+        .route("/release-applications/{id}/withdraw", post(withdraw))
+}
+
+/// A product as the API shows it; customers see only the live definition.
+pub(super) fn product_json(p: &ProductRow, actor: &Actor) -> Value {
+    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
+    let mut v = json!({
+        "id": p.id,
+        "seller-id": p.seller_id,
+        "status": p.status,
+        "version": p.live_version,
+        "live": p.live.as_deref().map(parse),
+        "created-at": p.created_at,
+        "updated-at": p.updated_at,
+    });
+    if actor.role() != Role::Customer {
+        v["draft"] = parse(&p.draft);
+    }
+    v
+}
+
+fn application_json(a: &ApplicationRow) -> Value {
+    json!({
+        "id": a.id,
+        "product-id": a.product_id,
+        "seller-id": a.seller_id,
+        "version": a.version,
+        "snapshot": serde_json::from_str::<Value>(&a.snapshot).unwrap_or(Value::Null),
+        "state": a.state,
+        "reason": a.reason,
+        "submitted-at": a.submitted_at,
+        "decided-at": a.decided_at,
+        "decided-by": a.decided_by,
+    })
+}
+
+/// Validates a draft: its own rules, then that the plugins it names are the
+/// seller's own and export the worlds their role needs.
+async fn checked_draft(
+    state: &AppState,
+    seller_id: &str,
+    body: &[u8],
+) -> Result<ProductDraft, ApiError> {
+    let draft: ProductDraft = super::json::parse(body)?;
+    let mut errors = validate(&draft).err().unwrap_or_default();
+    let mut need = vec![(
+        "lifecycle-plugin",
+        draft.lifecycle_plugin.as_str(),
+        World::Lifecycle,
+    )];
+    if let Some(m) = &draft.metering_plugin {
+        need.push(("metering-plugin", m.as_str(), World::Metering));
+    }
+    for (field, sha, world) in need {
+        if errors.iter().any(|e| e.field == field) {
+            continue;
+        }
+        let owned = state.store.seller_plugin(seller_id, sha).await?.is_some();
+        let loaded = state.runtime.get(sha);
+        match loaded {
+            Some(p) if owned && p.worlds.contains(&world) => {}
+            Some(_) if owned => errors.push(FieldError {
+                field: field.into(),
+                message: format!(
+                    "plugin {sha} does not export the {} world",
+                    world.interface()
+                ),
+            }),
+            _ => errors.push(FieldError {
+                field: field.into(),
+                message: format!("you have no plugin version {sha}; upload it first"),
+            }),
+        }
+    }
+    if errors.is_empty() {
+        Ok(draft)
+    } else {
+        Err(ApiError::Invalid {
+            message: format!("the product definition has {} problem(s)", errors.len()),
+            errors,
+        })
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    actor: Actor,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    actor.require(&[Role::Seller])?;
+    let draft = checked_draft(&state, actor.id(), &body).await?;
+    let now = state.clock.now_ms();
+    let row = ProductRow {
+        id: new_id("prod"),
+        seller_id: actor.id().into(),
+        status: "unlisted".into(),
+        draft: serde_json::to_string(&draft)?,
+        live: None,
+        live_version: 0,
+        created_at: now,
+        updated_at: now,
+    };
+    state.store.insert_product(&row).await?;
+    Ok((StatusCode::CREATED, Json(product_json(&row, &actor))))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct ListQuery {
+    status: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let rows = match actor.role() {
+        Role::Seller => {
+            state
+                .store
+                .products(Some(actor.id()), q.status.as_deref())
+                .await?
+        }
+        Role::Operator => state.store.products(None, q.status.as_deref()).await?,
+        Role::Customer => state.store.products(None, Some("listed")).await?,
+    };
+    Ok(Json(
+        json!({"products": rows.iter().map(|p| product_json(p, &actor)).collect::<Vec<_>>()}),
+    ))
+}
+
+/// The product if the actor may see it: its seller and operators always,
+/// customers while it is listed or hidden (hidden products stay reachable
+/// for existing subscribers).
+pub(super) async fn visible_product(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<ProductRow, ApiError> {
+    let not_found = || ApiError::NotFound(format!("no product {id}"));
+    let p = state.store.product(id).await?.ok_or_else(not_found)?;
+    let visible = match actor.role() {
+        Role::Customer => matches!(p.status.as_str(), "listed" | "hidden"),
+        _ => actor.may_see(&p.seller_id),
+    };
+    if visible { Ok(p) } else { Err(not_found()) }
+}
+
+async fn show(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let p = visible_product(&state, &actor, &id).await?;
+    Ok(Json(product_json(&p, &actor)))
+}
+
+async fn own_product(state: &AppState, actor: &Actor, id: &str) -> Result<ProductRow, ApiError> {
+    actor.require(&[Role::Seller])?;
+    state
+        .store
+        .product(id)
+        .await?
+        .filter(|p| p.seller_id == actor.id())
+        .ok_or_else(|| ApiError::NotFound(format!("no product {id}")))
+}
+
+async fn update_draft(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let p = own_product(&state, &actor, &id).await?;
+    if p.status == "removed" {
+        return Err(ApiError::Conflict("a removed product cannot change".into()));
+    }
+    let draft = checked_draft(&state, actor.id(), &body).await?;
+    if let Some(live) = p
+        .live
+        .as_deref()
+        .and_then(|l| serde_json::from_str::<ProductDraft>(l).ok())
+    {
+        // Seeds §3.5.1: supervision is chosen at release and cannot change.
+        if live.supervised != draft.supervised {
+            return Err(ApiError::bad(
+                "supervised",
+                "service supervision cannot change after release",
+            ));
+        }
+    }
+    let now = state.clock.now_ms();
+    state
+        .store
+        .update_draft(&id, &serde_json::to_string(&draft)?, now)
+        .await?;
+    let p = state
+        .store
+        .product(&id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no product {id}")))?;
+    Ok(Json(product_json(&p, &actor)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct StatusChange {
+    status: String,
+}
+
+async fn set_status(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let req: StatusChange = super::json::parse(&body)?;
+    let p = match actor.role() {
+        Role::Operator => state
+            .store
+            .product(&id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("no product {id}")))?,
+        _ => own_product(&state, &actor, &id).await?,
+    };
+    let from: &[&str] = match (req.status.as_str(), actor.role()) {
+        ("hidden", Role::Seller) => &["listed"],
+        ("listed", Role::Seller) => &["hidden"],
+        ("removed", _) => &["unlisted", "listed", "hidden"],
+        (other, _) => {
+            return Err(ApiError::bad(
+                "status",
+                format!(
+                    "cannot set status `{other}`: sellers hide (`hidden`), re-list (`listed`) or remove (`removed`); operators remove"
+                ),
+            ));
+        }
+    };
+    let now = state.clock.now_ms();
+    if !state
+        .store
+        .set_product_status(&id, from, &req.status, now)
+        .await?
+    {
+        return Err(ApiError::Conflict(format!(
+            "product {id} is {}; it must be {} to become {}",
+            p.status,
+            from.join(" or "),
+            req.status
+        )));
+    }
+    let p = state
+        .store
+        .product(&id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no product {id}")))?;
+    Ok(Json(product_json(&p, &actor)))
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let p = own_product(&state, &actor, &id).await?;
+    if p.status == "removed" {
+        return Err(ApiError::Conflict(
+            "a removed product cannot be released again".into(),
+        ));
+    }
+    // Re-check: a plugin the draft names may have been replaced meanwhile.
+    let draft = checked_draft(&state, actor.id(), p.draft.as_bytes()).await?;
+    let now = state.clock.now_ms();
+    let app = ApplicationRow {
+        id: new_id("app"),
+        product_id: p.id.clone(),
+        seller_id: p.seller_id.clone(),
+        version: p.live_version + 1,
+        snapshot: serde_json::to_string(&draft)?,
+        state: "pending".into(),
+        reason: None,
+        submitted_at: now,
+        decided_at: None,
+        decided_by: None,
+    };
+    state.store.insert_application(&app).await?;
+    Ok((StatusCode::CREATED, Json(application_json(&app))))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct ApplicationQuery {
+    state: Option<String>,
+}
+
+async fn applications(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(q): Query<ApplicationQuery>,
+) -> Result<Json<Value>, ApiError> {
+    actor.require(&[Role::Operator, Role::Seller])?;
+    let seller = (actor.role() == Role::Seller).then(|| actor.id());
+    let rows = state.store.applications(seller, q.state.as_deref()).await?;
+    Ok(Json(
+        json!({"applications": rows.iter().map(application_json).collect::<Vec<_>>()}),
+    ))
+}
+
+async fn visible_application(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<ApplicationRow, ApiError> {
+    actor.require(&[Role::Operator, Role::Seller])?;
+    state
+        .store
+        .application(id)
+        .await?
+        .filter(|a| actor.may_see(&a.seller_id))
+        .ok_or_else(|| ApiError::NotFound(format!("no release application {id}")))
+}
+
+async fn application(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(application_json(
+        &visible_application(&state, &actor, &id).await?,
+    )))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct Decision {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+async fn decide(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    body: &[u8],
+    approve: bool,
+) -> Result<Json<Value>, ApiError> {
+    actor.require(&[Role::Operator])?;
+    let req: Decision = if body.is_empty() {
+        Decision { reason: None }
+    } else {
+        super::json::parse(body)?
+    };
+    let reason = req
+        .reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    if !approve && reason.is_none() {
+        return Err(ApiError::bad(
+            "reason",
+            "a rejection needs a reason the seller can act on",
+        ));
+    }
+    let app = visible_application(state, actor, id).await?;
+    if app.state != "pending" {
+        return Err(ApiError::Conflict(format!(
+            "application {id} is already {}",
+            app.state
+        )));
+    }
+    let now = state.clock.now_ms();
+    if !state
+        .store
+        .decide_application(id, approve, reason.as_deref(), actor.id(), now)
+        .await?
+    {
+        return Err(ApiError::Conflict(format!(
+            "application {id} was decided meanwhile"
+        )));
+    }
+    let app = visible_application(state, actor, id).await?;
+    Ok(Json(application_json(&app)))
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    decide(&state, &actor, &id, &body, true).await
+}
+
+async fn reject(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    decide(&state, &actor, &id, &body, false).await
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    actor.require(&[Role::Seller])?;
+    let app = visible_application(&state, &actor, &id).await?;
+    if !state
+        .store
+        .withdraw_application(&app.id, state.clock.now_ms())
+        .await?
+    {
+        return Err(ApiError::Conflict(format!(
+            "application {id} is already {}",
+            app.state
+        )));
+    }
+    Ok(Json(application_json(
+        &visible_application(&state, &actor, &id).await?,
+    )))
+}

@@ -1,0 +1,6 @@
+//! The marketplace's rules, free of I/O: the product catalogue and its
+//! validation, the instance state machine, and service supervision.
+
+pub mod catalog;
+pub mod instance;
+pub mod supervision;

@@ -1,0 +1,203 @@
+//! Period prices and upgrade eligibility (seller guide §3.8 linear pricing, §5.3 upgrades).
+
+use rust_decimal::Decimal;
+
+use super::{BillingMode, Sku, Specification};
+
+/// The price of one period of `sku` in `mode` for `quantity` units: the SKU's unit price
+/// times the quantity (linear pricing). For one-time it is the whole price, for pay-per-use
+/// the usage price times `quantity` usage units.
+///
+/// Without a quantity attribute the quantity is 1. Returns `None` when the SKU has no price
+/// in `mode` or the product overflows.
+///
+/// Every price computation goes through here so that tiered and volume pricing can later
+/// be added in one place.
+pub fn period_price(sku: &Sku, mode: BillingMode, quantity: u32) -> Option<Decimal> {
+    sku.prices.get(&mode)?.checked_mul(Decimal::from(quantity))
+}
+
+/// Whether a subscription to `from` × `quantity_from` may be upgraded to `to` ×
+/// `quantity_to` under `mode`; a refusal says why.
+///
+/// Per §5.3 only monthly/yearly subscriptions upgrade, only within one specification, only
+/// when the seller made the specification upgradable, and only to a strictly higher period
+/// price. The target quantity must also be orderable ([`Specification::check_quantity`]);
+/// the current one need only be within the quantity attribute, since purchase limits bind
+/// new purchases and may have changed since.
+pub fn upgrade_allowed(
+    spec: &Specification,
+    from: &Sku,
+    to: &Sku,
+    mode: BillingMode,
+    quantity_from: u32,
+    quantity_to: u32,
+) -> Result<(), String> {
+    if !mode.is_periodic() {
+        return Err(format!(
+            "only monthly or yearly subscriptions can be upgraded, not {mode}"
+        ));
+    }
+    if !spec.upgradable {
+        return Err(format!("specification {} is not upgradable", spec.id));
+    }
+    if !spec.billing_modes.contains(&mode) {
+        return Err(format!("specification {} is not sold {mode}", spec.id));
+    }
+    for sku in [from, to] {
+        if spec.sku(&sku.id) != Some(sku) {
+            return Err(format!(
+                "SKU {} is not part of specification {}; upgrades stay within one specification",
+                sku.id, spec.id
+            ));
+        }
+    }
+    spec.check_quantity_range(quantity_from)
+        .map_err(|e| format!("current quantity: {e}"))?;
+    spec.check_quantity(quantity_to)
+        .map_err(|e| format!("new quantity: {e}"))?;
+
+    let price = |sku: &Sku, quantity| {
+        period_price(sku, mode, quantity)
+            .ok_or_else(|| format!("SKU {} has no {mode} price for quantity {quantity}", sku.id))
+    };
+    let old = price(from, quantity_from)?;
+    let new = price(to, quantity_to)?;
+    if new <= old {
+        return Err(format!(
+            "an upgrade must raise the {mode} price: {} × {quantity_to} costs {new}, \
+             not more than {} × {quantity_from} at {old}",
+            to.id, from.id
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{ProductDraft, PurchaseLimit, example_draft};
+    use super::*;
+
+    fn draft() -> ProductDraft {
+        example_draft("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+    }
+
+    fn standard() -> Specification {
+        let mut spec = draft().spec("standard").cloned().expect("spec");
+        spec.upgradable = true;
+        spec
+    }
+
+    fn sku<'a>(spec: &'a Specification, id: &str) -> &'a Sku {
+        spec.sku(id).expect("sku")
+    }
+
+    #[test]
+    fn period_price_is_linear() {
+        let spec = standard();
+        let basic = sku(&spec, "basic");
+        assert_eq!(
+            period_price(basic, BillingMode::Monthly, 3),
+            Some(Decimal::new(2997, 2))
+        );
+        assert_eq!(
+            period_price(basic, BillingMode::Yearly, 1),
+            Some(Decimal::new(9990, 2))
+        );
+        assert_eq!(period_price(basic, BillingMode::OneTime, 1), None);
+        assert_eq!(
+            period_price(basic, BillingMode::Monthly, 0),
+            Some(Decimal::ZERO)
+        );
+    }
+
+    #[test]
+    fn upgrade_to_dearer_edition_or_more_users() {
+        let spec = standard();
+        let (basic, pro) = (sku(&spec, "basic"), sku(&spec, "pro"));
+        assert_eq!(
+            upgrade_allowed(&spec, basic, pro, BillingMode::Monthly, 5, 5),
+            Ok(())
+        );
+        assert_eq!(
+            upgrade_allowed(&spec, basic, basic, BillingMode::Yearly, 5, 6),
+            Ok(())
+        );
+        // A dearer edition may pay for fewer users as long as the total rises.
+        assert_eq!(
+            upgrade_allowed(&spec, basic, pro, BillingMode::Monthly, 10, 6),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn upgrade_refused_when_price_does_not_rise() {
+        let spec = standard();
+        let (basic, pro) = (sku(&spec, "basic"), sku(&spec, "pro"));
+        let err = upgrade_allowed(&spec, pro, basic, BillingMode::Monthly, 5, 5).expect_err("down");
+        assert!(err.contains("raise"), "{err}");
+        let err =
+            upgrade_allowed(&spec, basic, basic, BillingMode::Monthly, 5, 5).expect_err("same");
+        assert!(err.contains("raise"), "{err}");
+        let err =
+            upgrade_allowed(&spec, basic, pro, BillingMode::Monthly, 10, 4).expect_err("less");
+        assert!(err.contains("raise"), "{err}");
+    }
+
+    #[test]
+    fn upgrade_refused_outside_the_rules() {
+        let mut spec = standard();
+        let (basic, pro) = (sku(&spec, "basic").clone(), sku(&spec, "pro").clone());
+        let up = |spec: &Specification, mode| upgrade_allowed(spec, &basic, &pro, mode, 1, 1);
+
+        assert!(
+            up(&spec, BillingMode::OneTime)
+                .expect_err("one-time")
+                .contains("only monthly")
+        );
+        assert!(up(&spec, BillingMode::PayPerUse).is_err());
+
+        spec.billing_modes = vec![BillingMode::Monthly];
+        assert!(
+            up(&spec, BillingMode::Yearly)
+                .expect_err("yearly")
+                .contains("not sold")
+        );
+
+        spec.upgradable = false;
+        assert!(
+            up(&spec, BillingMode::Monthly)
+                .expect_err("flag")
+                .contains("not upgradable")
+        );
+
+        let enterprise = draft().spec("enterprise").cloned().expect("spec");
+        let err = upgrade_allowed(&enterprise, &basic, &pro, BillingMode::Yearly, 1, 1)
+            .expect_err("foreign SKUs");
+        assert!(err.contains("not part of specification"), "{err}");
+    }
+
+    #[test]
+    fn upgrade_refused_for_unorderable_quantities() {
+        let mut spec = standard();
+        let (basic, pro) = (sku(&spec, "basic").clone(), sku(&spec, "pro").clone());
+        let err = upgrade_allowed(&spec, &basic, &pro, BillingMode::Monthly, 1, 101)
+            .expect_err("above max");
+        assert!(err.starts_with("new quantity"), "{err}");
+        let err = upgrade_allowed(&spec, &basic, &pro, BillingMode::Monthly, 0, 2)
+            .expect_err("below min");
+        assert!(err.starts_with("current quantity"), "{err}");
+
+        // The purchase limit binds the new quantity only: 20 basic users (199.80) bought
+        // before the limit may become 10 pro users (199.90).
+        spec.purchase_limit = Some(PurchaseLimit {
+            once_per_customer: false,
+            max_quantity: Some(10),
+        });
+        assert_eq!(
+            upgrade_allowed(&spec, &basic, &pro, BillingMode::Monthly, 20, 10),
+            Ok(())
+        );
+        assert!(upgrade_allowed(&spec, &basic, &pro, BillingMode::Monthly, 5, 11).is_err());
+    }
+}

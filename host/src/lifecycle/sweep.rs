@@ -1,0 +1,73 @@
+//! The marketplace's own decisions driven by time: an instance whose period
+//! ended is frozen (reason `expired`), and one that stayed frozen through the
+//! retention period is released (`expired`, or `trial-ended` for a trial
+//! nobody converted).
+
+use super::Worker;
+use crate::domain::instance::{FreezeReason, InstanceState, JobAction, ReleaseReason};
+use crate::store::{InstanceGuard, NewJob, StoreError};
+
+/// Instances handled per sweep; the rest wait for the next one.
+const SWEEP_LIMIT: i64 = 200;
+
+impl Worker {
+    /// Freezes what expired and releases what outlived its retention.
+    pub async fn sweep(&self) -> Result<usize, StoreError> {
+        let now = self.clock.now_ms();
+        let mut decided = 0;
+        for i in self.store.expired_active(now, SWEEP_LIMIT).await? {
+            let job = JobAction::Freeze {
+                reason: FreezeReason::Expired,
+            };
+            let guard = InstanceGuard {
+                id: &i.id,
+                states: &[InstanceState::Active.as_str()],
+                new_state: Some(InstanceState::Frozen.as_str()),
+                freeze_reason: Some(FreezeReason::Expired.as_str()),
+            };
+            if self
+                .store
+                .decide(guard, self.job(&i.id, &job, now), now)
+                .await?
+            {
+                decided += 1;
+            }
+        }
+        let cutoff = now - self.config.retention_ms;
+        for i in self.store.retention_over(cutoff, SWEEP_LIMIT).await? {
+            let reason = if i.trial {
+                ReleaseReason::TrialEnded
+            } else {
+                ReleaseReason::Expired
+            };
+            let guard = InstanceGuard {
+                id: &i.id,
+                states: &[InstanceState::Frozen.as_str()],
+                new_state: Some(InstanceState::Released.as_str()),
+                freeze_reason: None,
+            };
+            let job = JobAction::Release { reason };
+            if self
+                .store
+                .decide(guard, self.job(&i.id, &job, now), now)
+                .await?
+            {
+                decided += 1;
+            }
+        }
+        if decided > 0 {
+            tracing::info!(decided, "expiry sweep queued plugin calls");
+            self.wake.notify_one();
+        }
+        Ok(decided)
+    }
+
+    fn job(&self, instance_id: &str, action: &JobAction, now: i64) -> NewJob {
+        NewJob {
+            instance_id: instance_id.to_string(),
+            order_id: None,
+            action: serde_json::to_string(action).unwrap_or_default(),
+            seed: crate::ids::seed_of(&format!("{instance_id}:{now}:{}", action.event_kind())),
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Reads of orders, instances and the change feed, and the sweeps that find
+//! instances whose time ran out.
+
+use super::orders::{EventRow, INSTANCE, InstanceRow, ORDER, OrderRow};
+use super::{Pool, Store, StoreError};
+
+/// Whose rows to read: one customer's, one seller's, or (operators) all.
+#[derive(Debug, Clone, Copy)]
+pub enum Owner<'a> {
+    /// A customer's.
+    Customer(&'a str),
+    /// A seller's.
+    Seller(&'a str),
+    /// Everyone's.
+    All,
+}
+
+impl Owner<'_> {
+    fn binds(&self) -> (Option<&str>, Option<&str>) {
+        match *self {
+            Owner::Customer(c) => (Some(c), None),
+            Owner::Seller(s) => (None, Some(s)),
+            Owner::All => (None, None),
+        }
+    }
+}
+
+impl Store {
+    /// An instance by id.
+    pub async fn instance(&self, id: &str) -> Result<Option<InstanceRow>, StoreError> {
+        let q = format!("SELECT {INSTANCE} FROM instances WHERE id = $1");
+        Ok(on_pool!(self, pool => sqlx::query_as(&q).bind(id).fetch_optional(pool).await)?)
+    }
+
+    /// Instances of an owner, newest first.
+    pub async fn instances(
+        &self,
+        owner: Owner<'_>,
+        limit: i64,
+    ) -> Result<Vec<InstanceRow>, StoreError> {
+        let q = format!(
+            "SELECT {INSTANCE} FROM instances WHERE ($1 IS NULL OR customer_id = $1) \
+             AND ($2 IS NULL OR seller_id = $2) ORDER BY created_at DESC, id LIMIT $3"
+        );
+        let (c, s) = owner.binds();
+        Ok(
+            on_pool!(self, pool => sqlx::query_as(&q).bind(c).bind(s).bind(limit).fetch_all(pool).await)?,
+        )
+    }
+
+    /// An order by id.
+    pub async fn order(&self, id: &str) -> Result<Option<OrderRow>, StoreError> {
+        let q = format!("SELECT {ORDER} FROM orders WHERE id = $1");
+        Ok(on_pool!(self, pool => sqlx::query_as(&q).bind(id).fetch_optional(pool).await)?)
+    }
+
+    /// The order a customer placed with an idempotency key.
+    pub async fn order_by_key(
+        &self,
+        customer_id: &str,
+        key: &str,
+    ) -> Result<Option<OrderRow>, StoreError> {
+        let q =
+            format!("SELECT {ORDER} FROM orders WHERE customer_id = $1 AND idempotency_key = $2");
+        Ok(
+            on_pool!(self, pool => sqlx::query_as(&q).bind(customer_id).bind(key).fetch_optional(pool).await)?,
+        )
+    }
+
+    /// Orders of an owner (optionally of one instance), newest first.
+    pub async fn orders(
+        &self,
+        owner: Owner<'_>,
+        instance_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<OrderRow>, StoreError> {
+        let q = format!(
+            "SELECT {ORDER} FROM orders WHERE ($1 IS NULL OR customer_id = $1) \
+             AND ($2 IS NULL OR seller_id = $2) AND ($3 IS NULL OR instance_id = $3) \
+             ORDER BY created_at DESC, id LIMIT $4"
+        );
+        let (c, s) = owner.binds();
+        Ok(
+            on_pool!(self, pool => sqlx::query_as(&q).bind(c).bind(s).bind(instance_id).bind(limit).fetch_all(pool).await)?,
+        )
+    }
+
+    /// Replaces an order's service flow (JSON) if it still is `expected`
+    /// (optimistic concurrency: two parties acting at once cannot both win).
+    pub async fn set_service_flow(
+        &self,
+        order_id: &str,
+        expected: &str,
+        flow: &str,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let q = "UPDATE orders SET service_flow = $3, updated_at = $4 WHERE id = $1 AND service_flow = $2";
+        let done = on_pool!(self, pool => sqlx::query(q).bind(order_id).bind(expected).bind(flow).bind(now_ms).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
+
+    /// A seller's feed events after `after`, oldest first.
+    pub async fn events(
+        &self,
+        seller_id: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        let q = "SELECT seq, seller_id, customer_id, instance_id, order_id, kind, detail, at FROM instance_events \
+                 WHERE seller_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+        Ok(
+            on_pool!(self, pool => sqlx::query_as(q).bind(seller_id).bind(after).bind(limit).fetch_all(pool).await)?,
+        )
+    }
+
+    /// Active instances whose period ended by `now_ms`.
+    pub async fn expired_active(
+        &self,
+        now_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<InstanceRow>, StoreError> {
+        let q = format!(
+            "SELECT {INSTANCE} FROM instances WHERE state = 'active' AND expires_at IS NOT NULL \
+             AND expires_at <= $1 ORDER BY expires_at LIMIT $2"
+        );
+        Ok(
+            on_pool!(self, pool => sqlx::query_as(&q).bind(now_ms).bind(limit).fetch_all(pool).await)?,
+        )
+    }
+
+    /// Instances frozen for expiry whose retention ended: period end at or
+    /// before `cutoff_ms`.
+    pub async fn retention_over(
+        &self,
+        cutoff_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<InstanceRow>, StoreError> {
+        let q = format!(
+            "SELECT {INSTANCE} FROM instances WHERE state = 'frozen' AND freeze_reason = 'expired' \
+             AND expires_at IS NOT NULL AND expires_at <= $1 ORDER BY expires_at LIMIT $2"
+        );
+        Ok(
+            on_pool!(self, pool => sqlx::query_as(&q).bind(cutoff_ms).bind(limit).fetch_all(pool).await)?,
+        )
+    }
+
+    /// Jobs still queued (for status pages and tests).
+    pub async fn queued_jobs(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) = on_pool!(self, pool => sqlx::query_as("SELECT COUNT(*) FROM lifecycle_jobs").fetch_one(pool).await)?;
+        Ok(n)
+    }
+}
+
+impl Store {
+    /// Moves an instance's expiry (a supervised subscription starts when the
+    /// customer accepts the delivery).
+    pub async fn restart_period(
+        &self,
+        id: &str,
+        expires_at: i64,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let q = "UPDATE instances SET expires_at = $2, updated_at = $3 WHERE id = $1";
+        on_pool!(self, pool => sqlx::query(q).bind(id).bind(expires_at).bind(now_ms).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+}

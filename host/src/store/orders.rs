@@ -1,0 +1,455 @@
+//! Orders, instances, the lifecycle job queue and the sellers' change feed.
+//! Every write that spans rows is one transaction: an accepted order exists
+//! together with its instance and its queued plugin call, or not at all; a
+//! finished plugin call commits its key-value writes, the instance, the order
+//! and the feed event together, and only if it still holds the job's lease.
+
+use super::{Pool, Store, StoreError};
+
+/// An instance row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InstanceRow {
+    /// Marketplace id.
+    pub id: String,
+    /// The product's seller.
+    pub seller_id: String,
+    /// The buyer.
+    pub customer_id: String,
+    /// The product.
+    pub product_id: String,
+    /// The approved product version it was bought from.
+    pub product_version: i64,
+    /// The specification.
+    pub spec_id: String,
+    /// The SKU.
+    pub sku_id: String,
+    /// monthly | yearly | one-time | pay-per-use.
+    pub billing_mode: String,
+    /// Units of the quantity attribute.
+    pub quantity: i64,
+    /// A free trial.
+    pub trial: bool,
+    /// See [`crate::domain::instance::InstanceState`].
+    pub state: String,
+    /// Why frozen.
+    pub freeze_reason: Option<String>,
+    /// End of the paid (or trial) period (ms).
+    pub expires_at: Option<i64>,
+    /// The plugin's id for it.
+    pub seller_instance_id: Option<String>,
+    /// Encrypted app info (credentials).
+    pub app_info: Option<Vec<u8>>,
+    /// Why provisioning failed.
+    pub failure: Option<String>,
+    /// Creation time (ms).
+    pub created_at: i64,
+    /// Last change (ms).
+    pub updated_at: i64,
+}
+
+/// An order row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrderRow {
+    /// Marketplace id.
+    pub id: String,
+    /// The buyer.
+    pub customer_id: String,
+    /// The seller.
+    pub seller_id: String,
+    /// The instance it creates or changes.
+    pub instance_id: String,
+    /// subscribe | renew | trial-to-formal | upgrade | unsubscribe.
+    pub kind: String,
+    /// processing | completed | failed.
+    pub state: String,
+    /// Amount charged, a decimal string.
+    pub amount: String,
+    /// What was ordered (JSON).
+    pub detail: String,
+    /// The client's idempotency key.
+    pub idempotency_key: Option<String>,
+    /// Why it failed.
+    pub failure: Option<String>,
+    /// The service supervision flow (JSON), for supervised products.
+    pub service_flow: Option<String>,
+    /// Set when the specification allows one purchase per customer.
+    pub purchase_key: Option<String>,
+    /// Set on trial orders: one trial per customer and specification.
+    pub trial_key: Option<String>,
+    /// Creation time (ms).
+    pub created_at: i64,
+    /// Last change (ms).
+    pub updated_at: i64,
+}
+
+/// A queued plugin call.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JobRow {
+    /// Queue position.
+    pub id: i64,
+    /// The instance it concerns.
+    pub instance_id: String,
+    /// The order it completes, if any.
+    pub order_id: Option<String>,
+    /// A [`crate::domain::instance::JobAction`] as JSON.
+    pub action: String,
+    /// When it was queued (ms).
+    pub logical_now: i64,
+    /// The plugin's random seed, the same on every attempt.
+    pub seed: i64,
+    /// Attempts so far, this one included.
+    pub attempts: i64,
+}
+
+/// A job to queue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    /// The instance.
+    pub instance_id: String,
+    /// The order it completes.
+    pub order_id: Option<String>,
+    /// JSON of the action.
+    pub action: String,
+    /// Seed of the plugin call.
+    pub seed: u64,
+}
+
+/// A change-feed event.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    /// The cursor.
+    pub seq: i64,
+    /// The seller.
+    pub seller_id: String,
+    /// The customer.
+    pub customer_id: String,
+    /// The instance.
+    pub instance_id: String,
+    /// The order, if one caused it.
+    pub order_id: Option<String>,
+    /// e.g. `instance.provisioned`.
+    pub kind: String,
+    /// JSON details.
+    pub detail: String,
+    /// When (ms).
+    pub at: i64,
+}
+
+/// A new event (the sequence number is the database's).
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// e.g. `instance.provisioned`.
+    pub kind: String,
+    /// The order, if one caused it.
+    pub order_id: Option<String>,
+    /// JSON details.
+    pub detail: String,
+}
+
+/// What placing an order did.
+#[derive(Debug)]
+pub enum Placed {
+    /// The order was accepted now.
+    New,
+    /// The same idempotency key was used before: that order.
+    Existing(Box<OrderRow>),
+}
+
+/// A guarded change of an existing instance made when an order is accepted or
+/// the marketplace decides something.
+#[derive(Debug, Clone)]
+pub struct InstanceGuard<'a> {
+    /// The instance.
+    pub id: &'a str,
+    /// States it must be in.
+    pub states: &'a [&'a str],
+    /// The state it moves to now (marketplace decisions), if any.
+    pub new_state: Option<&'a str>,
+    /// The freeze reason to record with a move to `frozen`.
+    pub freeze_reason: Option<&'a str>,
+}
+
+/// How a finished job changes the world.
+pub struct Completion<'a> {
+    /// The job and the lease it was claimed with.
+    pub job_id: i64,
+    /// The lease.
+    pub lease: &'a str,
+    /// The plugin's key-value namespace and writes.
+    pub kv_namespace: &'a str,
+    /// Writes (`None` deletes).
+    pub kv_writes: Vec<(String, Option<Vec<u8>>)>,
+    /// Changes the instance as read inside the transaction.
+    pub patch: Box<dyn FnOnce(&mut InstanceRow) + Send + 'a>,
+    /// The order's new state and failure, when the job finishes an order.
+    pub order: Option<(&'a str, Option<String>)>,
+    /// Drop the instance's other queued jobs (after a failed creation).
+    pub drop_later_jobs: bool,
+    /// The feed event.
+    pub event: NewEvent,
+    /// Time (ms).
+    pub now_ms: i64,
+}
+
+pub(super) const INSTANCE: &str = "id, seller_id, customer_id, product_id, product_version, spec_id, sku_id, \
+    billing_mode, quantity, trial, state, freeze_reason, expires_at, seller_instance_id, app_info, failure, \
+    created_at, updated_at";
+pub(super) const ORDER: &str = "id, customer_id, seller_id, instance_id, kind, state, amount, detail, \
+    idempotency_key, failure, service_flow, purchase_key, trial_key, created_at, updated_at";
+const JOB: &str = "id, instance_id, order_id, action, logical_now, seed, attempts";
+
+/// Queues `jobs` inside the transaction `tx` (a macro because the two pools'
+/// transactions are different types).
+macro_rules! insert_jobs {
+    ($tx:expr, $jobs:expr, $now:expr) => {
+        for job in $jobs {
+            sqlx::query(
+                "INSERT INTO lifecycle_jobs (instance_id, order_id, action, logical_now, seed, next_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $4, $4)",
+            )
+            .bind(&job.instance_id)
+            .bind(&job.order_id)
+            .bind(&job.action)
+            .bind($now)
+            .bind(job.seed as i64)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    };
+}
+
+fn unique_violation(e: &sqlx::Error) -> Option<String> {
+    match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => Some(format!(
+            "{} {}",
+            d.constraint().unwrap_or_default(),
+            d.message()
+        )),
+        _ => None,
+    }
+}
+
+impl Store {
+    /// Accepts an order: inserts `new_instance` (a subscription) or checks and
+    /// moves `guard` (a change of an existing instance, which must have no
+    /// other order in progress), inserts the order and queues its jobs, all
+    /// in one transaction. A repeated idempotency key returns the first order.
+    pub async fn place_order(
+        &self,
+        order: &OrderRow,
+        new_instance: Option<&InstanceRow>,
+        guard: Option<InstanceGuard<'_>>,
+        jobs: &[NewJob],
+    ) -> Result<Placed, StoreError> {
+        let result = self.place_order_tx(order, new_instance, guard, jobs).await;
+        match result {
+            Err(StoreError::Db(e)) => match unique_violation(&e) {
+                Some(what) if what.contains("idempotency") => {
+                    let key = order.idempotency_key.as_deref().unwrap_or_default();
+                    match self.order_by_key(&order.customer_id, key).await? {
+                        Some(existing) => Ok(Placed::Existing(Box::new(existing))),
+                        None => Err(StoreError::Db(e)),
+                    }
+                }
+                Some(what) if what.contains("purchase_key") => Err(StoreError::Conflict(
+                    "this specification can be bought once per customer, and you already have it"
+                        .into(),
+                )),
+                Some(what) if what.contains("trial_key") => Err(StoreError::Conflict(
+                    "you already used the trial of this specification".into(),
+                )),
+                _ => Err(StoreError::Db(e)),
+            },
+            other => other,
+        }
+    }
+
+    async fn place_order_tx(
+        &self,
+        order: &OrderRow,
+        new_instance: Option<&InstanceRow>,
+        guard: Option<InstanceGuard<'_>>,
+        jobs: &[NewJob],
+    ) -> Result<Placed, StoreError> {
+        let insert_instance = format!(
+            "INSERT INTO instances ({INSTANCE}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+        );
+        let insert_order = format!(
+            "INSERT INTO orders ({ORDER}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+        );
+        let guard_sql = "UPDATE instances SET state = COALESCE($2, state), \
+            freeze_reason = CASE WHEN $2 IS NULL THEN freeze_reason ELSE $3 END, updated_at = $4 \
+            WHERE id = $1 AND state IN ($5, $6, $7) \
+            AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.instance_id = $1 AND o.state = 'processing')";
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            if let Some(i) = new_instance {
+                sqlx::query(&insert_instance)
+                    .bind(&i.id).bind(&i.seller_id).bind(&i.customer_id).bind(&i.product_id)
+                    .bind(i.product_version).bind(&i.spec_id).bind(&i.sku_id).bind(&i.billing_mode)
+                    .bind(i.quantity).bind(i.trial).bind(&i.state).bind(&i.freeze_reason)
+                    .bind(i.expires_at).bind(&i.seller_instance_id).bind(&i.app_info).bind(&i.failure)
+                    .bind(i.created_at).bind(i.updated_at)
+                    .execute(&mut *tx).await?;
+            }
+            if let Some(g) = &guard {
+                let pad = |n: usize| g.states.get(n).copied().unwrap_or("");
+                let done = sqlx::query(guard_sql).bind(g.id).bind(g.new_state).bind(g.freeze_reason)
+                    .bind(order.created_at).bind(pad(0)).bind(pad(1)).bind(pad(2))
+                    .execute(&mut *tx).await?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::Conflict(format!(
+                        "instance {} must be {} with no other order in progress",
+                        g.id,
+                        g.states.join(" or ")
+                    )));
+                }
+            }
+            sqlx::query(&insert_order)
+                .bind(&order.id).bind(&order.customer_id).bind(&order.seller_id).bind(&order.instance_id)
+                .bind(&order.kind).bind(&order.state).bind(&order.amount).bind(&order.detail)
+                .bind(&order.idempotency_key).bind(&order.failure).bind(&order.service_flow)
+                .bind(&order.purchase_key).bind(&order.trial_key).bind(order.created_at).bind(order.updated_at)
+                .execute(&mut *tx).await?;
+            insert_jobs!(tx, jobs, order.created_at);
+            tx.commit().await?;
+        });
+        Ok(Placed::New)
+    }
+
+    /// A marketplace decision about an instance with no order (expiry,
+    /// retention, operator action): moves it per `guard` and queues `job`.
+    /// False when the instance was no longer in an expected state.
+    pub async fn decide(
+        &self,
+        guard: InstanceGuard<'_>,
+        job: NewJob,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let q = "UPDATE instances SET state = $2, freeze_reason = $3, updated_at = $4 \
+                 WHERE id = $1 AND state IN ($5, $6, $7)";
+        let pad = |n: usize| guard.states.get(n).copied().unwrap_or("");
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(q).bind(guard.id).bind(guard.new_state).bind(guard.freeze_reason)
+                .bind(now_ms).bind(pad(0)).bind(pad(1)).bind(pad(2)).execute(&mut *tx).await?;
+            if done.rows_affected() != 1 {
+                return Ok(false);
+            }
+            insert_jobs!(tx, std::slice::from_ref(&job), now_ms);
+            tx.commit().await?;
+        });
+        Ok(true)
+    }
+
+    /// Claims up to `limit` ready jobs, the oldest of each instance only, for
+    /// `lease_ms`. A job whose lease ran out (its worker died) is ready again.
+    pub async fn claim_jobs(
+        &self,
+        lease: &str,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<JobRow>, StoreError> {
+        // The outer `locked_until` test makes a second worker that read the
+        // same candidates skip rows the first one claimed meanwhile.
+        let q = format!(
+            "UPDATE lifecycle_jobs SET lease = $1, locked_until = $2, attempts = attempts + 1 \
+             WHERE locked_until <= $3 AND id IN ( \
+               SELECT j.id FROM lifecycle_jobs j WHERE j.next_at <= $3 AND j.locked_until <= $3 \
+               AND NOT EXISTS (SELECT 1 FROM lifecycle_jobs k WHERE k.instance_id = j.instance_id AND k.id < j.id) \
+               ORDER BY j.id LIMIT $4) \
+             RETURNING {JOB}"
+        );
+        let mut jobs: Vec<JobRow> = on_pool!(self, pool => sqlx::query_as(&q)
+            .bind(lease).bind(now_ms + lease_ms).bind(now_ms).bind(limit)
+            .fetch_all(pool).await)?;
+        jobs.sort_by_key(|j| j.id);
+        Ok(jobs)
+    }
+
+    /// Puts a claimed job back for another attempt at `next_at`.
+    pub async fn retry_job(
+        &self,
+        id: i64,
+        lease: &str,
+        next_at: i64,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        let q = "UPDATE lifecycle_jobs SET next_at = $3, lease = NULL, locked_until = 0, last_error = $4 \
+                 WHERE id = $1 AND lease = $2";
+        on_pool!(self, pool => sqlx::query(q).bind(id).bind(lease).bind(next_at).bind(error).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Forgets every lease: for a single-process store at start-up, where no
+    /// other worker can hold one.
+    pub async fn release_leases(&self) -> Result<(), StoreError> {
+        let q = "UPDATE lifecycle_jobs SET lease = NULL, locked_until = 0 WHERE lease IS NOT NULL";
+        on_pool!(self, pool => sqlx::query(q).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Commits what a finished job did; false (and nothing written) when its
+    /// lease was lost to another worker, which will redo the call.
+    pub async fn complete_job(&self, c: Completion<'_>) -> Result<bool, StoreError> {
+        let delete = "DELETE FROM lifecycle_jobs WHERE id = $1 AND lease = $2";
+        let drop_later = "DELETE FROM lifecycle_jobs WHERE instance_id = $1";
+        let upsert = "INSERT INTO plugin_kv (namespace, key, value) VALUES ($1, $2, $3) \
+                      ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value";
+        let kv_delete = "DELETE FROM plugin_kv WHERE namespace = $1 AND key = $2";
+        let select = format!(
+            "SELECT {INSTANCE} FROM instances WHERE id = (SELECT instance_id FROM lifecycle_jobs WHERE id = $1)"
+        );
+        let update = "UPDATE instances SET sku_id = $2, quantity = $3, trial = $4, state = $5, freeze_reason = $6, \
+                      expires_at = $7, seller_instance_id = $8, app_info = $9, failure = $10, updated_at = $11 WHERE id = $1";
+        let order = "UPDATE orders SET state = $2, failure = $3, updated_at = $4, \
+                     purchase_key = CASE WHEN $2 = 'failed' THEN NULL ELSE purchase_key END, \
+                     trial_key = CASE WHEN $2 = 'failed' THEN NULL ELSE trial_key END WHERE id = $1";
+        let event = "INSERT INTO instance_events (seller_id, customer_id, instance_id, order_id, kind, detail, at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        let Completion {
+            job_id,
+            lease,
+            kv_namespace,
+            kv_writes,
+            patch,
+            order: order_change,
+            drop_later_jobs,
+            event: ev,
+            now_ms,
+        } = c;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut instance: InstanceRow = match sqlx::query_as(&select).bind(job_id).fetch_optional(&mut *tx).await? {
+                Some(i) => i,
+                None => return Ok(false),
+            };
+            if sqlx::query(delete).bind(job_id).bind(lease).execute(&mut *tx).await?.rows_affected() != 1 {
+                return Ok(false);
+            }
+            if drop_later_jobs {
+                sqlx::query(drop_later).bind(&instance.id).execute(&mut *tx).await?;
+            }
+            for (key, value) in &kv_writes {
+                match value {
+                    Some(v) => sqlx::query(upsert).bind(kv_namespace).bind(key).bind(v).execute(&mut *tx).await?,
+                    None => sqlx::query(kv_delete).bind(kv_namespace).bind(key).execute(&mut *tx).await?,
+                };
+            }
+            patch(&mut instance);
+            sqlx::query(update).bind(&instance.id).bind(&instance.sku_id).bind(instance.quantity).bind(instance.trial)
+                .bind(&instance.state).bind(&instance.freeze_reason).bind(instance.expires_at)
+                .bind(&instance.seller_instance_id).bind(&instance.app_info).bind(&instance.failure).bind(now_ms)
+                .execute(&mut *tx).await?;
+            if let (Some(order_id), Some((state, failure))) = (&ev.order_id, &order_change) {
+                sqlx::query(order).bind(order_id).bind(state).bind(failure).bind(now_ms).execute(&mut *tx).await?;
+            }
+            sqlx::query(event).bind(&instance.seller_id).bind(&instance.customer_id).bind(&instance.id)
+                .bind(&ev.order_id).bind(&ev.kind).bind(&ev.detail).bind(now_ms)
+                .execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(true)
+    }
+}

@@ -1,0 +1,187 @@
+//! Products and their release applications. A product's definition is kept
+//! as JSON documents: the seller's working `draft` and the `live` snapshot an
+//! operator approved, which orders are taken against; every application
+//! freezes the draft it was submitted with.
+
+use super::{Pool, Store, StoreError};
+
+/// A product row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProductRow {
+    /// Its id.
+    pub id: String,
+    /// The owner.
+    pub seller_id: String,
+    /// unlisted | listed | hidden | removed.
+    pub status: String,
+    /// The working definition (JSON).
+    pub draft: String,
+    /// The approved definition (JSON) orders use.
+    pub live: Option<String>,
+    /// How many versions were approved.
+    pub live_version: i64,
+    /// Creation time (ms).
+    pub created_at: i64,
+    /// Last change (ms).
+    pub updated_at: i64,
+}
+
+/// A release application row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApplicationRow {
+    /// Its id.
+    pub id: String,
+    /// The product.
+    pub product_id: String,
+    /// The product's seller.
+    pub seller_id: String,
+    /// The version it would become.
+    pub version: i64,
+    /// The draft as submitted (JSON).
+    pub snapshot: String,
+    /// pending | approved | rejected | withdrawn.
+    pub state: String,
+    /// The operator's reason.
+    pub reason: Option<String>,
+    /// Submission time (ms).
+    pub submitted_at: i64,
+    /// Decision time (ms).
+    pub decided_at: Option<i64>,
+    /// The deciding operator.
+    pub decided_by: Option<String>,
+}
+
+const PRODUCT: &str = "id, seller_id, status, draft, live, live_version, created_at, updated_at";
+const APPLICATION: &str = "id, product_id, seller_id, version, snapshot, state, reason, submitted_at, decided_at, decided_by";
+
+impl Store {
+    /// Inserts a new product.
+    pub async fn insert_product(&self, p: &ProductRow) -> Result<(), StoreError> {
+        let q = format!("INSERT INTO products ({PRODUCT}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
+        on_pool!(self, pool => sqlx::query(&q)
+            .bind(&p.id).bind(&p.seller_id).bind(&p.status).bind(&p.draft).bind(&p.live)
+            .bind(p.live_version).bind(p.created_at).bind(p.updated_at)
+            .execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// A product by id.
+    pub async fn product(&self, id: &str) -> Result<Option<ProductRow>, StoreError> {
+        let q = format!("SELECT {PRODUCT} FROM products WHERE id = $1");
+        Ok(on_pool!(self, pool => sqlx::query_as(&q).bind(id).fetch_optional(pool).await)?)
+    }
+
+    /// Products of one seller (`Some`), or in one status (`status`), newest first.
+    pub async fn products(
+        &self,
+        seller_id: Option<&str>,
+        status: Option<&str>,
+    ) -> Result<Vec<ProductRow>, StoreError> {
+        let q = format!(
+            "SELECT {PRODUCT} FROM products WHERE ($1 IS NULL OR seller_id = $1) \
+             AND ($2 IS NULL OR status = $2) ORDER BY created_at DESC, id LIMIT 500"
+        );
+        Ok(
+            on_pool!(self, pool => sqlx::query_as(&q).bind(seller_id).bind(status).fetch_all(pool).await)?,
+        )
+    }
+
+    /// Replaces a product's draft.
+    pub async fn update_draft(&self, id: &str, draft: &str, now_ms: i64) -> Result<(), StoreError> {
+        let q = "UPDATE products SET draft = $2, updated_at = $3 WHERE id = $1";
+        on_pool!(self, pool => sqlx::query(q).bind(id).bind(draft).bind(now_ms).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Moves a product from one of `from` to `to`; false when it was in none
+    /// of them (someone else moved it first).
+    pub async fn set_product_status(
+        &self,
+        id: &str,
+        from: &[&str],
+        to: &str,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let q = "UPDATE products SET status = $2, updated_at = $3 WHERE id = $1 AND status IN ($4, $5, $6)";
+        let pad = |i: usize| from.get(i).copied().unwrap_or("");
+        let done = on_pool!(self, pool => sqlx::query(q).bind(id).bind(to).bind(now_ms)
+            .bind(pad(0)).bind(pad(1)).bind(pad(2)).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
+
+    /// Files an application; a product has at most one pending.
+    pub async fn insert_application(&self, a: &ApplicationRow) -> Result<(), StoreError> {
+        let q = format!(
+            "INSERT INTO release_applications ({APPLICATION}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        );
+        let result = on_pool!(self, pool => sqlx::query(&q)
+            .bind(&a.id).bind(&a.product_id).bind(&a.seller_id).bind(a.version).bind(&a.snapshot)
+            .bind(&a.state).bind(&a.reason).bind(a.submitted_at).bind(a.decided_at).bind(&a.decided_by)
+            .execute(pool).await.map(|r| r.rows_affected()));
+        match result {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict(
+                "this product already has a pending release application".into(),
+            )),
+            other => other.map(drop).map_err(Into::into),
+        }
+    }
+
+    /// An application by id.
+    pub async fn application(&self, id: &str) -> Result<Option<ApplicationRow>, StoreError> {
+        let q = format!("SELECT {APPLICATION} FROM release_applications WHERE id = $1");
+        Ok(on_pool!(self, pool => sqlx::query_as(&q).bind(id).fetch_optional(pool).await)?)
+    }
+
+    /// Applications of a seller and/or in a state, newest first.
+    pub async fn applications(
+        &self,
+        seller_id: Option<&str>,
+        state: Option<&str>,
+    ) -> Result<Vec<ApplicationRow>, StoreError> {
+        let q = format!(
+            "SELECT {APPLICATION} FROM release_applications WHERE ($1 IS NULL OR seller_id = $1) \
+             AND ($2 IS NULL OR state = $2) ORDER BY submitted_at DESC, id LIMIT 500"
+        );
+        Ok(
+            on_pool!(self, pool => sqlx::query_as(&q).bind(seller_id).bind(state).fetch_all(pool).await)?,
+        )
+    }
+
+    /// Decides a pending application; approval makes its snapshot the live
+    /// definition and lists the product, in the same transaction. False when
+    /// the application was no longer pending.
+    pub async fn decide_application(
+        &self,
+        id: &str,
+        approve: bool,
+        reason: Option<&str>,
+        operator_id: &str,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let decide = "UPDATE release_applications SET state = $2, reason = $3, decided_at = $4, decided_by = $5 \
+                      WHERE id = $1 AND state = 'pending'";
+        let publish = "UPDATE products SET live = a.snapshot, live_version = a.version, \
+                       status = CASE WHEN products.status = 'unlisted' THEN 'listed' ELSE products.status END, \
+                       updated_at = $2 FROM release_applications a WHERE a.id = $1 AND products.id = a.product_id";
+        let state = if approve { "approved" } else { "rejected" };
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(decide).bind(id).bind(state).bind(reason).bind(now_ms).bind(operator_id).execute(&mut *tx).await?;
+            if done.rows_affected() != 1 {
+                return Ok(false);
+            }
+            if approve {
+                sqlx::query(publish).bind(id).bind(now_ms).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(true)
+    }
+
+    /// Withdraws a pending application (the seller changed their mind).
+    pub async fn withdraw_application(&self, id: &str, now_ms: i64) -> Result<bool, StoreError> {
+        let q = "UPDATE release_applications SET state = 'withdrawn', decided_at = $2 WHERE id = $1 AND state = 'pending'";
+        let done = on_pool!(self, pool => sqlx::query(q).bind(id).bind(now_ms).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
+}

@@ -1,0 +1,127 @@
+//! Marketplace fixtures: a product definition, a released product, orders
+//! and waiting for the lifecycle worker.
+
+use crate::TestApp;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// A valid product draft whose lifecycle plugin is `lifecycle_sha`: spec
+/// `standard` (monthly and yearly, editions basic/pro, 1–100 users, 7-day
+/// trial, upgradable) and spec `enterprise` (yearly, once per customer).
+pub fn product_draft(lifecycle_sha: &str) -> Value {
+    json!({
+        "name": "Acme CRM",
+        "version": "V1.0",
+        "description": "A customer relationship manager.",
+        "highlights": ["Fast", "Friendly"],
+        "supervised": false,
+        "lifecycle-plugin": lifecycle_sha,
+        "plugin-config": {"base-url": "https://crm.acme.test"},
+        "specifications": [
+            {
+                "id": "standard",
+                "name": "Standard",
+                "billing-modes": ["monthly", "yearly"],
+                "attributes": [{"name": "edition", "values": ["basic", "pro"]}],
+                "quantity": {"name": "users", "unit": "user", "min": 1, "max": 100, "step": 1},
+                "skus": [
+                    {"id": "basic", "values": {"edition": "basic"}, "prices": {"monthly": "10.00", "yearly": "100.00"}},
+                    {"id": "pro", "values": {"edition": "pro"}, "prices": {"monthly": "25.00", "yearly": "250.00"}}
+                ],
+                "trial": {"days": 7},
+                "upgradable": true
+            },
+            {
+                "id": "enterprise",
+                "name": "Enterprise",
+                "billing-modes": ["yearly"],
+                "skus": [{"id": "ent", "prices": {"yearly": "5000.00"}}],
+                "purchase-limit": {"once-per-customer": true}
+            }
+        ]
+    })
+}
+
+/// A seller with `plugin` uploaded and a product around it approved and
+/// listed; returns (seller token, product id, plugin sha256).
+pub async fn listed_product(
+    app: &TestApp,
+    plugin: &str,
+    supervised: bool,
+) -> (String, String, String) {
+    let (_, seller) = app.account("seller", "Acme").await;
+    let (status, body) = app
+        .upload_as(&seller, "lifecycle", crate::plugin_bytes(plugin))
+        .await;
+    assert!(status == 201 || status == 200, "{body}");
+    let sha = body["sha256"].as_str().expect("sha").to_string();
+    let mut draft = product_draft(&sha);
+    draft["supervised"] = json!(supervised);
+    let (status, body) = app.post_as(&seller, "/v1/products", draft).await;
+    assert_eq!(status, 201, "{body}");
+    let product = body["id"].as_str().expect("id").to_string();
+    let (status, body) = app
+        .post_as(
+            &seller,
+            &format!("/v1/products/{product}/release-applications"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let application = body["id"].as_str().expect("id").to_string();
+    let (status, body) = app
+        .post_as(
+            &app.operator,
+            &format!("/v1/release-applications/{application}/approve"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    (seller, product, sha)
+}
+
+/// Polls `GET /v1/instances/{id}` as `token` until `done` holds (10 s at most).
+pub async fn wait_instance(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = app.get_as(token, &format!("/v1/instances/{id}")).await;
+        assert_eq!(status, 200, "{body}");
+        if done(&body) {
+            return body;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "instance never got there: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Polls an order until it is no longer processing.
+pub async fn wait_order(app: &TestApp, token: &str, id: &str) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = app.get_as(token, &format!("/v1/orders/{id}")).await;
+        assert_eq!(status, 200, "{body}");
+        if body["state"] != "processing" {
+            return body;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "order never finished: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Every feed event of a seller.
+pub async fn feed(app: &TestApp, seller: &str) -> Vec<Value> {
+    let (status, body) = app.get_as(seller, "/v1/feed?after=0&limit=1000").await;
+    assert_eq!(status, 200, "{body}");
+    body["events"].as_array().cloned().unwrap_or_default()
+}
