@@ -16,7 +16,7 @@ pub use error::ApiError;
 pub use plugins::plugin_report;
 
 use crate::clock::Clock;
-use crate::lifecycle::{Worker, WorkerConfig};
+use crate::lifecycle::{Worker, WorkerConfig, WorkerStats};
 use crate::runtime::{Runtime, RuntimeConfig};
 use crate::secrets::SecretBox;
 use crate::store::Store;
@@ -84,6 +84,8 @@ pub struct AppState {
     pub(crate) secrets: SecretBox,
     /// Wakes the lifecycle worker when an order queues a job.
     pub(crate) wake: Arc<Notify>,
+    /// The worker's counters.
+    pub(crate) stats: Arc<WorkerStats>,
 }
 
 /// A built, bound, not yet serving application.
@@ -121,10 +123,15 @@ impl Application {
             clock.now_ms(),
         )
         .await?;
-        if store.backend() == "sqlite" {
-            // One process owns a SQLite file: leases left by a killed
-            // predecessor can be dropped instead of waited out.
-            store.release_leases().await?;
+        // Jobs this node claimed before it died are free again at once; with
+        // SQLite, one process owns the file, so every lease is this node's.
+        let node = node_id(&settings.data_dir)?;
+        let single = store.backend() == "sqlite";
+        let freed = store
+            .release_leases((!single).then_some(node.as_str()))
+            .await?;
+        if freed > 0 {
+            tracing::info!(jobs = freed, "took back jobs interrupted by the last stop");
         }
         let runtime = Arc::new(Runtime::new(settings.runtime.clone())?);
         let stored = store.plugins().await?;
@@ -133,20 +140,24 @@ impl Application {
         tokio::task::spawn_blocking(move || preload(&rt, &dirs, &stored)).await??;
 
         let wake = Arc::new(Notify::new());
+        let stats = Arc::new(WorkerStats::default());
         let state = AppState {
             runtime: runtime.clone(),
             store: store.clone(),
             clock: clock.clone(),
             secrets: secrets.clone(),
             wake: wake.clone(),
+            stats: stats.clone(),
         };
         let worker = settings.run_worker.then(|| Worker {
+            lease: format!("{node}:{}", crate::ids::new_id("boot")),
             store,
             runtime: runtime.clone(),
             secrets,
             clock,
             wake,
             config: settings.worker.clone(),
+            stats,
         });
         let body_limit =
             usize::try_from(runtime.limits().component_bytes).unwrap_or(usize::MAX) + 4096;
@@ -203,6 +214,20 @@ impl Application {
             w.abort();
         }
         served
+    }
+}
+
+/// This node's stable id, kept in its data directory: job leases carry it so
+/// a restarted node can recognise its own interrupted claims.
+fn node_id(data_dir: &std::path::Path) -> std::io::Result<String> {
+    let path = data_dir.join("node.id");
+    match std::fs::read_to_string(&path) {
+        Ok(id) if !id.trim().is_empty() => Ok(id.trim().to_string()),
+        _ => {
+            let id = crate::ids::new_id("node");
+            std::fs::write(&path, &id)?;
+            Ok(id)
+        }
     }
 }
 

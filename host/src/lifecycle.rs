@@ -17,7 +17,8 @@ use crate::store::{Completion, InstanceRow, JobRow, NewEvent, Store, StoreKv};
 use calls::{Answer, interpret};
 use serde_json::json;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
 /// Tuning of the worker.
@@ -45,15 +46,40 @@ impl Default for WorkerConfig {
     }
 }
 
+/// Counters of the worker's work, for operators and benchmarks.
+#[derive(Debug, Default)]
+pub struct WorkerStats {
+    /// Jobs finished (committed, retried or given up).
+    pub jobs: AtomicU64,
+    /// Microseconds spent inside plugin calls (instantiation included).
+    pub plugin_us: AtomicU64,
+    /// Microseconds spent committing job outcomes.
+    pub commit_us: AtomicU64,
+}
+
+impl WorkerStats {
+    /// A JSON snapshot.
+    pub fn snapshot(&self) -> serde_json::Value {
+        json!({
+            "jobs": self.jobs.load(Ordering::Relaxed),
+            "plugin-us": self.plugin_us.load(Ordering::Relaxed),
+            "commit-us": self.commit_us.load(Ordering::Relaxed),
+        })
+    }
+}
+
 /// What the worker needs; cheap to clone.
 #[derive(Clone)]
 pub struct Worker {
+    /// `<node id>:<boot id>`: whose claims these are.
+    pub(crate) lease: String,
     pub(crate) store: Store,
     pub(crate) runtime: Arc<Runtime>,
     pub(crate) secrets: SecretBox,
     pub(crate) clock: Clock,
     pub(crate) wake: Arc<Notify>,
     pub(crate) config: WorkerConfig,
+    pub(crate) stats: Arc<WorkerStats>,
 }
 
 /// The key-value namespace of a product's plugins: instance state belongs to
@@ -78,7 +104,7 @@ impl Worker {
     /// Runs until the task is dropped: sweeps expiries, then works off due
     /// jobs, then sleeps until woken or the poll interval passes.
     pub async fn run(self) {
-        let lease = crate::ids::new_id("lease");
+        let lease = self.lease.clone();
         loop {
             if let Err(e) = self.sweep().await {
                 tracing::warn!(error = %e, "expiry sweep failed");
@@ -275,6 +301,7 @@ impl Worker {
         ) {
             detail["seller-instance-id"] = json!(sid);
         }
+        let started = Instant::now();
         let completed = self
             .store
             .complete_job(Completion {
@@ -293,6 +320,10 @@ impl Worker {
                 now_ms: now,
             })
             .await?;
+        self.stats
+            .commit_us
+            .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+        self.stats.jobs.fetch_add(1, Ordering::Relaxed);
         if !completed {
             tracing::warn!(
                 job = job.id,

@@ -217,6 +217,7 @@ async fn bad_call_requests_say_what_and_where() {
     let res = app
         .client
         .post(app.url(&format!("/v1/plugins/{sha}/calls")))
+        .bearer_auth(&app.seller)
         .header("content-type", "application/json")
         .body(r#"{"world": "lifecycle", "function": 3}"#)
         .send()

@@ -179,16 +179,24 @@ fn test(root: &Path, no_lint: bool) -> Result<()> {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     ensure_postgres(&pg_url)?;
     drop_test_databases(&pg_url);
-    // Every test on SQLite, then the black-box suite again on PostgreSQL.
+    // Every test on SQLite, then the black-box suites (the in-process one
+    // and the kill-and-restart one against the real binary) on PostgreSQL.
     run(cargo(root)
         .env("BAZAAR_PLUGINS_DIR", &plugins)
         .env("BAZAAR_TEST_DATABASE", "sqlite")
         .args(["test", "--workspace", "--no-fail-fast"]))?;
-    run(cargo(root)
-        .env("BAZAAR_PLUGINS_DIR", &plugins)
-        .env("BAZAAR_TEST_DATABASE", "postgres")
-        .env("BAZAAR_TEST_POSTGRES_URL", &pg_url)
-        .args(["test", "--package", "bazaar-tests", "--no-fail-fast"]))?;
+    for suite in [
+        &["--package", "bazaar-tests"][..],
+        &["--package", "bazaar-host", "--test", "crash"][..],
+    ] {
+        run(cargo(root)
+            .env("BAZAAR_PLUGINS_DIR", &plugins)
+            .env("BAZAAR_TEST_DATABASE", "postgres")
+            .env("BAZAAR_TEST_POSTGRES_URL", &pg_url)
+            .arg("test")
+            .args(suite)
+            .arg("--no-fail-fast"))?;
+    }
     drop_test_databases(&pg_url);
     Ok(())
 }

@@ -21,6 +21,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/orders/{id}/service-flow", get(flow).post(act))
         .route("/clock", get(clock))
         .route("/clock/advance", post(advance))
+        .route("/stats", get(stats))
 }
 
 #[derive(Debug, Deserialize)]
@@ -182,4 +183,13 @@ async fn advance(
     })?;
     state.wake.notify_one();
     Ok(Json(json!({"now-ms": now, "simulated": true})))
+}
+
+/// The lifecycle worker's counters and the queue length (operators).
+async fn stats(State(state): State<AppState>, actor: Actor) -> Result<Json<Value>, ApiError> {
+    actor.require(&[Role::Operator])?;
+    Ok(Json(json!({
+        "worker": state.stats.snapshot(),
+        "queued-jobs": state.store.queued_jobs().await?,
+    })))
 }

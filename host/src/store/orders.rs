@@ -382,12 +382,16 @@ impl Store {
         Ok(())
     }
 
-    /// Forgets every lease: for a single-process store at start-up, where no
-    /// other worker can hold one.
-    pub async fn release_leases(&self) -> Result<(), StoreError> {
-        let q = "UPDATE lifecycle_jobs SET lease = NULL, locked_until = 0 WHERE lease IS NOT NULL";
-        on_pool!(self, pool => sqlx::query(q).execute(pool).await.map(|r| r.rows_affected()))?;
-        Ok(())
+    /// Forgets the leases of jobs claimed by `node` (all leases for `None`,
+    /// for a single-process store), at start-up: a restarted node's earlier
+    /// self is dead, so its claims need not be waited out.
+    pub async fn release_leases(&self, node: Option<&str>) -> Result<u64, StoreError> {
+        let q = "UPDATE lifecycle_jobs SET lease = NULL, locked_until = 0 \
+                 WHERE lease IS NOT NULL AND ($1 IS NULL OR lease LIKE $1)";
+        let pattern = node.map(|n| format!("{n}:%"));
+        Ok(
+            on_pool!(self, pool => sqlx::query(q).bind(pattern).execute(pool).await.map(|r| r.rows_affected()))?,
+        )
     }
 
     /// Commits what a finished job did; false (and nothing written) when its

@@ -1,0 +1,328 @@
+//! Killing the real `bazaar` binary in the middle of provisioning, then
+//! starting it again, completes the order exactly once: one instance, one
+//! provisioned event, one set of plugin state. Runs on SQLite, and on
+//! PostgreSQL when `BAZAAR_TEST_DATABASE=postgres`.
+
+use reqwest::Client;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const OPERATOR: &str = "bz_crash_test_operator_000000000000000000";
+
+fn plugin(name: &str) -> PathBuf {
+    let dir = std::env::var_os("BAZAAR_PLUGINS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins"));
+    dir.join(format!("{name}.wasm"))
+}
+
+async fn database_url(dir: &Path, tag: &str) -> String {
+    if std::env::var("BAZAAR_TEST_DATABASE").as_deref() != Ok("postgres") {
+        return format!("sqlite://{}", dir.join("bazaar.db").display());
+    }
+    use sqlx::Connection;
+    let admin = std::env::var("BAZAAR_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("postgres");
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let name = format!("bazaar_test_crash_{tag}_{nanos:x}");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create database");
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    format!("{base}/{name}")
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start(dir: &Path, url: &str, failpoint: Option<&str>) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bazaar"));
+    cmd.args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(dir)
+        .env("DATABASE_URL", url)
+        .env("BAZAAR_OPERATOR_TOKEN", OPERATOR)
+        .env("RUST_LOG", "warn")
+        .env_remove("BAZAAR_PLUGINS")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    match failpoint {
+        Some(f) => cmd.env("BAZAAR_FAILPOINT", f),
+        None => cmd.env_remove("BAZAAR_FAILPOINT"),
+    };
+    let server = Server {
+        child: cmd.spawn().expect("bazaar starts"),
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while reqwest::get(format!("{}/healthz", server.base))
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "the service did not come up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server
+}
+
+async fn send(
+    c: &Client,
+    token: &str,
+    method: reqwest::Method,
+    url: String,
+    body: Option<Value>,
+    key: Option<&str>,
+) -> (u16, Value) {
+    let mut req = c.request(method, url).bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    if let Some(k) = key {
+        req = req.header("idempotency-key", k);
+    }
+    let res = req.send().await.expect("request");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn post(c: &Client, s: &Server, token: &str, path: &str, body: Value) -> Value {
+    let (status, body) = send(
+        c,
+        token,
+        reqwest::Method::POST,
+        format!("{}{path}", s.base),
+        Some(body),
+        None,
+    )
+    .await;
+    assert!((200..300).contains(&status), "{path}: {status} {body}");
+    body
+}
+
+async fn get(c: &Client, s: &Server, token: &str, path: &str) -> Value {
+    let (status, body) = send(
+        c,
+        token,
+        reqwest::Method::GET,
+        format!("{}{path}", s.base),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{path}: {body}");
+    body
+}
+
+fn draft(sha: &str) -> Value {
+    json!({
+        "name": "Crash CRM", "version": "V1.0", "description": "d", "supervised": false,
+        "lifecycle-plugin": sha,
+        "specifications": [{"id": "std", "name": "Standard", "billing-modes": ["monthly"],
+            "skus": [{"id": "one", "prices": {"monthly": "9.90"}}]}]
+    })
+}
+
+async fn count(url: &str, sql: &str) -> i64 {
+    use sqlx::Connection;
+    if url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+    } else {
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+    }
+}
+
+async fn crash_and_restart(failpoint: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(dir.path(), &failpoint.replace('-', "_")).await;
+    let c = Client::new();
+    let server = start(dir.path(), &url, Some(failpoint)).await;
+    let seller = post(
+        &c,
+        &server,
+        OPERATOR,
+        "/v1/accounts",
+        json!({"role": "seller", "name": "S"}),
+    )
+    .await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let customer = post(
+        &c,
+        &server,
+        OPERATOR,
+        "/v1/accounts",
+        json!({"role": "customer", "name": "C"}),
+    )
+    .await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bytes = std::fs::read(plugin("saas_lifecycle"))
+        .expect("build the plugins with `cargo xtask plugins`");
+    let res = c
+        .post(format!("{}/v1/plugins?name=life", server.base))
+        .bearer_auth(&seller)
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    let sha = res.json::<Value>().await.unwrap()["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let product = post(&c, &server, &seller, "/v1/products", draft(&sha)).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let app = post(
+        &c,
+        &server,
+        &seller,
+        &format!("/v1/products/{product}/release-applications"),
+        json!({}),
+    )
+    .await;
+    post(
+        &c,
+        &server,
+        OPERATOR,
+        &format!(
+            "/v1/release-applications/{}/approve",
+            app["id"].as_str().unwrap()
+        ),
+        json!({}),
+    )
+    .await;
+
+    let order = json!({"product": product, "specification": "std", "sku": "one", "billing-mode": "monthly"});
+    let (status, placed) = send(
+        &c,
+        &customer,
+        reqwest::Method::POST,
+        format!("{}/v1/orders", server.base),
+        Some(order.clone()),
+        Some("crash-1"),
+    )
+    .await;
+    assert_eq!(status, 202, "{placed}");
+    let instance = placed["instance"]["id"].as_str().unwrap().to_string();
+
+    // The worker reaches the failpoint and the process dies.
+    let mut server = server;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let exit = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the failpoint {failpoint} never fired"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(!exit.success(), "aborted at {failpoint}");
+    drop(server);
+    let ns = format!("product:{product}");
+    assert_eq!(
+        count(
+            &url,
+            &format!("SELECT COUNT(*) FROM plugin_kv WHERE namespace = '{ns}'")
+        )
+        .await,
+        0,
+        "nothing of the interrupted call was committed"
+    );
+
+    // Restarted: the job is taken up again and completes once.
+    let server = start(dir.path(), &url, None).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let inst = loop {
+        let inst = get(&c, &server, &customer, &format!("/v1/instances/{instance}")).await;
+        if inst["state"] == "active" {
+            break inst;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never provisioned after restart: {inst}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(inst["app"]["password"].as_str().is_some(), "{inst}");
+    // A client retrying its request gets the same order back.
+    let (status, again) = send(
+        &c,
+        &customer,
+        reqwest::Method::POST,
+        format!("{}/v1/orders", server.base),
+        Some(order),
+        Some("crash-1"),
+    )
+    .await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["instance"]["id"], instance.as_str());
+
+    let feed = get(&c, &server, &seller, "/v1/feed").await;
+    let kinds: Vec<&str> = feed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["instance.provisioned"], "{failpoint}");
+    assert_eq!(count(&url, "SELECT COUNT(*) FROM instances").await, 1);
+    assert_eq!(count(&url, "SELECT COUNT(*) FROM lifecycle_jobs").await, 0);
+    assert_eq!(
+        count(
+            &url,
+            &format!(
+                "SELECT COUNT(*) FROM plugin_kv WHERE namespace = '{ns}' AND key LIKE 'order/%'"
+            )
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &url,
+            &format!(
+                "SELECT COUNT(*) FROM plugin_kv WHERE namespace = '{ns}' AND key LIKE 'instance/%'"
+            )
+        )
+        .await,
+        1
+    );
+    drop(server);
+}
+
+#[tokio::test]
+async fn killed_before_the_plugin_call_the_restart_provisions_once() {
+    crash_and_restart("before-plugin-call").await;
+}
+
+#[tokio::test]
+async fn killed_after_the_plugin_call_before_commit_the_restart_provisions_once() {
+    crash_and_restart("after-plugin-call").await;
+}
