@@ -7,6 +7,7 @@ mod error;
 mod feed;
 mod instances;
 mod json;
+pub mod openapi;
 mod orders;
 mod plugins;
 mod products;
@@ -165,6 +166,10 @@ impl Application {
             .route(
                 "/healthz",
                 get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+            )
+            .route(
+                "/v1/openapi.json",
+                get(|| async { axum::Json(openapi::document()) }),
             )
             .nest(
                 "/v1",

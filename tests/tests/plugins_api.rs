@@ -156,3 +156,37 @@ async fn unknown_plugins_and_routes_are_json_404s() {
     assert_eq!(body["error"], "not-found");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn every_route_in_the_openapi_document_exists_and_checks_its_token() {
+    let app = spawn_app().await;
+    let res = app
+        .client
+        .get(app.url("/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let doc: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let url = app.url(&path.replace('{', "x").replace('}', ""));
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let res = app
+                .client
+                .request(method.clone(), url)
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            if op["security"] == json!([]) {
+                assert_eq!(status, 200, "{method} {path} is public");
+            } else {
+                // Unauthenticated: 401, which a missing route (404) would not give.
+                assert_eq!(status, 401, "{method} {path}");
+            }
+        }
+    }
+    app.stop().await;
+}

@@ -1,0 +1,259 @@
+//! The OpenAPI 3.1 document of the service, served at `/v1/openapi.json`.
+//! It is built from one table of routes; a black-box test calls every path
+//! in it, so a documented route that does not exist fails the build.
+
+use serde_json::{Map, Value, json};
+
+/// `(method, path, roles, summary)` of every route.
+const ROUTES: &[(&str, &str, &str, &str)] = &[
+    ("get", "/healthz", "anyone", "Liveness"),
+    (
+        "post",
+        "/v1/accounts",
+        "operator",
+        "Create an account; returns its token once",
+    ),
+    ("get", "/v1/me", "any", "The caller's account"),
+    (
+        "get",
+        "/v1/plugins",
+        "seller, operator",
+        "Plugin versions (sellers: their own)",
+    ),
+    (
+        "post",
+        "/v1/plugins",
+        "seller, operator",
+        "Upload a component (raw bytes) as the next version of `name`",
+    ),
+    (
+        "get",
+        "/v1/plugins/{sha256}",
+        "seller, operator",
+        "One plugin version",
+    ),
+    (
+        "post",
+        "/v1/plugins/{sha256}/calls",
+        "seller, operator",
+        "Run one function in the sandbox (debug call)",
+    ),
+    (
+        "get",
+        "/v1/products",
+        "any",
+        "Products (customers: listed ones)",
+    ),
+    (
+        "post",
+        "/v1/products",
+        "seller",
+        "Create a product from a definition",
+    ),
+    ("get", "/v1/products/{id}", "any", "One product"),
+    (
+        "put",
+        "/v1/products/{id}/draft",
+        "seller",
+        "Replace the draft",
+    ),
+    (
+        "post",
+        "/v1/products/{id}/status",
+        "seller, operator",
+        "Hide, re-list or remove",
+    ),
+    (
+        "post",
+        "/v1/products/{id}/release-applications",
+        "seller",
+        "Submit the draft for review",
+    ),
+    (
+        "get",
+        "/v1/release-applications",
+        "seller, operator",
+        "Release applications (`?state=`)",
+    ),
+    (
+        "get",
+        "/v1/release-applications/{id}",
+        "seller, operator",
+        "One application",
+    ),
+    (
+        "post",
+        "/v1/release-applications/{id}/approve",
+        "operator",
+        "Approve: the snapshot goes live",
+    ),
+    (
+        "post",
+        "/v1/release-applications/{id}/reject",
+        "operator",
+        "Reject with a reason",
+    ),
+    (
+        "post",
+        "/v1/release-applications/{id}/withdraw",
+        "seller",
+        "Withdraw a pending application",
+    ),
+    ("get", "/v1/orders", "any", "Orders of the caller"),
+    (
+        "post",
+        "/v1/orders",
+        "customer",
+        "Subscribe (honours `Idempotency-Key`)",
+    ),
+    ("get", "/v1/orders/{id}", "any", "One order"),
+    (
+        "get",
+        "/v1/orders/{id}/service-flow",
+        "any",
+        "The service supervision flow",
+    ),
+    (
+        "post",
+        "/v1/orders/{id}/service-flow",
+        "any",
+        "Act in the service supervision flow",
+    ),
+    ("get", "/v1/instances", "any", "Instances of the caller"),
+    (
+        "get",
+        "/v1/instances/{id}",
+        "any",
+        "One instance (credentials for its customer and seller)",
+    ),
+    (
+        "get",
+        "/v1/instances/{id}/orders",
+        "any",
+        "The orders of an instance",
+    ),
+    (
+        "post",
+        "/v1/instances/{id}/renew",
+        "customer",
+        "Renew for `periods`",
+    ),
+    (
+        "post",
+        "/v1/instances/{id}/convert",
+        "customer",
+        "Convert a trial to a paid subscription",
+    ),
+    (
+        "post",
+        "/v1/instances/{id}/upgrade",
+        "customer",
+        "Upgrade to a dearer SKU of the same specification",
+    ),
+    (
+        "post",
+        "/v1/instances/{id}/unsubscribe",
+        "customer",
+        "Unsubscribe: released at once",
+    ),
+    (
+        "get",
+        "/v1/feed",
+        "seller",
+        "Instance changes after a cursor (`?after=&limit=`)",
+    ),
+    ("get", "/v1/clock", "any", "The service clock"),
+    (
+        "post",
+        "/v1/clock/advance",
+        "operator",
+        "Move a simulated clock forward",
+    ),
+    ("get", "/v1/stats", "operator", "Lifecycle worker counters"),
+    ("get", "/v1/openapi.json", "anyone", "This document"),
+];
+
+/// Every documented `(method, path)`, for tests.
+pub fn routes() -> impl Iterator<Item = (&'static str, &'static str)> {
+    ROUTES.iter().map(|(m, p, _, _)| (*m, *p))
+}
+
+/// The document.
+pub fn document() -> Value {
+    let error = json!({"$ref": "#/components/schemas/Error"});
+    let mut paths = Map::new();
+    for (method, path, roles, summary) in ROUTES {
+        let params: Vec<Value> = path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        let public = *roles == "anyone";
+        let mut op = json!({
+            "summary": summary,
+            "description": format!("Who: {roles}."),
+            "parameters": params,
+            "responses": {
+                "2XX": {"description": "Success", "content": {"application/json": {}}},
+                "4XX": {"description": "What is wrong and where", "content": {"application/json": {"schema": error}}},
+            },
+        });
+        if public {
+            op["security"] = json!([]);
+        }
+        if *method == "post" || *method == "put" {
+            let media = if *path == "/v1/plugins" {
+                "application/wasm"
+            } else {
+                "application/json"
+            };
+            op["requestBody"] = json!({"required": false, "content": {media: {}}});
+        }
+        let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
+        entry[*method] = op;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Bazaar", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "A marketplace host whose sellers ship sandboxed WebAssembly plugins."},
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Error": {
+                "type": "object",
+                "required": ["error", "message"],
+                "properties": {
+                    "error": {"type": "string", "description": "bad-request, invalid, unauthorized, forbidden, not-found, conflict, plugin-rejected, call-failed"},
+                    "message": {"type": "string"},
+                    "field": {"type": ["string", "null"], "description": "Where the problem is"},
+                    "errors": {"type": "array", "items": {"type": "object"}},
+                    "detail": {}
+                }
+            }}
+        },
+        "paths": paths,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_route_is_documented_once_with_its_parameters() {
+        let doc = super::document();
+        let n: usize = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|p| p.as_object().unwrap().len())
+            .sum();
+        assert_eq!(n, super::ROUTES.len(), "no (method, path) twice");
+        assert_eq!(
+            doc["paths"]["/v1/orders/{id}"]["get"]["parameters"][0]["name"],
+            "id"
+        );
+        assert_eq!(
+            doc["paths"]["/healthz"]["get"]["security"],
+            serde_json::json!([])
+        );
+    }
+}
