@@ -100,6 +100,11 @@ async fn place(
 }
 
 fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
     let n = env_usize("BAZAAR_BENCH_ORDERS", 4000);
     let concurrency = env_usize("BAZAAR_BENCH_CONCURRENCY", 64);
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -155,7 +160,7 @@ fn main() {
         println!("provisioned in {:.2} s: {:.0} orders/s end to end", elapsed.as_secs_f64(), total as f64 / elapsed.as_secs_f64());
         println!("accept latency p50 {:?} p99 {:?}", pct(0.5), pct(0.99));
         println!(
-            "worker: plugin {:.0} us/order ({:.1}% of 2 cores' time), commit {:.0} us/order",
+            "worker: plugin call {:.0} us/order ({:.1}% of the 2 cores' time), commit incl. queueing for the SQLite writer {:.0} us/order",
             delta("plugin-us") as f64 / total as f64,
             100.0 * delta("plugin-us") as f64 / (2.0 * wall_us),
             delta("commit-us") as f64 / total as f64,

@@ -159,6 +159,9 @@ impl Application {
             wake,
             config: settings.worker.clone(),
             stats,
+            calls: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         });
         let body_limit =
             usize::try_from(runtime.limits().component_bytes).unwrap_or(usize::MAX) + 4096;

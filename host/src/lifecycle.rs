@@ -80,6 +80,9 @@ pub struct Worker {
     pub(crate) wake: Arc<Notify>,
     pub(crate) config: WorkerConfig,
     pub(crate) stats: Arc<WorkerStats>,
+    /// Plugin calls in flight at once: one per core; more only make each
+    /// call slower and hold more database connections.
+    pub(crate) calls: Arc<tokio::sync::Semaphore>,
 }
 
 /// The key-value namespace of a product's plugins: instance state belongs to
@@ -223,16 +226,23 @@ impl Worker {
                 product_namespace(&instance.product_id),
             )),
         };
+        let _permit = self.calls.acquire().await;
         let rt = self.runtime.clone();
+        let stats = self.stats.clone();
         let outcome = tokio::task::spawn_blocking(move || {
-            rt.call(
+            let started = Instant::now();
+            let outcome = rt.call(
                 &plugin,
                 World::Lifecycle,
                 function,
                 &input,
                 ctx,
                 &CallBudget::default(),
-            )
+            );
+            stats
+                .plugin_us
+                .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+            outcome
         })
         .await
         .map_err(|e| crate::store::StoreError::Conflict(format!("plugin call panicked: {e}")))?;

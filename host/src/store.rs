@@ -74,6 +74,10 @@ pub struct StoredPlugin {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    /// SQLite has one writer at a time and makes the others sleep and poll
+    /// for the lock; queueing writers here instead keeps busy waits (and
+    /// their up-to-100 ms sleeps) out of the hot path.
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -104,7 +108,19 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
         };
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            writer: Default::default(),
+        })
+    }
+
+    /// Waits for the right to write when the database is SQLite; PostgreSQL
+    /// has row locks and needs no queue.
+    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.pool {
+            Pool::Sqlite(_) => Some(self.writer.lock().await),
+            Pool::Postgres(_) => None,
+        }
     }
 
     /// `sqlite` or `postgres`.
@@ -190,6 +206,7 @@ impl Store {
         let upsert = "INSERT INTO plugin_kv (namespace, key, value) VALUES ($1, $2, $3) \
                       ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value";
         let delete = "DELETE FROM plugin_kv WHERE namespace = $1 AND key = $2";
+        let _turn = self.write_turn().await;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for (key, value) in writes {

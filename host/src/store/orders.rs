@@ -271,6 +271,7 @@ impl Store {
         guard: Option<InstanceGuard<'_>>,
         jobs: &[NewJob],
     ) -> Result<Placed, StoreError> {
+        let _turn = self.write_turn().await;
         let insert_instance = format!(
             "INSERT INTO instances ({INSTANCE}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
         );
@@ -326,6 +327,7 @@ impl Store {
         job: NewJob,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
+        let _turn = self.write_turn().await;
         let q = "UPDATE instances SET state = $2, freeze_reason = $3, updated_at = $4 \
                  WHERE id = $1 AND state IN ($5, $6, $7)";
         let pad = |n: usize| guard.states.get(n).copied().unwrap_or("");
@@ -351,6 +353,7 @@ impl Store {
         lease_ms: i64,
         limit: i64,
     ) -> Result<Vec<JobRow>, StoreError> {
+        let _turn = self.write_turn().await;
         // The outer `locked_until` test makes a second worker that read the
         // same candidates skip rows the first one claimed meanwhile.
         let q = format!(
@@ -376,6 +379,7 @@ impl Store {
         next_at: i64,
         error: &str,
     ) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
         let q = "UPDATE lifecycle_jobs SET next_at = $3, lease = NULL, locked_until = 0, last_error = $4 \
                  WHERE id = $1 AND lease = $2";
         on_pool!(self, pool => sqlx::query(q).bind(id).bind(lease).bind(next_at).bind(error).execute(pool).await.map(|r| r.rows_affected()))?;
@@ -397,7 +401,9 @@ impl Store {
     /// Commits what a finished job did; false (and nothing written) when its
     /// lease was lost to another worker, which will redo the call.
     pub async fn complete_job(&self, c: Completion<'_>) -> Result<bool, StoreError> {
-        let delete = "DELETE FROM lifecycle_jobs WHERE id = $1 AND lease = $2";
+        let _turn = self.write_turn().await;
+        let claim = "UPDATE lifecycle_jobs SET attempts = attempts WHERE id = $1 AND lease = $2";
+        let finish = "DELETE FROM lifecycle_jobs WHERE id = $1";
         let drop_later = "DELETE FROM lifecycle_jobs WHERE instance_id = $1";
         let upsert = "INSERT INTO plugin_kv (namespace, key, value) VALUES ($1, $2, $3) \
                       ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value";
@@ -425,13 +431,16 @@ impl Store {
         } = c;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            // Write first: a SQLite transaction that starts with a read and
+            // then writes can fail to upgrade its lock under concurrency.
+            if sqlx::query(claim).bind(job_id).bind(lease).execute(&mut *tx).await?.rows_affected() != 1 {
+                return Ok(false);
+            }
             let mut instance: InstanceRow = match sqlx::query_as(&select).bind(job_id).fetch_optional(&mut *tx).await? {
                 Some(i) => i,
                 None => return Ok(false),
             };
-            if sqlx::query(delete).bind(job_id).bind(lease).execute(&mut *tx).await?.rows_affected() != 1 {
-                return Ok(false);
-            }
+            sqlx::query(finish).bind(job_id).execute(&mut *tx).await?;
             if drop_later_jobs {
                 sqlx::query(drop_later).bind(&instance.id).execute(&mut *tx).await?;
             }
