@@ -87,6 +87,8 @@ pub struct AppState {
     pub(crate) wake: Arc<Notify>,
     /// The worker's counters.
     pub(crate) stats: Arc<WorkerStats>,
+    /// Accounts by token hash.
+    pub(crate) tokens: Arc<auth::TokenCache>,
 }
 
 /// A built, bound, not yet serving application.
@@ -149,6 +151,7 @@ impl Application {
             secrets: secrets.clone(),
             wake: wake.clone(),
             stats: stats.clone(),
+            tokens: Arc::default(),
         };
         let worker = settings.run_worker.then(|| Worker {
             lease: format!("{node}:{}", crate::ids::new_id("boot")),

@@ -6,16 +6,18 @@
 //! process dies in between.
 
 mod calls;
+mod settle;
 mod sweep;
 
 use crate::clock::Clock;
 use crate::domain::catalog::ProductDraft;
-use crate::domain::instance::{InstanceState, JobAction, MAX_ATTEMPTS, retry_delay_ms};
+use crate::domain::instance::{JobAction, MAX_ATTEMPTS, retry_delay_ms};
 use crate::runtime::{CallBudget, CallContext, Runtime, World};
 use crate::secrets::SecretBox;
-use crate::store::{Completion, InstanceRow, JobRow, NewEvent, Store, StoreKv};
+use crate::store::{Completion, InstanceRow, JobRow, Store, StoreKv};
 use calls::{Answer, interpret};
 use serde_json::json;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -91,6 +93,32 @@ pub fn product_namespace(product_id: &str) -> String {
     format!("product:{product_id}")
 }
 
+/// The live product definitions a round needs, read once per round: a batch
+/// of 64 orders of one product parses its definition once, not 64 times.
+#[derive(Default)]
+pub(crate) struct ProductCache(tokio::sync::Mutex<HashMap<String, Option<Arc<ProductDraft>>>>);
+
+impl ProductCache {
+    async fn get(
+        &self,
+        store: &Store,
+        id: &str,
+    ) -> Result<Option<Arc<ProductDraft>>, crate::store::StoreError> {
+        let mut map = self.0.lock().await;
+        if let Some(p) = map.get(id) {
+            return Ok(p.clone());
+        }
+        let live = store
+            .product(id)
+            .await?
+            .and_then(|row| row.live)
+            .and_then(|live| serde_json::from_str(&live).ok())
+            .map(Arc::new);
+        map.insert(id.to_string(), live.clone());
+        Ok(live)
+    }
+}
+
 /// Crash-test hook: `BAZAAR_FAILPOINT=before-plugin-call` or
 /// `after-plugin-call` aborts the process there, as a power cut would, so
 /// the black-box tests can prove a restarted service finishes the job once.
@@ -128,7 +156,8 @@ impl Worker {
         }
     }
 
-    /// Claims and runs one batch; returns how many jobs it ran.
+    /// Claims and runs one batch and commits what the jobs did in one
+    /// transaction; returns how many jobs it ran.
     pub async fn round(&self, lease: &str) -> Result<usize, crate::store::StoreError> {
         let now = self.clock.now_ms();
         let jobs = self
@@ -136,22 +165,51 @@ impl Worker {
             .claim_jobs(lease, now, self.config.lease_ms, self.config.batch)
             .await?;
         let n = jobs.len();
+        let products = Arc::new(ProductCache::default());
         let mut set = tokio::task::JoinSet::new();
         for job in jobs {
             let me = self.clone();
             let lease = lease.to_string();
+            let products = products.clone();
             set.spawn(async move {
                 let id = job.id;
-                if let Err(e) = me.run_job(job, &lease).await {
-                    tracing::warn!(job = id, error = %e, "job failed to commit; it will be retried");
+                match me.run_job(job, &lease, &products).await {
+                    Ok(done) => done,
+                    Err(e) => {
+                        tracing::warn!(job = id, error = %e, "job failed; it will be retried");
+                        None
+                    }
                 }
             });
         }
-        while set.join_next().await.is_some() {}
+        let batch: Vec<Completion> = set.join_all().await.into_iter().flatten().collect();
+        if !batch.is_empty() {
+            let started = Instant::now();
+            let done = self.store.complete_jobs(&batch).await?;
+            self.stats
+                .commit_us
+                .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+            self.stats
+                .jobs
+                .fetch_add(batch.len() as u64, Ordering::Relaxed);
+            for (c, ok) in batch.iter().zip(done) {
+                if !ok {
+                    tracing::warn!(
+                        job = c.job_id,
+                        "lost the job's lease; another worker finishes it"
+                    );
+                }
+            }
+        }
         Ok(n)
     }
 
-    async fn run_job(&self, job: JobRow, lease: &str) -> Result<(), crate::store::StoreError> {
+    async fn run_job(
+        &self,
+        job: JobRow,
+        lease: &str,
+        products: &ProductCache,
+    ) -> Result<Option<Completion>, crate::store::StoreError> {
         let action: JobAction = match serde_json::from_str(&job.action) {
             Ok(a) => a,
             Err(e) => {
@@ -159,16 +217,16 @@ impl Worker {
                 // parking it keeps it from blocking the instance's queue forever.
                 tracing::error!(job = job.id, error = %e, "unreadable job; parking it");
                 let at = self.clock.now_ms() + retry_delay_ms(MAX_ATTEMPTS);
-                return self
-                    .store
+                self.store
                     .retry_job(job.id, lease, at, &e.to_string())
-                    .await;
+                    .await?;
+                return Ok(None);
             }
         };
         let Some(instance) = self.store.instance(&job.instance_id).await? else {
-            return Ok(());
+            return Ok(None);
         };
-        let product = self.live_product(&instance.product_id).await?;
+        let product = products.get(&self.store, &instance.product_id).await?;
         let span = tracing::info_span!("lifecycle", job = job.id, instance = %instance.id, action = action.event_kind());
         let _enter = span.enter();
         failpoint("before-plugin-call");
@@ -179,16 +237,6 @@ impl Worker {
         drop(_enter);
         failpoint("after-plugin-call");
         self.settle(job, lease, action, instance, answer).await
-    }
-
-    async fn live_product(
-        &self,
-        id: &str,
-    ) -> Result<Option<ProductDraft>, crate::store::StoreError> {
-        let Some(row) = self.store.product(id).await? else {
-            return Ok(None);
-        };
-        Ok(row.live.and_then(|live| serde_json::from_str(&live).ok()))
     }
 
     async fn call_plugin(
@@ -204,19 +252,7 @@ impl Worker {
                 product.lifecycle_plugin
             )));
         };
-        let order = match &job.order_id {
-            Some(id) => self.store.order(id).await?,
-            None => None,
-        };
-        let customer = self.store.account(&instance.customer_id).await?;
-        let (function, input) = calls::input(
-            job,
-            action,
-            instance,
-            product,
-            order.as_ref(),
-            customer.as_ref().map_or("", |c| c.name.as_str()),
-        );
+        let (function, input) = calls::input(job, action, instance, product);
         let ctx = CallContext {
             now_ms: self.clock.now_ms(),
             seed: job.seed as u64,
@@ -247,99 +283,5 @@ impl Worker {
         .await
         .map_err(|e| crate::store::StoreError::Conflict(format!("plugin call panicked: {e}")))?;
         Ok(interpret(outcome))
-    }
-
-    async fn settle(
-        &self,
-        job: JobRow,
-        lease: &str,
-        action: JobAction,
-        instance: InstanceRow,
-        answer: Answer,
-    ) -> Result<(), crate::store::StoreError> {
-        let now = self.clock.now_ms();
-        let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
-        let (kv_writes, success, failure) = match answer {
-            Answer::Ok { output, kv_writes } => (kv_writes, Some(output), None),
-            Answer::Transient(why) if attempts < MAX_ATTEMPTS => {
-                tracing::info!(attempts, error = %why, "transient failure; will retry");
-                let at = now + retry_delay_ms(attempts);
-                return self.store.retry_job(job.id, lease, at, &why).await;
-            }
-            Answer::Transient(why) => (
-                Vec::new(),
-                None,
-                Some(format!("gave up after {attempts} attempts: {why}")),
-            ),
-            Answer::Failed(why) => (Vec::new(), None, Some(why)),
-        };
-        let namespace = product_namespace(&instance.product_id);
-        let mut detail = json!({ "action": action, "attempts": attempts });
-        let secrets = self.secrets.clone();
-        let failed_order = failure.is_some() && action.refusal_fails_order();
-        let (kind, order) = match (&failure, failed_order) {
-            (None, _) => (action.event_kind().to_string(), Some(("completed", None))),
-            (Some(why), true) => {
-                detail["failure"] = json!(why);
-                (
-                    "order.failed".to_string(),
-                    Some(("failed", Some(why.clone()))),
-                )
-            }
-            (Some(why), false) => {
-                // A marketplace decision stands; the seller sees the refusal.
-                detail["failure"] = json!(why);
-                ("plugin.refused".to_string(), Some(("completed", None)))
-            }
-        };
-        if let Some(sid) = success.as_ref().and_then(|o| o.get("instance-id")) {
-            detail["seller-instance-id"] = sid.clone();
-        }
-        let create_failed = failed_order && action == JobAction::Create;
-        let patch_action = action.clone();
-        let patch = Box::new(move |i: &mut InstanceRow| {
-            if let Some(output) = success {
-                calls::apply_success(&patch_action, &output, i, &secrets);
-            } else if create_failed {
-                i.state = InstanceState::Failed.as_str().into();
-                i.failure = failure;
-            }
-        });
-        if let (Some(sid), None) = (
-            &instance.seller_instance_id,
-            detail.get("seller-instance-id"),
-        ) {
-            detail["seller-instance-id"] = json!(sid);
-        }
-        let started = Instant::now();
-        let completed = self
-            .store
-            .complete_job(Completion {
-                job_id: job.id,
-                lease,
-                kv_namespace: &namespace,
-                kv_writes,
-                patch,
-                order,
-                drop_later_jobs: create_failed,
-                event: NewEvent {
-                    kind,
-                    order_id: job.order_id.clone(),
-                    detail: detail.to_string(),
-                },
-                now_ms: now,
-            })
-            .await?;
-        self.stats
-            .commit_us
-            .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
-        self.stats.jobs.fetch_add(1, Ordering::Relaxed);
-        if !completed {
-            tracing::warn!(
-                job = job.id,
-                "lost the job's lease; another worker finishes it"
-            );
-        }
-        Ok(())
     }
 }

@@ -61,11 +61,44 @@ impl FromRequestParts<AppState> for Actor {
             .ok_or_else(|| {
                 ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
             })?;
+        let hash = crate::ids::token_hash(token);
+        if let Some(account) = state.tokens.get(&hash) {
+            return Ok(Actor(account));
+        }
         let account = state
             .store
-            .account_by_token(&crate::ids::token_hash(token))
+            .account_by_token(&hash)
             .await?
             .ok_or_else(|| ApiError::Unauthorized("unknown or revoked token".into()))?;
+        state.tokens.put(hash, account.clone());
         Ok(Actor(account))
+    }
+}
+
+/// Accounts by token hash, so a request does not cost a database query.
+/// Tokens are never reassigned and accounts never change role, so an entry
+/// stays true; the map is emptied when it grows past its bound rather than
+/// tracking recency.
+#[derive(Default)]
+pub struct TokenCache(std::sync::RwLock<std::collections::HashMap<String, Account>>);
+
+/// Entries kept before the cache starts over.
+const TOKEN_CACHE_MAX: usize = 10_000;
+
+impl TokenCache {
+    fn get(&self, hash: &str) -> Option<Account> {
+        self.0
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(hash)
+            .cloned()
+    }
+
+    fn put(&self, hash: String, account: Account) {
+        let mut map = self.0.write().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= TOKEN_CACHE_MAX {
+            map.clear();
+        }
+        map.insert(hash, account);
     }
 }

@@ -84,6 +84,18 @@ pub(super) async fn answer(
     order: OrderRow,
     request: &str,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    answer_with(state, placed, order, request, None).await
+}
+
+/// [`answer`], given the new instance row when the caller has it.
+pub(super) async fn answer_with(
+    state: &AppState,
+    placed: Placed,
+    order: OrderRow,
+    request: &str,
+    new_instance: Option<&InstanceRow>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let new = matches!(placed, Placed::New);
     let (status, order) = match placed {
         Placed::New => {
             state.wake.notify_one();
@@ -99,7 +111,10 @@ pub(super) async fn answer(
             (StatusCode::OK, *first)
         }
     };
-    let instance = state.store.instance(&order.instance_id).await?;
+    let instance = match new_instance {
+        Some(i) if new => Some(i.clone()),
+        _ => state.store.instance(&order.instance_id).await?,
+    };
     Ok((
         status,
         Json(json!({
@@ -281,14 +296,17 @@ async fn subscribe(
     let job = NewJob {
         instance_id: instance.id.clone(),
         order_id: Some(order.id.clone()),
-        action: serde_json::to_string(&JobAction::Create)?,
+        action: serde_json::to_string(&JobAction::Create {
+            periods: if periodic { periods } else { 0 },
+            customer_name: actor.0.name.clone(),
+        })?,
         seed: seed_of(&order.id),
     };
     let placed = state
         .store
         .place_order(&order, Some(&instance), None, &[job])
         .await?;
-    answer(&state, placed, order, &request).await
+    answer_with(&state, placed, order, &request, Some(&instance)).await
 }
 
 /// An order the actor may see: the customer's or the seller's own; any for

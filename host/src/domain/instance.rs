@@ -107,8 +107,18 @@ impl ReleaseReason {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum JobAction {
-    /// `create-instance` for the instance's subscription order.
-    Create,
+    /// `create-instance` for the instance's subscription order; carries
+    /// what the call needs beyond the instance row, so the worker reads no
+    /// more than that row.
+    #[serde(rename_all = "kebab-case")]
+    Create {
+        /// Billing periods bought (0 for one-time and pay-per-use).
+        #[serde(default)]
+        periods: u32,
+        /// The customer's display name.
+        #[serde(default)]
+        customer_name: String,
+    },
     /// `update-instance(renew)`: the paid period now ends at `expires-at`.
     #[serde(rename_all = "kebab-case")]
     Renew {
@@ -149,14 +159,17 @@ impl JobAction {
     pub fn refusal_fails_order(&self) -> bool {
         matches!(
             self,
-            Self::Create | Self::Renew { .. } | Self::TrialToFormal { .. } | Self::Upgrade { .. }
+            Self::Create { .. }
+                | Self::Renew { .. }
+                | Self::TrialToFormal { .. }
+                | Self::Upgrade { .. }
         )
     }
 
     /// The change-feed event a success of this action produces.
     pub fn event_kind(&self) -> &'static str {
         match self {
-            Self::Create => "instance.provisioned",
+            Self::Create { .. } => "instance.provisioned",
             Self::Renew { .. } => "instance.renewed",
             Self::TrialToFormal { .. } => "instance.converted",
             Self::Upgrade { .. } => "instance.upgraded",

@@ -5,7 +5,7 @@ use crate::domain::catalog::ProductDraft;
 use crate::domain::instance::{InstanceState, JobAction};
 use crate::runtime::{CallError, CallFailure, CallOutcome};
 use crate::secrets::SecretBox;
-use crate::store::{InstanceRow, JobRow, OrderRow};
+use crate::store::{InstanceRow, JobRow};
 use serde_json::{Value, json};
 
 /// What a plugin call came to.
@@ -78,8 +78,6 @@ pub(super) fn input(
     action: &JobAction,
     instance: &InstanceRow,
     product: &ProductDraft,
-    order: Option<&OrderRow>,
-    customer_name: &str,
 ) -> (&'static str, Value) {
     // Marketplace decisions have no order; a stable id per job keeps the
     // plugin's idempotency on order id meaningful across retries.
@@ -95,28 +93,25 @@ pub(super) fn input(
         )
     };
     match action {
-        JobAction::Create => {
-            let periods = order
-                .and_then(|o| serde_json::from_str::<Value>(&o.detail).ok())
-                .and_then(|d| d["periods"].as_u64())
-                .unwrap_or(0);
-            (
-                "create-instance",
-                json!({"subscription": {
-                    "order-id": order_id,
-                    "customer-id": instance.customer_id,
-                    "customer-name": customer_name,
-                    "product-id": instance.product_id,
-                    "sku-code": instance.sku_id,
-                    "billing-mode": instance.billing_mode,
-                    "attributes": attributes(product, instance, &instance.sku_id),
-                    "quantity": instance.quantity.to_string(),
-                    "period-count": periods,
-                    "trial": instance.trial,
-                    "expires-at": instance.expires_at,
-                }}),
-            )
-        }
+        JobAction::Create {
+            periods,
+            customer_name,
+        } => (
+            "create-instance",
+            json!({"subscription": {
+                "order-id": order_id,
+                "customer-id": instance.customer_id,
+                "customer-name": customer_name,
+                "product-id": instance.product_id,
+                "sku-code": instance.sku_id,
+                "billing-mode": instance.billing_mode,
+                "attributes": attributes(product, instance, &instance.sku_id),
+                "quantity": instance.quantity.to_string(),
+                "period-count": periods,
+                "trial": instance.trial,
+                "expires-at": instance.expires_at,
+            }}),
+        ),
         JobAction::Renew { expires_at } => change(json!({"renew": expires_at})),
         JobAction::TrialToFormal { expires_at } => change(json!({"trial-to-formal": expires_at})),
         JobAction::Upgrade { sku_id, quantity } => change(json!({"upgrade": {
@@ -173,7 +168,7 @@ pub(super) fn apply_success(
         }
     };
     match action {
-        JobAction::Create => {
+        JobAction::Create { .. } => {
             i.state = InstanceState::Active.as_str().into();
             i.seller_instance_id = output["instance-id"].as_str().map(str::to_string);
             let app = output.get("app").cloned().unwrap_or(Value::Null);
