@@ -165,15 +165,26 @@ impl Worker {
             .claim_jobs(lease, now, self.config.lease_ms, self.config.batch)
             .await?;
         let n = jobs.len();
+        let ids: Vec<&str> = jobs.iter().map(|j| j.instance_id.as_str()).collect();
+        let mut instances: HashMap<String, InstanceRow> = self
+            .store
+            .instances_by_id(&ids)
+            .await?
+            .into_iter()
+            .map(|i| (i.id.clone(), i))
+            .collect();
         let products = Arc::new(ProductCache::default());
         let mut set = tokio::task::JoinSet::new();
         for job in jobs {
+            let Some(instance) = instances.remove(&job.instance_id) else {
+                continue;
+            };
             let me = self.clone();
             let lease = lease.to_string();
             let products = products.clone();
             set.spawn(async move {
                 let id = job.id;
-                match me.run_job(job, &lease, &products).await {
+                match me.run_job(job, instance, &lease, &products).await {
                     Ok(done) => done,
                     Err(e) => {
                         tracing::warn!(job = id, error = %e, "job failed; it will be retried");
@@ -207,6 +218,7 @@ impl Worker {
     async fn run_job(
         &self,
         job: JobRow,
+        instance: InstanceRow,
         lease: &str,
         products: &ProductCache,
     ) -> Result<Option<Completion>, crate::store::StoreError> {
@@ -222,9 +234,6 @@ impl Worker {
                     .await?;
                 return Ok(None);
             }
-        };
-        let Some(instance) = self.store.instance(&job.instance_id).await? else {
-            return Ok(None);
         };
         let product = products.get(&self.store, &instance.product_id).await?;
         let span = tracing::info_span!("lifecycle", job = job.id, instance = %instance.id, action = action.event_kind());

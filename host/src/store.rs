@@ -46,8 +46,10 @@ macro_rules! on_pool {
 }
 
 mod accounts;
+mod completion;
 mod instances;
 mod kv;
+mod order_batch;
 mod orders;
 mod plugins;
 mod products;
@@ -78,6 +80,10 @@ pub struct Store {
     /// for the lock; queueing writers here instead keeps busy waits (and
     /// their up-to-100 ms sleeps) out of the hot path.
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// With SQLite, new subscriptions arriving together are written in one
+    /// transaction (group commit); `None` for PostgreSQL, which takes
+    /// concurrent transactions as they come.
+    subscriptions: Option<order_batch::SubscriptionBatcher>,
 }
 
 impl Store {
@@ -108,10 +114,15 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
         };
-        Ok(Self {
+        let mut store = Self {
             pool,
             writer: Default::default(),
-        })
+            subscriptions: None,
+        };
+        if store.backend() == "sqlite" {
+            store.subscriptions = Some(order_batch::SubscriptionBatcher::spawn(store.clone()));
+        }
+        Ok(store)
     }
 
     /// Waits for the right to write when the database is SQLite; PostgreSQL

@@ -32,6 +32,23 @@ impl Store {
         Ok(on_pool!(self, pool => sqlx::query_as(&q).bind(id).fetch_optional(pool).await)?)
     }
 
+    /// The instances with these ids, in no particular order (one query for a
+    /// worker's whole batch).
+    pub async fn instances_by_id(&self, ids: &[&str]) -> Result<Vec<InstanceRow>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(on_pool!(self, pool => {
+            let mut q = sqlx::QueryBuilder::new(format!("SELECT {INSTANCE} FROM instances WHERE id IN ("));
+            let mut sep = q.separated(", ");
+            for id in ids {
+                sep.push_bind(*id);
+            }
+            q.push(")");
+            q.build_query_as().fetch_all(pool).await
+        })?)
+    }
+
     /// Instances of an owner, newest first.
     pub async fn instances(
         &self,

@@ -244,6 +244,21 @@ impl Store {
         guard: Option<InstanceGuard<'_>>,
         jobs: &[NewJob],
     ) -> Result<Placed, StoreError> {
+        if let (Some(batcher), Some(instance), None) = (&self.subscriptions, new_instance, &guard) {
+            return batcher.place(order, instance, jobs).await;
+        }
+        self.place_order_alone(order, new_instance, guard, jobs)
+            .await
+    }
+
+    /// [`Store::place_order`] in a transaction of its own.
+    pub(super) async fn place_order_alone(
+        &self,
+        order: &OrderRow,
+        new_instance: Option<&InstanceRow>,
+        guard: Option<InstanceGuard<'_>>,
+        jobs: &[NewJob],
+    ) -> Result<Placed, StoreError> {
         let result = self.place_order_tx(order, new_instance, guard, jobs).await;
         match result {
             Err(StoreError::Db(e)) => match unique_violation(&e) {
@@ -399,83 +414,5 @@ impl Store {
         Ok(
             on_pool!(self, pool => sqlx::query(q).bind(pattern).execute(pool).await.map(|r| r.rows_affected()))?,
         )
-    }
-
-    /// Commits what finished jobs did, all in one transaction (one commit
-    /// for a whole batch); a job whose lease was lost to another worker is
-    /// skipped (`false`), the others commit. If the batch fails as a whole,
-    /// each job is tried alone so one bad job cannot hold back the rest.
-    pub async fn complete_jobs(&self, batch: &[Completion]) -> Result<Vec<bool>, StoreError> {
-        match self.complete_tx(batch).await {
-            Ok(done) => Ok(done),
-            Err(e) if batch.len() > 1 => {
-                tracing::warn!(error = %e, jobs = batch.len(), "batch commit failed; committing one by one");
-                let mut done = Vec::with_capacity(batch.len());
-                for c in batch {
-                    done.push(self.complete_tx(std::slice::from_ref(c)).await?[0]);
-                }
-                Ok(done)
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    async fn complete_tx(&self, batch: &[Completion]) -> Result<Vec<bool>, StoreError> {
-        let _turn = self.write_turn().await;
-        // Write first: a SQLite transaction that starts with a read and then
-        // writes can fail to upgrade its lock under concurrency.
-        let finish = "DELETE FROM lifecycle_jobs WHERE id = $1 AND lease = $2";
-        let select = format!("SELECT {INSTANCE} FROM instances WHERE id = $1");
-        let drop_later = "DELETE FROM lifecycle_jobs WHERE instance_id = $1";
-        let upsert = "INSERT INTO plugin_kv (namespace, key, value) VALUES ($1, $2, $3) \
-                      ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value";
-        let kv_delete = "DELETE FROM plugin_kv WHERE namespace = $1 AND key = $2";
-        let update = "UPDATE instances SET sku_id = $2, quantity = $3, trial = $4, state = $5, freeze_reason = $6, \
-                      expires_at = $7, seller_instance_id = $8, app_info = $9, failure = $10, updated_at = $11 WHERE id = $1";
-        let order = "UPDATE orders SET state = $2, failure = $3, updated_at = $4, \
-                     purchase_key = CASE WHEN $2 = 'failed' THEN NULL ELSE purchase_key END, \
-                     trial_key = CASE WHEN $2 = 'failed' THEN NULL ELSE trial_key END WHERE id = $1";
-        let event = "INSERT INTO instance_events (seller_id, customer_id, instance_id, order_id, kind, detail, at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)";
-        let mut done = Vec::with_capacity(batch.len());
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            for c in batch {
-                if sqlx::query(finish).bind(c.job_id).bind(&c.lease).execute(&mut *tx).await?.rows_affected() != 1 {
-                    done.push(false);
-                    continue;
-                }
-                let mut instance: InstanceRow = match sqlx::query_as(&select).bind(&c.instance_id).fetch_optional(&mut *tx).await? {
-                    Some(i) => i,
-                    None => {
-                        done.push(false);
-                        continue;
-                    }
-                };
-                if c.drop_later_jobs {
-                    sqlx::query(drop_later).bind(&instance.id).execute(&mut *tx).await?;
-                }
-                for (key, value) in &c.kv_writes {
-                    match value {
-                        Some(v) => sqlx::query(upsert).bind(&c.kv_namespace).bind(key).bind(v).execute(&mut *tx).await?,
-                        None => sqlx::query(kv_delete).bind(&c.kv_namespace).bind(key).execute(&mut *tx).await?,
-                    };
-                }
-                (c.patch)(&mut instance);
-                sqlx::query(update).bind(&instance.id).bind(&instance.sku_id).bind(instance.quantity).bind(instance.trial)
-                    .bind(&instance.state).bind(&instance.freeze_reason).bind(instance.expires_at)
-                    .bind(&instance.seller_instance_id).bind(&instance.app_info).bind(&instance.failure).bind(c.now_ms)
-                    .execute(&mut *tx).await?;
-                if let (Some(order_id), Some((state, failure))) = (&c.event.order_id, &c.order) {
-                    sqlx::query(order).bind(order_id).bind(*state).bind(failure).bind(c.now_ms).execute(&mut *tx).await?;
-                }
-                sqlx::query(event).bind(&instance.seller_id).bind(&instance.customer_id).bind(&instance.id)
-                    .bind(&c.event.order_id).bind(&c.event.kind).bind(&c.event.detail).bind(c.now_ms)
-                    .execute(&mut *tx).await?;
-                done.push(true);
-            }
-            tx.commit().await?;
-        });
-        Ok(done)
     }
 }
