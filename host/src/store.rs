@@ -95,6 +95,11 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(5))
+                // Pages through memory mapping and a 64 MiB page cache per
+                // connection instead of a read system call per page.
+                .pragma("mmap_size", "268435456")
+                .pragma("cache_size", "-65536")
+                .pragma("temp_store", "memory")
                 .foreign_keys(true);
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
