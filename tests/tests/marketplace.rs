@@ -435,13 +435,31 @@ async fn supervised_orders_walk_the_service_flow() {
     let (seller, pid, _) = listed_product(&app, "saas_lifecycle", true).await;
     let (_, customer) = app.account("customer", "Dana").await;
     let order = json!({"product": pid, "specification": "standard", "sku": "basic", "billing-mode": "monthly"});
-    let (_, placed) = app.post_as(&customer, "/v1/orders", order).await;
+    let (_, placed) = app.post_as(&customer, "/v1/orders", order.clone()).await;
     let oid = placed["order"]["id"].as_str().unwrap().to_string();
+    let iid = placed["instance"]["id"].as_str().unwrap().to_string();
+    wait_instance(&app, &customer, &iid, |i| i["state"] == "active").await;
+    // Provisioned, but the order waits for the service flow (seeds §6.2).
+    let (_, o) = app.get_as(&customer, &format!("/v1/orders/{oid}")).await;
+    assert_eq!(o["state"], "processing", "{o}");
+    let (status, _) = app
+        .post_as(&customer, &format!("/v1/instances/{iid}/renew"), json!({}))
+        .await;
+    assert_eq!(status, 409, "no renewal while the order is in supervision");
+
     let path = format!("/v1/orders/{oid}/service-flow");
     let (status, body) = app
         .post_as(&seller, &path, json!({"action": "accept-request"}))
         .await;
     assert_eq!(status, 409, "nothing to accept yet: {body}");
+    let (status, body) = app
+        .post_as(
+            &customer,
+            &path,
+            json!({"action": "submit-request", "details": "  "}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
     let steps = [
         (
             &customer,
@@ -461,13 +479,66 @@ async fn supervised_orders_walk_the_service_flow() {
     let (_, flow) = app.get_as(&customer, &path).await;
     assert_eq!(flow["flow"]["state"]["state"], "completed", "{flow}");
     assert!(flow["completes-at"].as_i64().is_some());
+    assert_eq!(
+        wait_order(&app, &customer, &oid).await["state"],
+        "completed"
+    );
+    let (status, _) = app
+        .post_as(&customer, &format!("/v1/instances/{iid}/renew"), json!({}))
+        .await;
+    assert_eq!(status, 202, "renewals carry no service flow");
+
+    // Three rejected requests let the customer appeal; the operator closes
+    // the order: it fails and the instance is released.
+    let (_, second) = app.post_as(&customer, "/v1/orders", order).await;
+    let oid2 = second["order"]["id"].as_str().unwrap().to_string();
+    let iid2 = second["instance"]["id"].as_str().unwrap().to_string();
+    let path = format!("/v1/orders/{oid2}/service-flow");
+    let (status, _) = app
+        .post_as(
+            &customer,
+            &path,
+            json!({"action": "appeal", "reason": "too early"}),
+        )
+        .await;
+    assert_eq!(status, 409);
+    for _ in 0..3 {
+        app.post_as(
+            &customer,
+            &path,
+            json!({"action": "submit-request", "details": "please"}),
+        )
+        .await;
+        let (status, body) = app
+            .post_as(
+                &seller,
+                &path,
+                json!({"action": "reject-request", "reason": "not now"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
     let (status, body) = app
         .post_as(
             &customer,
             &path,
-            json!({"action": "submit-request", "details": ""}),
+            json!({"action": "appeal", "reason": "the seller refuses"}),
         )
         .await;
-    assert!(status == 400 || status == 409, "{body}");
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = app
+        .post_as(&seller, &path, json!({"action": "accept-request"}))
+        .await;
+    assert_eq!(status, 409, "an appealed flow is frozen");
+    let (status, body) = app
+        .post_as(
+            &app.operator,
+            &path,
+            json!({"action": "resolve-appeal", "resume": false, "note": "refunded"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["order"]["state"], "failed");
+    wait_instance(&app, &customer, &iid2, |i| i["state"] == "released").await;
     app.stop().await;
 }

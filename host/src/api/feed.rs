@@ -6,8 +6,10 @@ use super::auth::Actor;
 use super::orders::{order_json, visible_order};
 use super::{ApiError, AppState};
 use crate::domain::catalog::{BillingMode, add_period};
-use crate::domain::supervision::{Action, Flow, Party};
+use crate::domain::instance::{JobAction, ReleaseReason};
+use crate::domain::supervision::{Action, Flow, FlowError, FlowState, Party};
 use crate::store::Role;
+use crate::store::{InstanceGuard, NewJob};
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -113,9 +115,12 @@ async fn act(
     let now = state.clock.now_ms();
     let was_complete = flow.is_complete();
     flow.apply(party(&actor, &order), action, now)
-        .map_err(|e| match e.field() {
-            Some(field) => ApiError::bad(field, e.to_string()),
-            None => ApiError::Conflict(e.to_string()),
+        .map_err(|e| match (&e, e.field()) {
+            // Not yet allowed is about the flow's state, not the input.
+            (FlowError::AppealNotAllowed { .. }, _) | (_, None) => {
+                ApiError::Conflict(e.to_string())
+            }
+            (_, Some(field)) => ApiError::bad(field, e.to_string()),
         })?;
     let next = serde_json::to_string(&flow)?;
     if !state
@@ -147,6 +152,39 @@ async fn act(
         {
             state.store.restart_period(&i.id, expires, now).await?;
         }
+    }
+    if !was_complete && flow.is_complete() {
+        state.store.end_order(&id, "completed", None, now).await?;
+    }
+    // An appeal the operator closed cancels the order: the customer's
+    // instance is released and the order ends as failed (refunded).
+    if matches!(flow.state, FlowState::Closed) && order.state == "processing" {
+        state
+            .store
+            .end_order(
+                &id,
+                "failed",
+                Some("closed by the operator after an appeal"),
+                now,
+            )
+            .await?;
+        let action = JobAction::Release {
+            reason: ReleaseReason::Unsubscribed,
+        };
+        let guard = InstanceGuard {
+            id: &order.instance_id,
+            states: &["active", "frozen", "provisioning"],
+            new_state: Some("released"),
+            freeze_reason: None,
+        };
+        let job = NewJob {
+            instance_id: order.instance_id.clone(),
+            order_id: None,
+            action: serde_json::to_string(&action)?,
+            seed: crate::ids::seed_of(&format!("{id}:closed")),
+        };
+        state.store.decide(guard, job, now).await?;
+        state.wake.notify_one();
     }
     let order = visible_order(&state, &actor, &id).await?;
     Ok(Json(json!({"order": order_json(&order), "flow": flow})))

@@ -299,6 +299,7 @@ async fn subscribe(
         action: serde_json::to_string(&JobAction::Create {
             periods: if periodic { periods } else { 0 },
             customer_name: actor.0.name.clone(),
+            supervised: live.supervised,
         })?,
         seed: seed_of(&order.id),
     };

@@ -118,6 +118,10 @@ pub enum JobAction {
         /// The customer's display name.
         #[serde(default)]
         customer_name: String,
+        /// The order goes through service supervision: provisioning does not
+        /// complete it; the customer's acceptance of the delivery does.
+        #[serde(default)]
+        supervised: bool,
     },
     /// `update-instance(renew)`: the paid period now ends at `expires-at`.
     #[serde(rename_all = "kebab-case")]

@@ -96,6 +96,7 @@ pub(super) fn input(
         JobAction::Create {
             periods,
             customer_name,
+            ..
         } => (
             "create-instance",
             json!({"subscription": {
@@ -169,7 +170,10 @@ pub(super) fn apply_success(
     };
     match action {
         JobAction::Create { .. } => {
-            i.state = InstanceState::Active.as_str().into();
+            // Released meanwhile (an appeal closed the order): it stays so.
+            if i.state == InstanceState::Provisioning.as_str() {
+                i.state = InstanceState::Active.as_str().into();
+            }
             i.seller_instance_id = output["instance-id"].as_str().map(str::to_string);
             let app = output.get("app").cloned().unwrap_or(Value::Null);
             i.app_info = Some(secrets.seal(&i.id, app.to_string().as_bytes()));

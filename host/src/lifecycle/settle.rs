@@ -42,6 +42,19 @@ impl Worker {
         let secrets = self.secrets.clone();
         let failed_order = failure.is_some() && action.refusal_fails_order();
         let (kind, order) = match (&failure, failed_order) {
+            // Seeds §6.2: a supervised order stays processing until the
+            // customer accepts the delivery.
+            (None, _)
+                if matches!(
+                    action,
+                    JobAction::Create {
+                        supervised: true,
+                        ..
+                    }
+                ) =>
+            {
+                (action.event_kind().to_string(), None)
+            }
             (None, _) => (action.event_kind().to_string(), Some(("completed", None))),
             (Some(why), true) => {
                 detail["failure"] = json!(why);

@@ -116,6 +116,21 @@ impl Store {
         Ok(done == 1)
     }
 
+    /// Ends a processing order (service supervision finished or closed);
+    /// false when it had already ended.
+    pub async fn end_order(
+        &self,
+        id: &str,
+        state: &str,
+        failure: Option<&str>,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let _turn = self.write_turn().await;
+        let q = "UPDATE orders SET state = $2, failure = $3, updated_at = $4 WHERE id = $1 AND state = 'processing'";
+        let done = on_pool!(self, pool => sqlx::query(q).bind(id).bind(state).bind(failure).bind(now_ms).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
+
     /// A seller's feed events after `after`, oldest first.
     pub async fn events(
         &self,
