@@ -84,6 +84,9 @@ pub struct Store {
     /// transaction (group commit); `None` for PostgreSQL, which takes
     /// concurrent transactions as they come.
     subscriptions: Option<order_batch::SubscriptionBatcher>,
+    /// The SQLite file, which plugin calls read their key-value state from
+    /// directly (see `kv.rs`).
+    sqlite_file: Option<std::sync::Arc<std::path::PathBuf>>,
 }
 
 impl Store {
@@ -119,10 +122,17 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
         };
+        let sqlite_file = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .map(|rest| rest.split('?').next().unwrap_or(rest))
+            .filter(|path| !path.is_empty() && !path.contains(":memory:"))
+            .map(|path| std::sync::Arc::new(std::path::PathBuf::from(path)));
         let mut store = Self {
             pool,
             writer: Default::default(),
             subscriptions: None,
+            sqlite_file,
         };
         if store.backend() == "sqlite" {
             store.subscriptions = Some(order_batch::SubscriptionBatcher::spawn(store.clone()));

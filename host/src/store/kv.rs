@@ -1,4 +1,8 @@
-//! The runtime's [`KvStore`] backed by the database.
+//! The runtime's [`KvStore`] backed by the database. With SQLite, reads go
+//! straight to the file from the plugin call's own thread (a read-only
+//! connection per thread, WAL snapshots of committed data): through the pool,
+//! each `kv.get` of a plugin was two thread hand-offs and half of a
+//! provisioning's cost.
 
 use super::Store;
 use crate::runtime::{KvBackendError, KvStore};
@@ -30,12 +34,18 @@ fn backend(e: super::StoreError) -> KvBackendError {
 
 impl KvStore for StoreKv {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvBackendError> {
+        if let Some(file) = &self.store.sqlite_file {
+            return direct::get(file, &self.namespace, key);
+        }
         self.handle
             .block_on(self.store.kv_get(&self.namespace, key))
             .map_err(backend)
     }
 
     fn list_keys(&self, prefix: &str, limit: usize) -> Result<Vec<String>, KvBackendError> {
+        if let Some(file) = &self.store.sqlite_file {
+            return direct::list(file, &self.namespace, prefix, limit);
+        }
         self.handle
             .block_on(self.store.kv_list(&self.namespace, prefix, limit))
             .map_err(backend)
@@ -45,5 +55,84 @@ impl KvStore for StoreKv {
         self.handle
             .block_on(self.store.kv_commit(&self.namespace, writes))
             .map_err(backend)
+    }
+}
+
+/// Read-only SQLite connections, one per thread and file.
+mod direct {
+    use crate::runtime::KvBackendError;
+    use rusqlite::{Connection, OpenFlags, OptionalExtension};
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    use std::path::{Path, PathBuf};
+
+    thread_local! {
+        static CONNECTIONS: RefCell<HashMap<PathBuf, Connection>> = RefCell::new(HashMap::new());
+    }
+
+    fn err(e: rusqlite::Error) -> KvBackendError {
+        KvBackendError(e.to_string())
+    }
+
+    fn with<T>(
+        file: &Path,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, KvBackendError> {
+        CONNECTIONS.with(|cell| {
+            let mut map = cell.borrow_mut();
+            if !map.contains_key(file) {
+                // Services come and go in tests; keep a thread from holding
+                // connections to many old files.
+                if map.len() >= 4 {
+                    map.clear();
+                }
+                let conn = Connection::open_with_flags(
+                    file,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .map_err(err)?;
+                conn.busy_timeout(std::time::Duration::from_secs(5))
+                    .map_err(err)?;
+                map.insert(file.to_path_buf(), conn);
+            }
+            let conn = map
+                .get(file)
+                .ok_or_else(|| KvBackendError("no connection".into()))?;
+            f(conn).map_err(err)
+        })
+    }
+
+    pub(super) fn get(
+        file: &Path,
+        namespace: &str,
+        key: &str,
+    ) -> Result<Option<Vec<u8>>, KvBackendError> {
+        with(file, |c| {
+            c.prepare_cached("SELECT value FROM plugin_kv WHERE namespace = ?1 AND key = ?2")?
+                .query_row((namespace, key), |row| row.get(0))
+                .optional()
+        })
+    }
+
+    pub(super) fn list(
+        file: &Path,
+        namespace: &str,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, KvBackendError> {
+        with(file, |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT key FROM plugin_kv WHERE namespace = ?1 AND key >= ?2 ORDER BY key LIMIT ?3",
+            )?;
+            let keys = stmt
+                .query_map((namespace, prefix, limit as i64), |row| {
+                    row.get::<_, String>(0)
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(keys
+                .into_iter()
+                .take_while(|k| k.starts_with(prefix))
+                .collect())
+        })
     }
 }
