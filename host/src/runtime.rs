@@ -202,6 +202,13 @@ impl Runtime {
         // Queue for an instance slot rather than failing when the pool is
         // momentarily full; only a wait longer than a call's own deadline
         // turns into `busy`.
+        let _span = tracing::debug_span!(
+            "plugin_call",
+            sha256 = %plugin.sha256,
+            world = world.interface(),
+            function
+        )
+        .entered();
         let limits = self.limits.tightened(budget);
         let Some(_slot) = self.slots.acquire(limits.timeout()) else {
             return Err(CallFailure::busy());

@@ -49,6 +49,15 @@ pub async fn listed_product(
     plugin: &str,
     supervised: bool,
 ) -> (String, String, String) {
+    listed_product_with(app, plugin, |draft| draft["supervised"] = json!(supervised)).await
+}
+
+/// [`listed_product`] with the definition changed by `edit` first.
+pub async fn listed_product_with(
+    app: &TestApp,
+    plugin: &str,
+    edit: impl FnOnce(&mut Value),
+) -> (String, String, String) {
     let (_, seller) = app.account("seller", "Acme").await;
     let (status, body) = app
         .upload_as(&seller, "lifecycle", crate::plugin_bytes(plugin))
@@ -56,7 +65,7 @@ pub async fn listed_product(
     assert!(status == 201 || status == 200, "{body}");
     let sha = body["sha256"].as_str().expect("sha").to_string();
     let mut draft = product_draft(&sha);
-    draft["supervised"] = json!(supervised);
+    edit(&mut draft);
     let (status, body) = app.post_as(&seller, "/v1/products", draft).await;
     assert_eq!(status, 201, "{body}");
     let product = body["id"].as_str().expect("id").to_string();

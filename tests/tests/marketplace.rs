@@ -542,3 +542,63 @@ async fn supervised_orders_walk_the_service_flow() {
     wait_instance(&app, &customer, &iid2, |i| i["state"] == "released").await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trial_allow_lists_and_quantity_caps_hold() {
+    let app = spawn_app().await;
+    let (vip_id, vip) = app.account("customer", "Vip").await;
+    let (_, other) = app.account("customer", "Other").await;
+    let (seller, pid, _) = bazaar_tests::market::listed_product_with(&app, "saas_lifecycle", |d| {
+        d["specifications"][0]["trial-allow-list"] = json!([vip_id]);
+        d["specifications"][0]["purchase-limit"] =
+            json!({"once-per-customer": false, "max-quantity": 10});
+    })
+    .await;
+    let trial = json!({"product": pid, "specification": "standard", "sku": "basic", "billing-mode": "monthly", "trial": true});
+    let (status, body) = app.post_as(&other, "/v1/orders", trial.clone()).await;
+    assert_eq!(status, 403, "not on the allow-list: {body}");
+    let (status, body) = app.post_as(&vip, "/v1/orders", trial).await;
+    assert_eq!(status, 202, "{body}");
+
+    let many = json!({"product": pid, "specification": "standard", "sku": "basic", "billing-mode": "monthly", "quantity": 11});
+    let (status, body) = app.post_as(&other, "/v1/orders", many).await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("quantity")),
+        "{body}"
+    );
+
+    // Hidden: no new orders, still visible to customers; removed: gone.
+    let (status, _) = app
+        .post_as(
+            &seller,
+            &format!("/v1/products/{pid}/status"),
+            json!({"status": "hidden"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let order = json!({"product": pid, "specification": "standard", "sku": "basic", "billing-mode": "monthly"});
+    let (status, _) = app.post_as(&other, "/v1/orders", order.clone()).await;
+    assert_eq!(status, 409);
+    let (status, _) = app.get_as(&other, &format!("/v1/products/{pid}")).await;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .post_as(
+            &app.operator,
+            &format!("/v1/products/{pid}/status"),
+            json!({"status": "removed"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = app.get_as(&other, &format!("/v1/products/{pid}")).await;
+    assert_eq!(status, 404);
+    let (status, body) = app
+        .post_as(
+            &seller,
+            &format!("/v1/products/{pid}/status"),
+            json!({"status": "listed"}),
+        )
+        .await;
+    assert_eq!(status, 409, "a removed product stays removed: {body}");
+    app.stop().await;
+}
