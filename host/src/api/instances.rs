@@ -206,6 +206,35 @@ fn one() -> u32 {
     1
 }
 
+/// The periods a renewal or conversion buys (an empty body buys one).
+fn periods_of(body: &[u8]) -> Result<u32, ApiError> {
+    let req: Periods = if body.is_empty() {
+        Periods { periods: 1 }
+    } else {
+        super::json::parse(body)?
+    };
+    check_periods(req.periods)
+}
+
+/// The price of one period of the instance's SKU and quantity, and the end of
+/// `periods` periods from `from`.
+fn paid_period(
+    i: &InstanceRow,
+    live: &ProductDraft,
+    m: BillingMode,
+    from: i64,
+    periods: u32,
+) -> Result<(Decimal, i64), ApiError> {
+    let sku = live
+        .spec(&i.spec_id)
+        .and_then(|s| s.sku(&i.sku_id))
+        .ok_or_else(|| ApiError::Conflict("the SKU is no longer sold".into()))?;
+    let unit = period_price(sku, m, u32::try_from(i.quantity).unwrap_or(1)).unwrap_or_default();
+    let expires_at =
+        add_period(from, m, periods).ok_or_else(|| ApiError::bad("periods", "out of range"))?;
+    Ok((unit, expires_at))
+}
+
 fn check_periods(p: u32) -> Result<u32, ApiError> {
     if (1..=60).contains(&p) {
         Ok(p)
@@ -224,12 +253,7 @@ async fn renew(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let (i, live, status) = own(&state, &actor, &id).await?;
-    let req: Periods = if body.is_empty() {
-        Periods { periods: 1 }
-    } else {
-        super::json::parse(&body)?
-    };
-    let periods = check_periods(req.periods)?;
+    let periods = periods_of(&body)?;
     let m = mode(&i)?;
     if !m.is_periodic() {
         return Err(ApiError::Conflict(format!(
@@ -246,16 +270,10 @@ async fn renew(
             "the product was removed; it cannot be renewed".into(),
         ));
     }
-    let sku = live
-        .spec(&i.spec_id)
-        .and_then(|s| s.sku(&i.sku_id))
-        .ok_or_else(|| ApiError::Conflict("the SKU is no longer sold".into()))?;
-    let unit = period_price(sku, m, u32::try_from(i.quantity).unwrap_or(1)).unwrap_or_default();
     let now = state.clock.now_ms();
     // Renewing an active instance extends its period; an expired one starts anew.
     let from = i.expires_at.unwrap_or(now).max(now);
-    let expires_at =
-        add_period(from, m, periods).ok_or_else(|| ApiError::bad("periods", "out of range"))?;
+    let (unit, expires_at) = paid_period(&i, &live, m, from, periods)?;
     let detail = json!({"periods": periods, "expires-at": expires_at, "unit-price": unit});
     place(
         &state,
@@ -281,23 +299,12 @@ async fn convert(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let (i, live, _) = own(&state, &actor, &id).await?;
-    let req: Periods = if body.is_empty() {
-        Periods { periods: 1 }
-    } else {
-        super::json::parse(&body)?
-    };
-    let periods = check_periods(req.periods)?;
+    let periods = periods_of(&body)?;
     if !i.trial {
         return Err(ApiError::Conflict("only a trial can be converted".into()));
     }
     let m = mode(&i)?;
-    let sku = live
-        .spec(&i.spec_id)
-        .and_then(|s| s.sku(&i.sku_id))
-        .ok_or_else(|| ApiError::Conflict("the SKU is no longer sold".into()))?;
-    let unit = period_price(sku, m, u32::try_from(i.quantity).unwrap_or(1)).unwrap_or_default();
-    let expires_at = add_period(state.clock.now_ms(), m, periods)
-        .ok_or_else(|| ApiError::bad("periods", "out of range"))?;
+    let (unit, expires_at) = paid_period(&i, &live, m, state.clock.now_ms(), periods)?;
     let detail = json!({"periods": periods, "expires-at": expires_at, "unit-price": unit});
     place(
         &state,
