@@ -178,6 +178,86 @@ pub fn routes() -> impl Iterator<Item = (&'static str, &'static str)> {
     ROUTES.iter().map(|(m, p, _, _)| (*m, *p))
 }
 
+fn object(required: &[&str], properties: Value) -> Value {
+    json!({"type": "object", "additionalProperties": false, "required": required, "properties": properties})
+}
+
+/// The request body's schema and an example, for the routes that take JSON.
+fn body_of(method: &str, path: &str) -> Option<(Value, Value)> {
+    let s = json!({"type": "string"});
+    let n = json!({"type": "integer", "minimum": 1});
+    let text = |field: &str| {
+        object(
+            &[field],
+            json!({ field: {"type": "string", "maxLength": 1000} }),
+        )
+    };
+    Some(match (method, path) {
+        ("post", "/v1/accounts") => (
+            object(
+                &["role", "name"],
+                json!({"role": {"enum": ["operator", "seller", "customer"]}, "name": s}),
+            ),
+            json!({"role": "seller", "name": "Acme"}),
+        ),
+        ("post", "/v1/products") | ("put", "/v1/products/{id}/draft") => {
+            let example =
+                serde_json::to_value(crate::domain::catalog::example_draft(&"0".repeat(64)))
+                    .unwrap_or(Value::Null);
+            (
+                json!({"type": "object", "description": "A product definition; see the README for every rule. Prices are decimal strings."}),
+                example,
+            )
+        }
+        ("post", "/v1/products/{id}/status") => (
+            object(
+                &["status"],
+                json!({"status": {"enum": ["hidden", "listed", "removed"]}}),
+            ),
+            json!({"status": "hidden"}),
+        ),
+        ("post", "/v1/release-applications/{id}/reject") => {
+            (text("reason"), json!({"reason": "The logo is missing"}))
+        }
+        ("post", "/v1/orders") => (
+            object(
+                &["product", "specification", "sku", "billing-mode"],
+                json!({"product": s, "specification": s, "sku": s,
+                       "billing-mode": {"enum": ["monthly", "yearly", "one-time", "pay-per-use"]},
+                       "periods": n, "quantity": n, "trial": {"type": "boolean"}}),
+            ),
+            json!({"product": "prod_…", "specification": "standard", "sku": "basic", "billing-mode": "monthly", "periods": 1, "quantity": 5}),
+        ),
+        ("post", "/v1/instances/{id}/renew") | ("post", "/v1/instances/{id}/convert") => {
+            (object(&[], json!({"periods": n})), json!({"periods": 1}))
+        }
+        ("post", "/v1/instances/{id}/upgrade") => (
+            object(&["sku"], json!({"sku": s, "quantity": n})),
+            json!({"sku": "pro"}),
+        ),
+        ("post", "/v1/orders/{id}/service-flow") => (
+            json!({"type": "object", "required": ["action"], "properties": {
+                "action": {"enum": ["submit-request", "accept-request", "reject-request", "deliver",
+                                    "accept-delivery", "reject-delivery", "appeal", "resolve-appeal"]},
+                "details": s, "reason": s, "resume": {"type": "boolean"}, "note": s}}),
+            json!({"action": "submit-request", "details": "Tenant acme, 5 users"}),
+        ),
+        ("post", "/v1/clock/advance") => {
+            (object(&["ms"], json!({"ms": n})), json!({"ms": 86_400_000}))
+        }
+        ("post", "/v1/plugins/{sha256}/calls") => (
+            object(
+                &["world", "function"],
+                json!({"world": {"enum": ["lifecycle", "metering", "pricing", "review"]}, "function": s,
+                       "input": {"type": "object"}, "now-ms": {"type": "integer"}, "seed": {"type": "integer"},
+                       "config": {"type": "object"}, "budget": {"type": "object"}, "commit": {"type": "boolean"}}),
+            ),
+            json!({"world": "review", "function": "check-listing", "input": {"listing": {}}, "seed": 1}),
+        ),
+        _ => return None,
+    })
+}
+
 /// The document.
 pub fn document() -> Value {
     let error = json!({"$ref": "#/components/schemas/Error"});
@@ -207,7 +287,11 @@ pub fn document() -> Value {
             } else {
                 "application/json"
             };
-            op["requestBody"] = json!({"required": false, "content": {media: {}}});
+            let content = match body_of(method, path) {
+                Some((schema, example)) => json!({"schema": schema, "example": example}),
+                None => json!({}),
+            };
+            op["requestBody"] = json!({"required": false, "content": {media: content}});
         }
         let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
         entry[*method] = op;
@@ -254,6 +338,14 @@ mod tests {
         assert_eq!(
             doc["paths"]["/healthz"]["get"]["security"],
             serde_json::json!([])
+        );
+        let example = &doc["paths"]["/v1/products"]["post"]["requestBody"]["content"]["application/json"]
+            ["example"];
+        let draft: crate::domain::catalog::ProductDraft =
+            serde_json::from_value(example.clone()).expect("the example is a product definition");
+        assert!(
+            crate::domain::catalog::validate(&draft).is_ok(),
+            "the example is valid"
         );
     }
 }
