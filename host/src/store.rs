@@ -45,6 +45,78 @@ macro_rules! on_pool {
     };
 }
 
+/// Binds every column of an instance row, in `orders::INSTANCE` order, to
+/// one row of a `QueryBuilder::push_values` (a macro because the two
+/// databases' builders are different types).
+macro_rules! bind_instance {
+    ($b:expr, $i:expr) => {{
+        let i = $i;
+        $b.push_bind(&i.id)
+            .push_bind(&i.seller_id)
+            .push_bind(&i.customer_id)
+            .push_bind(&i.product_id)
+            .push_bind(i.product_version)
+            .push_bind(&i.spec_id)
+            .push_bind(&i.sku_id)
+            .push_bind(&i.billing_mode)
+            .push_bind(i.quantity)
+            .push_bind(i.trial)
+            .push_bind(&i.state)
+            .push_bind(&i.freeze_reason)
+            .push_bind(i.expires_at)
+            .push_bind(&i.seller_instance_id)
+            .push_bind(&i.app_info)
+            .push_bind(&i.failure)
+            .push_bind(i.created_at)
+            .push_bind(i.updated_at);
+    }};
+}
+
+/// Binds every column of an order row, in `orders::ORDER` order.
+macro_rules! bind_order {
+    ($b:expr, $o:expr) => {{
+        let o = $o;
+        $b.push_bind(&o.id)
+            .push_bind(&o.customer_id)
+            .push_bind(&o.seller_id)
+            .push_bind(&o.instance_id)
+            .push_bind(&o.kind)
+            .push_bind(&o.state)
+            .push_bind(&o.amount)
+            .push_bind(&o.detail)
+            .push_bind(&o.idempotency_key)
+            .push_bind(&o.failure)
+            .push_bind(&o.service_flow)
+            .push_bind(&o.purchase_key)
+            .push_bind(&o.trial_key)
+            .push_bind(o.created_at)
+            .push_bind(o.updated_at);
+    }};
+}
+
+/// Queues jobs, given as `(&NewJob, queued-at ms)` pairs, with one multi-row
+/// insert inside the transaction `tx`; nothing for none.
+macro_rules! insert_jobs {
+    ($tx:expr, $jobs:expr) => {{
+        let jobs: Vec<(&NewJob, i64)> = $jobs;
+        if !jobs.is_empty() {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO lifecycle_jobs (instance_id, order_id, action, logical_now, seed, next_at, created_at) ",
+            );
+            q.push_values(jobs, |mut b, (j, now)| {
+                b.push_bind(&j.instance_id)
+                    .push_bind(&j.order_id)
+                    .push_bind(&j.action)
+                    .push_bind(now)
+                    .push_bind(j.seed as i64)
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            q.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+
 mod accounts;
 mod completion;
 mod instances;

@@ -1,25 +1,9 @@
 //! The `bazaar plugin` commands as a seller runs them.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn plugin(name: &str) -> PathBuf {
-    let dir = std::env::var_os("BAZAAR_PLUGINS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins"));
-    let file = format!("{name}.wasm");
-    let path = if dir.join(&file).exists() {
-        dir.join(&file)
-    } else {
-        dir.join("fixtures").join(&file)
-    };
-    assert!(
-        path.exists(),
-        "{} is missing: build the plugins with `cargo xtask plugins`",
-        path.display()
-    );
-    path
-}
+use common::plugin;
+use std::process::{Command, Output};
 
 fn bazaar(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_bazaar"))

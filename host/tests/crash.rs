@@ -3,20 +3,16 @@
 //! provisioned event, one set of plugin state. Runs on SQLite, and on
 //! PostgreSQL when `BAZAAR_TEST_DATABASE=postgres`.
 
+mod common;
+
+use common::plugin;
 use reqwest::Client;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const OPERATOR: &str = "bz_crash_test_operator_000000000000000000";
-
-fn plugin(name: &str) -> PathBuf {
-    let dir = std::env::var_os("BAZAAR_PLUGINS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins"));
-    dir.join(format!("{name}.wasm"))
-}
 
 async fn database_url(dir: &Path, tag: &str) -> String {
     if std::env::var("BAZAAR_TEST_DATABASE").as_deref() != Ok("postgres") {

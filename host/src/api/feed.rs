@@ -8,8 +8,9 @@ use super::{ApiError, AppState};
 use crate::domain::catalog::{BillingMode, add_period};
 use crate::domain::instance::{JobAction, ReleaseReason};
 use crate::domain::supervision::{Action, Flow, FlowError, FlowState, Party};
+use crate::lifecycle::decision_job;
+use crate::store::InstanceGuard;
 use crate::store::Role;
-use crate::store::{InstanceGuard, NewJob};
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -177,12 +178,7 @@ async fn act(
             new_state: Some("released"),
             freeze_reason: None,
         };
-        let job = NewJob {
-            instance_id: order.instance_id.clone(),
-            order_id: None,
-            action: serde_json::to_string(&action)?,
-            seed: crate::ids::seed_of(&format!("{id}:closed")),
-        };
+        let job = decision_job(&order.instance_id, &action, &format!("{id}:closed"));
         state.store.decide(guard, job, now).await?;
         state.wake.notify_one();
     }

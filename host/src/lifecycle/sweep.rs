@@ -4,8 +4,9 @@
 //! nobody converted).
 
 use super::Worker;
+use super::decision_job;
 use crate::domain::instance::{FreezeReason, InstanceState, JobAction, ReleaseReason};
-use crate::store::{InstanceGuard, NewJob, StoreError};
+use crate::store::{InstanceGuard, StoreError};
 
 /// Instances handled per sweep; the rest wait for the next one.
 const SWEEP_LIMIT: i64 = 200;
@@ -14,6 +15,11 @@ impl Worker {
     /// Freezes what expired and releases what outlived its retention.
     pub async fn sweep(&self) -> Result<usize, StoreError> {
         let now = self.clock.now_ms();
+        // The seed is fixed by instance, time and decision, so every retry
+        // of the job gives the plugin the same random numbers.
+        let job_for = |id: &str, action: &JobAction| {
+            decision_job(id, action, &format!("{id}:{now}:{}", action.event_kind()))
+        };
         let mut decided = 0;
         for i in self.store.expired_active(now, SWEEP_LIMIT).await? {
             let job = JobAction::Freeze {
@@ -25,11 +31,7 @@ impl Worker {
                 new_state: Some(InstanceState::Frozen.as_str()),
                 freeze_reason: Some(FreezeReason::Expired.as_str()),
             };
-            if self
-                .store
-                .decide(guard, self.job(&i.id, &job, now), now)
-                .await?
-            {
+            if self.store.decide(guard, job_for(&i.id, &job), now).await? {
                 decided += 1;
             }
         }
@@ -47,11 +49,7 @@ impl Worker {
                 freeze_reason: None,
             };
             let job = JobAction::Release { reason };
-            if self
-                .store
-                .decide(guard, self.job(&i.id, &job, now), now)
-                .await?
-            {
+            if self.store.decide(guard, job_for(&i.id, &job), now).await? {
                 decided += 1;
             }
         }
@@ -60,14 +58,5 @@ impl Worker {
             self.wake.notify_one();
         }
         Ok(decided)
-    }
-
-    fn job(&self, instance_id: &str, action: &JobAction, now: i64) -> NewJob {
-        NewJob {
-            instance_id: instance_id.to_string(),
-            order_id: None,
-            action: serde_json::to_string(action).unwrap_or_default(),
-            seed: crate::ids::seed_of(&format!("{instance_id}:{now}:{}", action.event_kind())),
-        }
     }
 }

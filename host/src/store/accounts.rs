@@ -89,14 +89,6 @@ impl Store {
         Ok(row.map(account))
     }
 
-    /// An account by id.
-    pub async fn account(&self, id: &str) -> Result<Option<Account>, StoreError> {
-        let q = "SELECT id, role, name, created_at FROM accounts WHERE id = $1";
-        let row: Option<AccountRow> =
-            on_pool!(self, pool => sqlx::query_as(q).bind(id).fetch_optional(pool).await)?;
-        Ok(row.map(account))
-    }
-
     /// Whether any operator exists (the first start creates one).
     pub async fn has_operator(&self) -> Result<bool, StoreError> {
         let q = "SELECT COUNT(*) FROM accounts WHERE role = 'operator'";

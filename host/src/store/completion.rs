@@ -106,13 +106,7 @@ impl Store {
             }
             if !changed.is_empty() {
                 let mut q = sqlx::QueryBuilder::new(format!("INSERT INTO instances ({INSTANCE}) "));
-                q.push_values(&changed, |mut b, i| {
-                    b.push_bind(&i.id).push_bind(&i.seller_id).push_bind(&i.customer_id).push_bind(&i.product_id)
-                        .push_bind(i.product_version).push_bind(&i.spec_id).push_bind(&i.sku_id).push_bind(&i.billing_mode)
-                        .push_bind(i.quantity).push_bind(i.trial).push_bind(&i.state).push_bind(&i.freeze_reason)
-                        .push_bind(i.expires_at).push_bind(&i.seller_instance_id).push_bind(&i.app_info).push_bind(&i.failure)
-                        .push_bind(i.created_at).push_bind(i.updated_at);
-                });
+                q.push_values(&changed, |mut b, i| bind_instance!(b, i));
                 q.push(" ON CONFLICT (id) DO UPDATE SET sku_id = excluded.sku_id, quantity = excluded.quantity, \
                         trial = excluded.trial, state = excluded.state, freeze_reason = excluded.freeze_reason, \
                         expires_at = excluded.expires_at, seller_instance_id = excluded.seller_instance_id, \

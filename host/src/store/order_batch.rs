@@ -100,35 +100,15 @@ impl Store {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let mut q = sqlx::QueryBuilder::new(format!("INSERT INTO instances ({INSTANCE}) "));
-            q.push_values(batch, |mut b, r| {
-                let i = &r.instance;
-                b.push_bind(&i.id).push_bind(&i.seller_id).push_bind(&i.customer_id).push_bind(&i.product_id)
-                    .push_bind(i.product_version).push_bind(&i.spec_id).push_bind(&i.sku_id).push_bind(&i.billing_mode)
-                    .push_bind(i.quantity).push_bind(i.trial).push_bind(&i.state).push_bind(&i.freeze_reason)
-                    .push_bind(i.expires_at).push_bind(&i.seller_instance_id).push_bind(&i.app_info).push_bind(&i.failure)
-                    .push_bind(i.created_at).push_bind(i.updated_at);
-            });
+            q.push_values(batch, |mut b, r| bind_instance!(b, &r.instance));
             q.build().execute(&mut *tx).await?;
             let mut q = sqlx::QueryBuilder::new(format!("INSERT INTO orders ({ORDER}) "));
-            q.push_values(batch, |mut b, r| {
-                let o = &r.order;
-                b.push_bind(&o.id).push_bind(&o.customer_id).push_bind(&o.seller_id).push_bind(&o.instance_id)
-                    .push_bind(&o.kind).push_bind(&o.state).push_bind(&o.amount).push_bind(&o.detail)
-                    .push_bind(&o.idempotency_key).push_bind(&o.failure).push_bind(&o.service_flow)
-                    .push_bind(&o.purchase_key).push_bind(&o.trial_key).push_bind(o.created_at).push_bind(o.updated_at);
-            });
+            q.push_values(batch, |mut b, r| bind_order!(b, &r.order));
             q.build().execute(&mut *tx).await?;
-            let jobs: Vec<(&NewJob, i64)> = batch.iter().flat_map(|r| r.jobs.iter().map(|j| (j, r.order.created_at))).collect();
-            if !jobs.is_empty() {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO lifecycle_jobs (instance_id, order_id, action, logical_now, seed, next_at, created_at) ",
-                );
-                q.push_values(jobs, |mut b, (j, now)| {
-                    b.push_bind(&j.instance_id).push_bind(&j.order_id).push_bind(&j.action)
-                        .push_bind(now).push_bind(j.seed as i64).push_bind(now).push_bind(now);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
+            insert_jobs!(
+                tx,
+                batch.iter().flat_map(|r| r.jobs.iter().map(|j| (j, r.order.created_at))).collect()
+            );
             tx.commit().await?;
         });
         Ok(())

@@ -201,26 +201,6 @@ pub(super) const ORDER: &str = "id, customer_id, seller_id, instance_id, kind, s
     idempotency_key, failure, service_flow, purchase_key, trial_key, created_at, updated_at";
 const JOB: &str = "id, instance_id, order_id, action, logical_now, seed, attempts";
 
-/// Queues `jobs` inside the transaction `tx` (a macro because the two pools'
-/// transactions are different types).
-macro_rules! insert_jobs {
-    ($tx:expr, $jobs:expr, $now:expr) => {
-        for job in $jobs {
-            sqlx::query(
-                "INSERT INTO lifecycle_jobs (instance_id, order_id, action, logical_now, seed, next_at, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $4, $4)",
-            )
-            .bind(&job.instance_id)
-            .bind(&job.order_id)
-            .bind(&job.action)
-            .bind($now)
-            .bind(job.seed as i64)
-            .execute(&mut *$tx)
-            .await?;
-        }
-    };
-}
-
 fn unique_violation(e: &sqlx::Error) -> Option<String> {
     match e {
         sqlx::Error::Database(d) if d.is_unique_violation() => Some(format!(
@@ -290,12 +270,6 @@ impl Store {
         jobs: &[NewJob],
     ) -> Result<Placed, StoreError> {
         let _turn = self.write_turn().await;
-        let insert_instance = format!(
-            "INSERT INTO instances ({INSTANCE}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
-        );
-        let insert_order = format!(
-            "INSERT INTO orders ({ORDER}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-        );
         let guard_sql = "UPDATE instances SET state = COALESCE($2, state), \
             freeze_reason = CASE WHEN $2 IS NULL THEN freeze_reason ELSE $3 END, updated_at = $4 \
             WHERE id = $1 AND state IN ($5, $6, $7) \
@@ -303,13 +277,9 @@ impl Store {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             if let Some(i) = new_instance {
-                sqlx::query(&insert_instance)
-                    .bind(&i.id).bind(&i.seller_id).bind(&i.customer_id).bind(&i.product_id)
-                    .bind(i.product_version).bind(&i.spec_id).bind(&i.sku_id).bind(&i.billing_mode)
-                    .bind(i.quantity).bind(i.trial).bind(&i.state).bind(&i.freeze_reason)
-                    .bind(i.expires_at).bind(&i.seller_instance_id).bind(&i.app_info).bind(&i.failure)
-                    .bind(i.created_at).bind(i.updated_at)
-                    .execute(&mut *tx).await?;
+                let mut q = sqlx::QueryBuilder::new(format!("INSERT INTO instances ({INSTANCE}) "));
+                q.push_values(std::iter::once(i), |mut b, i| bind_instance!(b, i));
+                q.build().execute(&mut *tx).await?;
             }
             if let Some(g) = &guard {
                 let pad = |n: usize| g.states.get(n).copied().unwrap_or("");
@@ -324,13 +294,10 @@ impl Store {
                     )));
                 }
             }
-            sqlx::query(&insert_order)
-                .bind(&order.id).bind(&order.customer_id).bind(&order.seller_id).bind(&order.instance_id)
-                .bind(&order.kind).bind(&order.state).bind(&order.amount).bind(&order.detail)
-                .bind(&order.idempotency_key).bind(&order.failure).bind(&order.service_flow)
-                .bind(&order.purchase_key).bind(&order.trial_key).bind(order.created_at).bind(order.updated_at)
-                .execute(&mut *tx).await?;
-            insert_jobs!(tx, jobs, order.created_at);
+            let mut q = sqlx::QueryBuilder::new(format!("INSERT INTO orders ({ORDER}) "));
+            q.push_values(std::iter::once(order), |mut b, o| bind_order!(b, o));
+            q.build().execute(&mut *tx).await?;
+            insert_jobs!(tx, jobs.iter().map(|j| (j, order.created_at)).collect());
             tx.commit().await?;
         });
         Ok(Placed::New)
@@ -356,7 +323,7 @@ impl Store {
             if done.rows_affected() != 1 {
                 return Ok(false);
             }
-            insert_jobs!(tx, std::slice::from_ref(&job), now_ms);
+            insert_jobs!(tx, vec![(&job, now_ms)]);
             tx.commit().await?;
         });
         Ok(true)
