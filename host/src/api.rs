@@ -11,6 +11,7 @@ pub mod openapi;
 mod orders;
 mod plugins;
 mod products;
+mod quotes;
 
 pub use accounts::create_account;
 pub use error::ApiError;
@@ -184,6 +185,7 @@ impl Application {
                     .merge(products::routes())
                     .merge(orders::routes())
                     .merge(instances::routes())
+                    .merge(quotes::routes())
                     .merge(feed::routes()),
             )
             .fallback(|| async { ApiError::NotFound("no such route".into()) })

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod domain;
 pub mod ids;
 pub mod lifecycle;
+pub mod quoting;
 pub mod runtime;
 pub mod secrets;
 pub mod store;

@@ -398,7 +398,7 @@ async fn purchase_limits_trials_and_bad_orders_are_refused_with_reasons() {
     let trial = json!({"product": pid, "specification": "standard", "sku": "pro", "billing-mode": "yearly", "trial": true});
     let (status, t) = app.post_as(&customer, "/v1/orders", trial.clone()).await;
     assert_eq!(status, 202, "{t}");
-    assert_eq!(t["order"]["amount"], "0");
+    assert_eq!(t["order"]["amount"], "0.00");
     let (status, _) = app.post_as(&customer, "/v1/orders", trial.clone()).await;
     assert_eq!(status, 409, "one trial per customer and specification");
 

@@ -34,7 +34,7 @@ enum Cmd {
 }
 
 /// Plugins that exist to be rejected or to misbehave in tests.
-const FIXTURES: [&str; 3] = ["hostile", "bad_import", "future_version"];
+const FIXTURES: [&str; 4] = ["hostile", "bad_pricing", "bad_import", "future_version"];
 
 fn main() -> Result<()> {
     let root = repo_root();

@@ -42,6 +42,15 @@ pub enum ApiError {
     /// The uploaded component is not an acceptable plugin.
     #[error(transparent)]
     PluginRejected(#[from] LoadError),
+    /// A price could not be computed: a pricing plugin declined or answered
+    /// with something that cannot be charged.
+    #[error("{message}")]
+    Pricing {
+        /// What went wrong.
+        message: String,
+        /// Where in the plugin's quotation, when known.
+        field: Option<String>,
+    },
     /// The plugin call failed inside the sandbox.
     #[error(transparent)]
     CallFailed(Box<CallFailure>),
@@ -104,6 +113,10 @@ impl IntoResponse for ApiError {
             ApiError::PluginRejected(e) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 json!({"error": "plugin-rejected", "message": e.to_string(), "detail": e}),
+            ),
+            ApiError::Pricing { message, field } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({"error": "pricing-failed", "message": message, "field": field}),
             ),
             ApiError::CallFailed(f) => {
                 let field = match &f.error {

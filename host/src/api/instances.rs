@@ -4,11 +4,11 @@
 
 use super::auth::Actor;
 use super::orders::{answer, fingerprint, guard, idempotency_key, order_json, owner};
+use super::quotes::{UpgradeRequest, mode, price_periods, price_upgrade};
 use super::{ApiError, AppState};
-use crate::domain::catalog::{
-    BillingMode, ProductDraft, add_period, period_price, upgrade_allowed,
-};
+use crate::domain::catalog::ProductDraft;
 use crate::domain::instance::{InstanceState, JobAction, ReleaseReason};
+use crate::domain::pricing::Quote;
 use crate::ids::{new_id, seed_of};
 use crate::store::{InstanceGuard, InstanceRow, NewJob, OrderRow, Role};
 use axum::extract::{Path, State};
@@ -16,7 +16,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
-use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -120,8 +119,9 @@ async fn orders(
     ))
 }
 
-/// The customer's own instance and the live product definition it belongs to.
-async fn own(
+/// The customer's own instance, the live product definition it belongs to,
+/// and the product's status.
+pub(super) async fn own(
     state: &AppState,
     actor: &Actor,
     id: &str,
@@ -137,10 +137,6 @@ async fn own(
     Ok((i, live, p.status))
 }
 
-fn mode(i: &InstanceRow) -> Result<BillingMode, ApiError> {
-    Ok(serde_json::from_value(json!(i.billing_mode))?)
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn place(
     state: &AppState,
@@ -149,7 +145,7 @@ async fn place(
     body: &[u8],
     i: &InstanceRow,
     kind: &str,
-    amount: Decimal,
+    quote: Quote,
     detail: Value,
     states: &[&str],
     decision: Option<(&str, Option<&str>)>,
@@ -160,6 +156,7 @@ async fn place(
     let now = state.clock.now_ms();
     let mut detail = detail;
     detail["request"] = json!(request);
+    detail["quote"] = serde_json::to_value(&quote)?;
     let order = OrderRow {
         id: new_id("ord"),
         customer_id: actor.id().into(),
@@ -167,7 +164,7 @@ async fn place(
         instance_id: i.id.clone(),
         kind: kind.into(),
         state: "processing".into(),
-        amount: amount.round_dp(2).to_string(),
+        amount: quote.total.to_string(),
         detail: detail.to_string(),
         idempotency_key: key,
         failure: None,
@@ -216,26 +213,7 @@ fn periods_of(body: &[u8]) -> Result<u32, ApiError> {
     check_periods(req.periods)
 }
 
-/// The price of one period of the instance's SKU and quantity, and the end of
-/// `periods` periods from `from`.
-fn paid_period(
-    i: &InstanceRow,
-    live: &ProductDraft,
-    m: BillingMode,
-    from: i64,
-    periods: u32,
-) -> Result<(Decimal, i64), ApiError> {
-    let sku = live
-        .spec(&i.spec_id)
-        .and_then(|s| s.sku(&i.sku_id))
-        .ok_or_else(|| ApiError::Conflict("the SKU is no longer sold".into()))?;
-    let unit = period_price(sku, m, u32::try_from(i.quantity).unwrap_or(1)).unwrap_or_default();
-    let expires_at =
-        add_period(from, m, periods).ok_or_else(|| ApiError::bad("periods", "out of range"))?;
-    Ok((unit, expires_at))
-}
-
-fn check_periods(p: u32) -> Result<u32, ApiError> {
+pub(super) fn check_periods(p: u32) -> Result<u32, ApiError> {
     if (1..=60).contains(&p) {
         Ok(p)
     } else {
@@ -245,16 +223,14 @@ fn check_periods(p: u32) -> Result<u32, ApiError> {
 
 const LIVE: &[&str] = &["active", "frozen"];
 
-async fn renew(
-    State(state): State<AppState>,
-    actor: Actor,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let (i, live, status) = own(&state, &actor, &id).await?;
-    let periods = periods_of(&body)?;
-    let m = mode(&i)?;
+/// Where a renewal of `i` starts, after checking it can be renewed: an active
+/// instance's period is extended; an expired one starts anew now.
+pub(super) fn renewal_start(
+    i: &InstanceRow,
+    product_status: &str,
+    now: i64,
+) -> Result<i64, ApiError> {
+    let m = mode(i)?;
     if !m.is_periodic() {
         return Err(ApiError::Conflict(format!(
             "a {m} instance has nothing to renew"
@@ -265,16 +241,26 @@ async fn renew(
             "a trial is converted (`/convert`), not renewed".into(),
         ));
     }
-    if status == "removed" {
+    if product_status == "removed" {
         return Err(ApiError::Conflict(
             "the product was removed; it cannot be renewed".into(),
         ));
     }
-    let now = state.clock.now_ms();
-    // Renewing an active instance extends its period; an expired one starts anew.
-    let from = i.expires_at.unwrap_or(now).max(now);
-    let (unit, expires_at) = paid_period(&i, &live, m, from, periods)?;
-    let detail = json!({"periods": periods, "expires-at": expires_at, "unit-price": unit});
+    Ok(i.expires_at.unwrap_or(now).max(now))
+}
+
+async fn renew(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let (i, live, status) = own(&state, &actor, &id).await?;
+    let periods = periods_of(&body)?;
+    let from = renewal_start(&i, &status, state.clock.now_ms())?;
+    let (quote, expires_at) = price_periods(&state, &i, &live, from, periods).await?;
+    let detail = json!({"periods": periods, "expires-at": expires_at});
     place(
         &state,
         &actor,
@@ -282,7 +268,7 @@ async fn renew(
         &body,
         &i,
         "renew",
-        unit * Decimal::from(periods),
+        quote,
         detail,
         LIVE,
         None,
@@ -303,9 +289,9 @@ async fn convert(
     if !i.trial {
         return Err(ApiError::Conflict("only a trial can be converted".into()));
     }
-    let m = mode(&i)?;
-    let (unit, expires_at) = paid_period(&i, &live, m, state.clock.now_ms(), periods)?;
-    let detail = json!({"periods": periods, "expires-at": expires_at, "unit-price": unit});
+    let (quote, expires_at) =
+        price_periods(&state, &i, &live, state.clock.now_ms(), periods).await?;
+    let detail = json!({"periods": periods, "expires-at": expires_at});
     place(
         &state,
         &actor,
@@ -313,20 +299,13 @@ async fn convert(
         &body,
         &i,
         "trial-to-formal",
-        unit * Decimal::from(periods),
+        quote,
         detail,
         LIVE,
         None,
         JobAction::TrialToFormal { expires_at },
     )
     .await
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct Upgrade {
-    sku: String,
-    quantity: Option<u32>,
 }
 
 async fn upgrade(
@@ -337,34 +316,9 @@ async fn upgrade(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let (i, live, _) = own(&state, &actor, &id).await?;
-    let req: Upgrade = super::json::parse(&body)?;
-    let m = mode(&i)?;
-    let spec = live
-        .spec(&i.spec_id)
-        .ok_or_else(|| ApiError::Conflict("the specification is no longer sold".into()))?;
-    let from = spec
-        .sku(&i.sku_id)
-        .ok_or_else(|| ApiError::Conflict("the current SKU is no longer sold".into()))?;
-    let to = spec.sku(&req.sku).ok_or_else(|| {
-        ApiError::bad(
-            "sku",
-            format!("specification `{}` has no SKU `{}`", spec.id, req.sku),
-        )
-    })?;
-    let q_from = u32::try_from(i.quantity).unwrap_or(1);
-    let q_to = req.quantity.unwrap_or(q_from);
-    spec.check_quantity(q_to)
-        .map_err(|msg| ApiError::bad("quantity", msg))?;
-    if i.trial {
-        return Err(ApiError::Conflict(
-            "convert the trial before upgrading it".into(),
-        ));
-    }
-    upgrade_allowed(spec, from, to, m, q_from, q_to).map_err(|msg| ApiError::bad("sku", msg))?;
-    let now = state.clock.now_ms();
-    let expires = i.expires_at.unwrap_or(now);
-    let fee = upgrade_fee(from, to, m, q_from, q_to, now, expires);
-    let detail = json!({"sku": to.id, "quantity": q_to, "remaining-ms": (expires - now).max(0)});
+    let req: UpgradeRequest = super::json::parse(&body)?;
+    let up = price_upgrade(&state, &i, &live, &req).await?;
+    let detail = json!({"sku": up.sku, "quantity": up.quantity, "remaining-ms": up.remaining_ms});
     place(
         &state,
         &actor,
@@ -372,39 +326,16 @@ async fn upgrade(
         &body,
         &i,
         "upgrade",
-        fee,
+        up.quote,
         detail,
         &["active"],
         None,
         JobAction::Upgrade {
-            sku_id: to.id.clone(),
-            quantity: q_to,
+            sku_id: up.sku,
+            quantity: up.quantity,
         },
     )
     .await
-}
-
-/// The price difference for the rest of the current period, pro rata by
-/// time, rounded half-even to cents. The pricing engine replaces this with the
-/// seeds' day-count rule.
-fn upgrade_fee(
-    from: &crate::domain::catalog::Sku,
-    to: &crate::domain::catalog::Sku,
-    m: BillingMode,
-    q_from: u32,
-    q_to: u32,
-    now: i64,
-    expires: i64,
-) -> Decimal {
-    let old = period_price(from, m, q_from).unwrap_or_default();
-    let new = period_price(to, m, q_to).unwrap_or_default();
-    let period_ms = match m {
-        BillingMode::Yearly => 365 * 86_400_000_i64,
-        _ => 30 * 86_400_000_i64,
-    };
-    let remaining = Decimal::from((expires - now).max(0)) / Decimal::from(period_ms);
-    ((new - old) * remaining.min(Decimal::ONE))
-        .round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven)
 }
 
 async fn unsubscribe(
@@ -414,7 +345,7 @@ async fn unsubscribe(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let (i, _, _) = own(&state, &actor, &id).await?;
+    let (i, live, _) = own(&state, &actor, &id).await?;
     let action = JobAction::Release {
         reason: ReleaseReason::Unsubscribed,
     };
@@ -426,7 +357,7 @@ async fn unsubscribe(
         &body,
         &i,
         "unsubscribe",
-        Decimal::ZERO,
+        Quote::new(&live.currency, Vec::new(), "none".into()),
         json!({}),
         LIVE,
         decision,

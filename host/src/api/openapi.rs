@@ -99,6 +99,12 @@ const ROUTES: &[(&str, &str, &str, &str)] = &[
         "seller",
         "Withdraw a pending application",
     ),
+    (
+        "post",
+        "/v1/quotes",
+        "any",
+        "Itemised price of a subscription, as its order would charge it",
+    ),
     ("get", "/v1/orders", "any", "Orders of the caller"),
     (
         "post",
@@ -149,6 +155,12 @@ const ROUTES: &[(&str, &str, &str, &str)] = &[
         "/v1/instances/{id}/upgrade",
         "customer",
         "Upgrade to a dearer SKU of the same specification",
+    ),
+    (
+        "post",
+        "/v1/instances/{id}/quote",
+        "customer",
+        "Itemised price of a renewal, conversion or upgrade",
     ),
     (
         "post",
@@ -219,7 +231,13 @@ fn body_of(method: &str, path: &str) -> Option<(Value, Value)> {
         ("post", "/v1/release-applications/{id}/reject") => {
             (text("reason"), json!({"reason": "The logo is missing"}))
         }
-        ("post", "/v1/orders") => (
+        ("post", "/v1/instances/{id}/quote") => (
+            json!({"type": "object", "required": ["action"], "properties": {
+                "action": {"enum": ["renew", "convert", "upgrade"]},
+                "periods": n, "sku": s, "quantity": n}}),
+            json!({"action": "upgrade", "sku": "pro", "quantity": 10}),
+        ),
+        ("post", "/v1/orders") | ("post", "/v1/quotes") => (
             object(
                 &["product", "specification", "sku", "billing-mode"],
                 json!({"product": s, "specification": s, "sku": s,

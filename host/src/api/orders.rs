@@ -5,9 +5,8 @@
 //! header makes a retried request return the first order.
 
 use super::auth::Actor;
-use super::products::visible_product;
+use super::quotes::{PricedSubscription, SubscriptionRequest, price_subscription};
 use super::{ApiError, AppState};
-use crate::domain::catalog::{BillingMode, ProductDraft, Specification, add_period, period_price};
 use crate::domain::instance::{InstanceState, JobAction};
 use crate::domain::supervision::Flow;
 use crate::ids::{new_id, seed_of};
@@ -17,8 +16,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
 use bytes::Bytes;
-use rust_decimal::Decimal;
-use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -30,8 +27,6 @@ pub(super) fn routes() -> Router<AppState> {
 
 /// Longest accepted idempotency key.
 const MAX_KEY: usize = 200;
-/// Most periods one order may buy: months for monthly, years for yearly.
-const MAX_PERIODS: u32 = 60;
 
 pub(super) fn order_json(o: &OrderRow) -> Value {
     let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
@@ -124,28 +119,6 @@ pub(super) async fn answer_with(
     ))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct Subscribe {
-    product: String,
-    specification: String,
-    sku: String,
-    billing_mode: BillingMode,
-    periods: Option<u32>,
-    quantity: Option<u32>,
-    #[serde(default)]
-    trial: bool,
-}
-
-fn spec_of<'a>(live: &'a ProductDraft, id: &str) -> Result<&'a Specification, ApiError> {
-    live.spec(id).ok_or_else(|| {
-        ApiError::bad(
-            "specification",
-            format!("the product has no specification `{id}`"),
-        )
-    })
-}
-
 async fn subscribe(
     State(state): State<AppState>,
     actor: Actor,
@@ -154,92 +127,21 @@ async fn subscribe(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     actor.require(&[Role::Customer])?;
     let key = idempotency_key(&headers)?;
-    let req: Subscribe = super::json::parse(&body)?;
-    let product = visible_product(&state, &actor, &req.product).await?;
-    if product.status != "listed" {
-        return Err(ApiError::Conflict(format!(
-            "product {} is not on sale",
-            product.id
-        )));
-    }
-    let live: ProductDraft = serde_json::from_str(product.live.as_deref().unwrap_or("null"))?;
-    let spec = spec_of(&live, &req.specification)?;
-    let sku = spec.sku(&req.sku).ok_or_else(|| {
-        ApiError::bad(
-            "sku",
-            format!("specification `{}` has no SKU `{}`", spec.id, req.sku),
-        )
-    })?;
-    if !spec.billing_modes.contains(&req.billing_mode) {
-        return Err(ApiError::bad(
-            "billing-mode",
-            format!(
-                "specification `{}` is not sold {}",
-                spec.id, req.billing_mode
-            ),
-        ));
-    }
-    let quantity = req
-        .quantity
-        .unwrap_or_else(|| spec.quantity.as_ref().map_or(1, |q| q.min));
-    spec.check_quantity(quantity)
-        .map_err(|m| ApiError::bad("quantity", m))?;
-    let periodic = req.billing_mode.is_periodic();
-    let periods = match (periodic, req.periods) {
-        (true, None) => 1,
-        (true, Some(p)) if (1..=MAX_PERIODS).contains(&p) => p,
-        (true, Some(_)) => {
-            return Err(ApiError::bad(
-                "periods",
-                format!("buy 1 to {MAX_PERIODS} periods"),
-            ));
-        }
-        (false, None | Some(1)) => 1,
-        (false, Some(_)) => {
-            return Err(ApiError::bad(
-                "periods",
-                "only monthly and yearly orders have periods",
-            ));
-        }
-    };
+    let req: SubscriptionRequest = super::json::parse(&body)?;
     let now = state.clock.now_ms();
-    let (amount, expires_at, trial_key) = if req.trial {
-        let trial = spec.trial.as_ref().filter(|_| periodic).ok_or_else(|| {
-            ApiError::bad(
-                "trial",
-                format!(
-                    "specification `{}` offers no trial for {}",
-                    spec.id, req.billing_mode
-                ),
-            )
-        })?;
-        if !spec.trial_allowed(actor.id()) {
-            return Err(ApiError::Forbidden(
-                "the seller limits this trial to listed customers".into(),
-            ));
-        }
-        let key = format!("{}:{}:{}", actor.id(), product.id, spec.id);
-        (
-            Decimal::ZERO,
-            Some(now + i64::from(trial.days) * 86_400_000),
-            Some(key),
-        )
-    } else {
-        let unit = period_price(sku, req.billing_mode, quantity).ok_or_else(|| {
-            ApiError::bad("billing-mode", "the SKU has no price for this billing mode")
-        })?;
-        let multiplier = if periodic { periods } else { 1 };
-        let amount = if req.billing_mode == BillingMode::PayPerUse {
-            Decimal::ZERO
-        } else {
-            unit * Decimal::from(multiplier)
-        };
-        (
-            amount.round_dp(2),
-            add_period(now, req.billing_mode, periods),
-            None,
-        )
-    };
+    let PricedSubscription {
+        product,
+        live,
+        spec,
+        sku,
+        quantity,
+        periods,
+        expires_at,
+        quote,
+    } = price_subscription(&state, &actor, &req, now).await?;
+    let trial_key = req
+        .trial
+        .then(|| format!("{}:{}:{}", actor.id(), product.id, spec.id));
     let purchase_key = spec
         .purchase_limit
         .as_ref()
@@ -273,13 +175,13 @@ async fn subscribe(
         instance_id: instance.id.clone(),
         kind: "subscribe".into(),
         state: "processing".into(),
-        amount: amount.to_string(),
+        amount: quote.total.to_string(),
         detail: json!({
             "request": request,
             "product": product.id, "product-version": product.live_version,
             "specification": spec.id, "sku": sku.id, "billing-mode": req.billing_mode,
-            "periods": if periodic { periods } else { 0 }, "quantity": quantity, "trial": req.trial,
-            "expires-at": expires_at,
+            "periods": periods, "quantity": quantity, "trial": req.trial,
+            "expires-at": expires_at, "quote": quote,
         })
         .to_string(),
         idempotency_key: key,
@@ -297,7 +199,7 @@ async fn subscribe(
         instance_id: instance.id.clone(),
         order_id: Some(order.id.clone()),
         action: serde_json::to_string(&JobAction::Create {
-            periods: if periodic { periods } else { 0 },
+            periods,
             customer_name: actor.0.name.clone(),
             supervised: live.supervised,
         })?,

@@ -73,12 +73,18 @@ async fn checked_draft(
     let draft: ProductDraft = super::json::parse(body)?;
     let mut errors = validate(&draft).err().unwrap_or_default();
     let mut need = vec![(
-        "lifecycle-plugin",
+        "lifecycle-plugin".to_string(),
         draft.lifecycle_plugin.as_str(),
         World::Lifecycle,
     )];
     if let Some(m) = &draft.metering_plugin {
-        need.push(("metering-plugin", m.as_str(), World::Metering));
+        need.push(("metering-plugin".into(), m.as_str(), World::Metering));
+    }
+    for (i, spec) in draft.specifications.iter().enumerate() {
+        if let Some(sha) = &spec.pricing_plugin {
+            let field = format!("specifications[{i}].pricing-plugin");
+            need.push((field, sha.as_str(), World::Pricing));
+        }
     }
     for (field, sha, world) in need {
         if errors.iter().any(|e| e.field == field) {
@@ -89,14 +95,14 @@ async fn checked_draft(
         match loaded {
             Some(p) if owned && p.worlds.contains(&world) => {}
             Some(_) if owned => errors.push(FieldError {
-                field: field.into(),
+                field: field.clone(),
                 message: format!(
                     "plugin {sha} does not export the {} world",
                     world.interface()
                 ),
             }),
             _ => errors.push(FieldError {
-                field: field.into(),
+                field,
                 message: format!("you have no plugin version {sha}; upload it first"),
             }),
         }

@@ -1,6 +1,6 @@
 //! A seller's SaaS product definition: the draft a seller submits as JSON, its validation,
 //! and the few pure helpers order-taking needs (quantity checks, trial eligibility, period
-//! prices, upgrade eligibility and subscription expiry dates).
+//! upgrade eligibility and subscription expiry dates); amounts live in `domain::pricing`.
 //!
 //! The rules follow the KooGallery seller guide (§3.5.1 release, §3.8 multi-SKU
 //! specifications, §5.3 upgrades, §5.9 product attributes, §7.2 sales configurations,
@@ -10,25 +10,26 @@
 //! A product has 1–30 [`Specification`]s. A specification offers one or more
 //! [`BillingMode`]s and prices each of its [`Sku`]s in every one of them. A SKU is one
 //! combination of enumeration-attribute values (for example `edition = pro`); the optional
-//! quantity attribute (for example `users`) is chosen by the customer at order time and
-//! multiplies the SKU's unit price.
+//! quantity attribute (for example `users`) is chosen by the customer at order time and is
+//! priced by the specification's pricing model (`domain::pricing`).
 
 mod calendar;
 mod example;
-mod pricing;
 mod skus;
 mod spec_rules;
+mod upgrades;
 mod validate;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-pub use calendar::add_period;
+pub use calendar::{MS_PER_DAY, add_months, add_period, date_ms, months_per_period};
 pub use example::example_draft;
-pub use pricing::{period_price, upgrade_allowed};
+pub use upgrades::{price_must_rise, upgrade_allowed, upgrade_rules};
+
+use super::pricing::{Price, PricingModel};
 pub use validate::{FieldError, validate};
 
 /// How a specification is charged.
@@ -92,10 +93,17 @@ pub struct ProductDraft {
     pub metering_plugin: Option<String>,
     /// The purchasable specifications, 1–30.
     pub specifications: Vec<Specification>,
+    /// ISO 4217 code of the currency every price is in; `USD` when absent.
+    #[serde(default = "default_currency")]
+    pub currency: String,
     /// Seller configuration handed to the product's plugins (`config.get`):
     /// URLs, tenant names; at most 50 entries.
     #[serde(default)]
     pub plugin_config: BTreeMap<String, String>,
+}
+
+fn default_currency() -> String {
+    "USD".into()
 }
 
 impl ProductDraft {
@@ -135,6 +143,13 @@ pub struct Specification {
     /// Whether subscriptions may move to a dearer SKU or quantity of this specification.
     #[serde(default)]
     pub upgradable: bool,
+    /// How SKU prices apply to the quantity: `linear` (the default), `tiered` or `volume`.
+    #[serde(default)]
+    pub pricing_model: PricingModel,
+    /// SHA-256 of the seller's pricing plugin whose `quote` replaces the built-in
+    /// pricing of this specification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing_plugin: Option<String>,
 }
 
 impl Specification {
@@ -158,7 +173,7 @@ impl Specification {
 
     /// The attribute part of [`Specification::check_quantity`], without the purchase limit,
     /// which only binds new purchases.
-    fn check_quantity_range(&self, q: u32) -> Result<(), String> {
+    pub(crate) fn check_quantity_range(&self, q: u32) -> Result<(), String> {
         let Some(attr) = &self.quantity else {
             return if q == 1 {
                 Ok(())
@@ -232,8 +247,9 @@ pub struct Sku {
     pub values: BTreeMap<String, String>,
     /// Price per billing mode: per period (and per quantity unit when the specification has
     /// a quantity attribute); for one-time the whole price; for pay-per-use the usage price.
-    /// In JSON the prices are decimal strings such as `"9.99"`, never floats.
-    pub prices: BTreeMap<BillingMode, Decimal>,
+    /// A unit price is a decimal string such as `"9.99"`, never a float; tiered and volume
+    /// specifications give a list of tiers instead.
+    pub prices: BTreeMap<BillingMode, Price>,
 }
 
 /// A free trial offered on a specification's monthly/yearly SKUs.

@@ -5,7 +5,8 @@
 
 use super::BillingMode;
 
-const MS_PER_DAY: i64 = 86_400_000;
+/// Milliseconds in a day; days are UTC days.
+pub const MS_PER_DAY: i64 = 86_400_000;
 
 /// The instant `periods` months (monthly) or years (yearly) after `start_ms`, in Unix
 /// milliseconds UTC, keeping the time of day.
@@ -18,17 +19,29 @@ const MS_PER_DAY: i64 = 86_400_000;
 /// Returns `None` for one-time and pay-per-use, which have no expiry, and when the result
 /// does not fit in an `i64`.
 pub fn add_period(start_ms: i64, mode: BillingMode, periods: u32) -> Option<i64> {
-    let months_per_period = match mode {
-        BillingMode::Monthly => 1,
-        BillingMode::Yearly => 12,
-        BillingMode::OneTime | BillingMode::PayPerUse => return None,
-    };
+    let months_per_period = months_per_period(mode)?;
+    add_months(start_ms, i64::from(periods) * months_per_period)
+}
+
+/// Months in one period of `mode`; `None` for modes without periods.
+pub fn months_per_period(mode: BillingMode) -> Option<i64> {
+    match mode {
+        BillingMode::Monthly => Some(1),
+        BillingMode::Yearly => Some(12),
+        BillingMode::OneTime | BillingMode::PayPerUse => None,
+    }
+}
+
+/// The instant `months` calendar months after (or, negative, before)
+/// `start_ms`, keeping the time of day and clamping the day to the target
+/// month's length, as [`add_period`] does.
+pub fn add_months(start_ms: i64, months: i64) -> Option<i64> {
     let days = start_ms.div_euclid(MS_PER_DAY);
     let time_of_day = start_ms.rem_euclid(MS_PER_DAY);
     let (year, month, day) = civil_from_days(days);
 
-    // Month index counted from year 0; u32 periods × 12 cannot overflow i64.
-    let target = year * 12 + i64::from(month - 1) + i64::from(periods) * months_per_period;
+    // Month index counted from year 0.
+    let target = (year * 12 + i64::from(month - 1)).checked_add(months)?;
     let new_year = target.div_euclid(12);
     let new_month = u32::try_from(target.rem_euclid(12)).ok()? + 1;
     let new_day = day.min(days_in_month(new_year, new_month));
@@ -36,6 +49,12 @@ pub fn add_period(start_ms: i64, mode: BillingMode, periods: u32) -> Option<i64>
     days_from_civil(new_year, new_month, new_day)
         .checked_mul(MS_PER_DAY)?
         .checked_add(time_of_day)
+}
+
+/// Midnight UTC of a civil date (`month` 1–12, `day` 1–31), in Unix
+/// milliseconds.
+pub fn date_ms(year: i64, month: u32, day: u32) -> i64 {
+    days_from_civil(year, month, day) * MS_PER_DAY
 }
 
 fn is_leap(year: i64) -> bool {

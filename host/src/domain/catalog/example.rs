@@ -8,6 +8,7 @@ use super::{
     BillingMode, EnumAttribute, ProductDraft, PurchaseLimit, QuantityAttribute, Sku, Specification,
     Trial,
 };
+use crate::domain::pricing::PricingModel;
 
 /// A valid two-specification example used by docs and tests.
 ///
@@ -32,6 +33,7 @@ pub fn example_draft(lifecycle_sha: &str) -> ProductDraft {
         metering_plugin: None,
         specifications: vec![standard(), enterprise()],
         plugin_config: Default::default(),
+        currency: "USD".into(),
     }
 }
 
@@ -69,6 +71,8 @@ fn standard() -> Specification {
         purchase_limit: None,
         trial_allow_list: Vec::new(),
         upgradable: false,
+        pricing_model: PricingModel::Linear,
+        pricing_plugin: None,
     }
 }
 
@@ -103,6 +107,8 @@ fn enterprise() -> Specification {
         }),
         trial_allow_list: Vec::new(),
         upgradable: true,
+        pricing_model: PricingModel::Linear,
+        pricing_plugin: None,
     }
 }
 
@@ -113,7 +119,7 @@ fn sku(id: &str, attribute: &str, value: &str, cents: &[(BillingMode, i64)]) -> 
         values: BTreeMap::from([(attribute.into(), value.into())]),
         prices: cents
             .iter()
-            .map(|&(mode, c)| (mode, Decimal::new(c, 2)))
+            .map(|&(mode, c)| (mode, Decimal::new(c, 2).into()))
             .collect(),
     }
 }

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::validate::{Errors, is_slug};
 use super::{BillingMode, Specification};
+use crate::domain::pricing::model::price_problems;
 
 const ATTRIBUTES_MAX: usize = 5;
 const VALUES_MAX: usize = 10;
@@ -11,7 +12,6 @@ const SKUS_MAX: usize = 100;
 /// Sane caps; the guide gives none for attribute texts.
 const ATTRIBUTE_TEXT_MAX: usize = 64;
 const UNIT_MAX: usize = 32;
-const PRICE_SCALE_MAX: u32 = 2;
 
 /// §5.9: custom attributes may not reuse the names of KooGallery's preset attributes.
 const RESERVED_NAMES: [&str; 4] = ["appName", "version", "os", "mode"];
@@ -170,10 +170,10 @@ pub(super) fn check_skus(p: &str, spec: &Specification, e: &mut Errors) {
             let field = format!("{sp}.prices.{mode}");
             if !modes.contains(mode) {
                 e.at(field, "the specification is not sold in this billing mode");
-            } else if price.is_sign_negative() && !price.is_zero() {
-                e.at(field, "must not be negative");
-            } else if price.normalize().scale() > PRICE_SCALE_MAX {
-                e.at(field, format!("at most {PRICE_SCALE_MAX} decimal places"));
+                continue;
+            }
+            for (at, message) in price_problems(spec.pricing_model, price) {
+                e.at(format!("{field}{at}"), message);
             }
         }
     }
@@ -314,26 +314,88 @@ mod tests {
         assert_error_at(&format!("{p}.one-time"), |d| {
             d.specifications[0].skus[1]
                 .prices
-                .insert(BillingMode::OneTime, 5.into());
+                .insert(BillingMode::OneTime, Decimal::from(5).into());
         });
         assert_error_at(&format!("{p}.yearly"), |d| {
             d.specifications[0].skus[1]
                 .prices
-                .insert(BillingMode::Yearly, Decimal::new(-1, 2));
+                .insert(BillingMode::Yearly, Decimal::new(-1, 2).into());
         });
         assert_error_at(&format!("{p}.yearly"), |d| {
             d.specifications[0].skus[1]
                 .prices
-                .insert(BillingMode::Yearly, Decimal::new(10_001, 3));
+                .insert(BillingMode::Yearly, Decimal::new(10_001, 3).into());
         });
         // Trailing zeros beyond two places do not make a price more precise.
         assert!(
             error_paths(|d| {
                 d.specifications[0].skus[1]
                     .prices
-                    .insert(BillingMode::Yearly, Decimal::new(10_000, 3));
+                    .insert(BillingMode::Yearly, Decimal::new(10_000, 3).into());
             })
             .is_empty()
+        );
+    }
+
+    fn tiers(spec: &str) -> crate::domain::pricing::Price {
+        serde_json::from_str(spec).expect("tiers")
+    }
+
+    #[test]
+    fn tier_prices() {
+        use crate::domain::pricing::PricingModel;
+        let p = format!("{S0}.skus[0].prices.monthly");
+        let set = |model, json: &'static str| {
+            move |d: &mut super::super::ProductDraft| {
+                d.specifications[0].pricing_model = model;
+                for sku in &mut d.specifications[0].skus {
+                    sku.prices.insert(BillingMode::Monthly, tiers(json));
+                }
+            }
+        };
+        let good = r#"[{"up-to": "10", "unit-price": "9.99"}, {"unit-price": "8.99"}]"#;
+        assert!(error_paths(set(PricingModel::Tiered, good)).is_empty());
+        assert!(error_paths(set(PricingModel::Volume, good)).is_empty());
+        assert_error_at(&p, set(PricingModel::Linear, good));
+        assert_error_at(&p, set(PricingModel::Tiered, "[]"));
+        assert_error_at(
+            &format!("{p}[1].up-to"),
+            set(
+                PricingModel::Tiered,
+                r#"[{"up-to": "10", "unit-price": "1"}, {"up-to": "10", "unit-price": "1"}, {"unit-price": "1"}]"#,
+            ),
+        );
+        assert_error_at(
+            &format!("{p}[1].up-to"),
+            set(
+                PricingModel::Tiered,
+                r#"[{"up-to": "10", "unit-price": "1"}, {"up-to": "20", "unit-price": "1"}]"#,
+            ),
+        );
+        assert_error_at(
+            &format!("{p}[0].up-to"),
+            set(
+                PricingModel::Volume,
+                r#"[{"unit-price": "1"}, {"unit-price": "1"}]"#,
+            ),
+        );
+        assert_error_at(
+            &format!("{p}[0].unit-price"),
+            set(
+                PricingModel::Volume,
+                r#"[{"up-to": "5", "unit-price": "-1"}, {"unit-price": "1.001"}]"#,
+            ),
+        );
+        assert_error_at(
+            &format!("{p}[0].up-to"),
+            set(
+                PricingModel::Volume,
+                r#"[{"up-to": "0", "unit-price": "1"}, {"unit-price": "1"}]"#,
+            ),
+        );
+        // A unit price is one open tier under any model.
+        assert!(
+            error_paths(|d| d.specifications[0].pricing_model = PricingModel::Volume).is_empty()
         );
     }
 }

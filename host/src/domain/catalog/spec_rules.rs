@@ -115,6 +115,7 @@ mod tests {
     use super::super::example::{TEST_SHA, assert_error_at, error_paths, pay_per_use};
     use super::super::{PurchaseLimit, Trial};
     use super::*;
+    use rust_decimal::Decimal;
 
     const S0: &str = "specifications[0]";
 
@@ -158,7 +159,7 @@ mod tests {
             let spec = &mut d.specifications[0];
             spec.billing_modes = vec![BillingMode::OneTime];
             for sku in &mut spec.skus {
-                sku.prices = [(BillingMode::OneTime, 100.into())].into();
+                sku.prices = [(BillingMode::OneTime, Decimal::from(100).into())].into();
             }
         });
     }
@@ -213,7 +214,9 @@ mod tests {
         assert!(
             error_paths(|d| {
                 for sku in &mut d.specifications[0].skus {
-                    sku.prices.values_mut().for_each(|p| *p = 0.into());
+                    sku.prices
+                        .values_mut()
+                        .for_each(|p| *p = Decimal::ZERO.into());
                 }
                 d.specifications[0].trial = Some(Trial { days: 3 });
             })

@@ -111,6 +111,19 @@ pub fn validate(draft: &ProductDraft) -> Result<(), Vec<FieldError>> {
             );
         }
     }
+    if draft.currency.len() != 3 || !draft.currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        e.at("currency", "must be an ISO 4217 code such as USD");
+    }
+    for (i, spec) in draft.specifications.iter().enumerate() {
+        if let Some(sha) = &spec.pricing_plugin
+            && !is_sha256(sha)
+        {
+            e.at(
+                format!("specifications[{i}].pricing-plugin"),
+                "must be a SHA-256 in 64 lowercase hex digits",
+            );
+        }
+    }
     if !is_sha256(&draft.lifecycle_plugin) {
         e.at(
             "lifecycle-plugin",
@@ -262,6 +275,10 @@ mod tests {
         assert_error_at("metering-plugin", |d| {
             d.metering_plugin = Some("abc".into())
         });
+        assert_error_at("specifications[1].pricing-plugin", |d| {
+            d.specifications[1].pricing_plugin = Some("abc".into())
+        });
+        assert_error_at("currency", |d| d.currency = "usd".into());
     }
 
     #[test]

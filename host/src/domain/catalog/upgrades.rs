@@ -1,21 +1,9 @@
-//! Period prices and upgrade eligibility (seller guide §3.8 linear pricing, §5.3 upgrades).
+//! Upgrade eligibility (seller guide §5.3): which changes of SKU and quantity are upgrades.
 
 use rust_decimal::Decimal;
 
 use super::{BillingMode, Sku, Specification};
-
-/// The price of one period of `sku` in `mode` for `quantity` units: the SKU's unit price
-/// times the quantity (linear pricing). For one-time it is the whole price, for pay-per-use
-/// the usage price times `quantity` usage units.
-///
-/// Without a quantity attribute the quantity is 1. Returns `None` when the SKU has no price
-/// in `mode` or the product overflows.
-///
-/// Every price computation goes through here so that tiered and volume pricing can later
-/// be added in one place.
-pub fn period_price(sku: &Sku, mode: BillingMode, quantity: u32) -> Option<Decimal> {
-    sku.prices.get(&mode)?.checked_mul(Decimal::from(quantity))
-}
+use crate::domain::pricing::sku_period_price;
 
 /// Whether a subscription to `from` × `quantity_from` may be upgraded to `to` ×
 /// `quantity_to` under `mode`; a refusal says why.
@@ -26,6 +14,30 @@ pub fn period_price(sku: &Sku, mode: BillingMode, quantity: u32) -> Option<Decim
 /// the current one need only be within the quantity attribute, since purchase limits bind
 /// new purchases and may have changed since.
 pub fn upgrade_allowed(
+    spec: &Specification,
+    from: &Sku,
+    to: &Sku,
+    mode: BillingMode,
+    quantity_from: u32,
+    quantity_to: u32,
+) -> Result<(), String> {
+    upgrade_rules(spec, from, to, mode, quantity_from, quantity_to)?;
+    let price = |sku: &Sku, quantity| {
+        sku_period_price(spec, sku, mode, quantity)
+            .map_err(|e| format!("SKU {} × {quantity}: {e}", sku.id))
+    };
+    price_must_rise(
+        &format!("{} × {quantity_from}", from.id),
+        &format!("{} × {quantity_to}", to.id),
+        mode,
+        price(from, quantity_from)?,
+        price(to, quantity_to)?,
+    )
+}
+
+/// The rules of [`upgrade_allowed`] apart from the price rise, for callers
+/// whose prices come from a pricing plugin.
+pub fn upgrade_rules(
     spec: &Specification,
     from: &Sku,
     to: &Sku,
@@ -55,19 +67,20 @@ pub fn upgrade_allowed(
     spec.check_quantity_range(quantity_from)
         .map_err(|e| format!("current quantity: {e}"))?;
     spec.check_quantity(quantity_to)
-        .map_err(|e| format!("new quantity: {e}"))?;
+        .map_err(|e| format!("new quantity: {e}"))
+}
 
-    let price = |sku: &Sku, quantity| {
-        period_price(sku, mode, quantity)
-            .ok_or_else(|| format!("SKU {} has no {mode} price for quantity {quantity}", sku.id))
-    };
-    let old = price(from, quantity_from)?;
-    let new = price(to, quantity_to)?;
+/// An upgrade must raise the period price (§5.3: a price conflict voids the rule).
+pub fn price_must_rise(
+    from: &str,
+    to: &str,
+    mode: BillingMode,
+    old: Decimal,
+    new: Decimal,
+) -> Result<(), String> {
     if new <= old {
         return Err(format!(
-            "an upgrade must raise the {mode} price: {} × {quantity_to} costs {new}, \
-             not more than {} × {quantity_from} at {old}",
-            to.id, from.id
+            "an upgrade must raise the {mode} price: {to} costs {new}, not more than {from} at {old}"
         ));
     }
     Ok(())
@@ -90,25 +103,6 @@ mod tests {
 
     fn sku<'a>(spec: &'a Specification, id: &str) -> &'a Sku {
         spec.sku(id).expect("sku")
-    }
-
-    #[test]
-    fn period_price_is_linear() {
-        let spec = standard();
-        let basic = sku(&spec, "basic");
-        assert_eq!(
-            period_price(basic, BillingMode::Monthly, 3),
-            Some(Decimal::new(2997, 2))
-        );
-        assert_eq!(
-            period_price(basic, BillingMode::Yearly, 1),
-            Some(Decimal::new(9990, 2))
-        );
-        assert_eq!(period_price(basic, BillingMode::OneTime, 1), None);
-        assert_eq!(
-            period_price(basic, BillingMode::Monthly, 0),
-            Some(Decimal::ZERO)
-        );
     }
 
     #[test]

@@ -1,0 +1,175 @@
+//! Itemised quotes: what a purchase, renewal, conversion or usage costs, line
+//! by line. Order taking charges exactly the quote these functions return.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::model::{PriceError, period_price, portions};
+use super::money::{MONEY_SCALE, money};
+use crate::domain::catalog::{BillingMode, Sku, Specification};
+
+/// One itemised line. Every line's amount is `money(quantity × unit price)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct QuoteLine {
+    /// What the line charges for.
+    pub item: String,
+    /// How many units (units × periods, days, ...).
+    pub quantity: Decimal,
+    /// The price of one unit; negative on a credit line.
+    pub unit_price: Decimal,
+    /// The line's amount, in cents.
+    pub amount: Decimal,
+}
+
+impl QuoteLine {
+    /// A line of `quantity` at `unit_price`, rounded by the one rule.
+    pub fn new(item: impl Into<String>, quantity: Decimal, unit_price: Decimal) -> Self {
+        Self {
+            item: item.into(),
+            quantity,
+            unit_price,
+            amount: money(quantity * unit_price),
+        }
+    }
+}
+
+/// An itemised price.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Quote {
+    /// ISO 4217 currency code.
+    pub currency: String,
+    /// The lines, in order.
+    pub lines: Vec<QuoteLine>,
+    /// The sum of the lines' amounts.
+    pub total: Decimal,
+    /// `built-in:<model>` or `plugin:<sha256>`.
+    pub priced_by: String,
+}
+
+impl Quote {
+    /// A quote whose total is the sum of `lines`.
+    pub fn new(currency: &str, lines: Vec<QuoteLine>, priced_by: String) -> Self {
+        let mut total: Decimal = lines.iter().map(|l| l.amount).sum();
+        total.rescale(MONEY_SCALE);
+        Self {
+            currency: currency.into(),
+            lines,
+            total,
+            priced_by,
+        }
+    }
+}
+
+/// What a subscription (or its renewal or conversion) buys.
+#[derive(Debug, Clone, Copy)]
+pub struct SubscriptionTerms<'a> {
+    /// The specification.
+    pub spec: &'a Specification,
+    /// The SKU.
+    pub sku: &'a Sku,
+    /// How it is billed.
+    pub mode: BillingMode,
+    /// Units of the quantity attribute (1 without one).
+    pub quantity: u32,
+    /// Periods bought (monthly/yearly); ignored otherwise.
+    pub periods: u32,
+    /// A free trial of this many days, priced at zero.
+    pub trial_days: Option<u32>,
+}
+
+/// The price of a subscription: one line per tier the quantity reaches, each
+/// for `units × periods` at the tier's unit price. A trial is one zero line;
+/// pay-per-use costs nothing up front (usage is priced per cycle).
+pub fn subscription_quote(currency: &str, t: &SubscriptionTerms) -> Result<Quote, PriceError> {
+    let model = t.spec.pricing_model;
+    let by = format!("built-in:{}", model.as_str());
+    if let Some(days) = t.trial_days {
+        let line = QuoteLine::new(
+            format!("{} free trial, {days} days", t.sku.id),
+            Decimal::ONE,
+            Decimal::ZERO,
+        );
+        return Ok(Quote::new(currency, vec![line], by));
+    }
+    if t.mode == BillingMode::PayPerUse {
+        return Ok(Quote::new(currency, Vec::new(), by));
+    }
+    let price = t
+        .sku
+        .prices
+        .get(&t.mode)
+        .ok_or_else(|| PriceError::NoPrice(t.mode.to_string()))?;
+    let periods = if t.mode.is_periodic() { t.periods } else { 1 };
+    let per = match t.mode {
+        BillingMode::Monthly => format!(" × {periods} month{}", plural(periods)),
+        BillingMode::Yearly => format!(" × {periods} year{}", plural(periods)),
+        _ => String::new(),
+    };
+    let unit = t.spec.quantity.as_ref().map(|q| q.name.as_str());
+    let lines = portions(model, price, Decimal::from(t.quantity))?
+        .into_iter()
+        .map(|p| {
+            let what = match (unit, p.range_label()) {
+                (Some(u), Some(range)) => format!("{} {u} {range}", t.sku.id),
+                (Some(u), None) => format!("{} {u}", t.sku.id),
+                (None, _) => t.sku.id.clone(),
+            };
+            QuoteLine::new(
+                format!("{what}{per}"),
+                p.units * Decimal::from(periods),
+                p.unit_price,
+            )
+        })
+        .collect();
+    Ok(Quote::new(currency, lines, by))
+}
+
+/// The price of `usage` units of a pay-per-use SKU in one accumulation cycle,
+/// by the specification's model (fixed = linear, tiered or volume).
+pub fn usage_quote(
+    currency: &str,
+    spec: &Specification,
+    sku: &Sku,
+    usage: Decimal,
+) -> Result<Quote, PriceError> {
+    let model = spec.pricing_model;
+    let price = sku
+        .prices
+        .get(&BillingMode::PayPerUse)
+        .ok_or_else(|| PriceError::NoPrice(BillingMode::PayPerUse.to_string()))?;
+    let lines = portions(model, price, usage)?
+        .into_iter()
+        .map(|p| {
+            let what = p.range_label().map_or_else(
+                || format!("{} usage", sku.id),
+                |r| format!("{} usage {r}", sku.id),
+            );
+            QuoteLine::new(what, p.units, p.unit_price)
+        })
+        .collect();
+    Ok(Quote::new(
+        currency,
+        lines,
+        format!("built-in:{}", model.as_str()),
+    ))
+}
+
+/// The exact price of one `mode` period of `quantity` units of `sku`.
+pub fn sku_period_price(
+    spec: &Specification,
+    sku: &Sku,
+    mode: BillingMode,
+    quantity: u32,
+) -> Result<Decimal, PriceError> {
+    let price = sku
+        .prices
+        .get(&mode)
+        .ok_or_else(|| PriceError::NoPrice(mode.to_string()))?;
+    period_price(spec.pricing_model, price, Decimal::from(quantity))
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
