@@ -130,3 +130,109 @@ fn prorate(
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::catalog::{date_ms, example_draft};
+    use crate::domain::pricing::{PricingModel, remaining};
+
+    fn d(s: &str) -> Decimal {
+        s.parse().expect("decimal")
+    }
+
+    fn terms(basis: FeeBasis, left: Remaining) -> UpgradeTerms {
+        UpgradeTerms {
+            from_label: "basic × 5".into(),
+            to_label: "pro × 5".into(),
+            mode: BillingMode::Monthly,
+            basis,
+            remaining: left,
+            discount: Decimal::ONE,
+        }
+    }
+
+    #[test]
+    fn upgrade_fee_is_new_minus_old_over_the_remaining_days() {
+        // 15 of the 31 days of 29 Feb → 31 Mar 2024 remain: 25.00 and 10.00 a month.
+        let left = remaining(
+            date_ms(2024, 3, 16),
+            date_ms(2024, 3, 31),
+            BillingMode::Monthly,
+        )
+        .expect("left");
+        let basis = FeeBasis::Difference {
+            old: d("10.00"),
+            new: d("25.00"),
+        };
+        let q = upgrade_quote("USD", &terms(basis, left), "built-in:linear".into());
+        let amounts: Vec<String> = q.lines.iter().map(|l| l.amount.to_string()).collect();
+        // 15 × 0.806452 = 12.10; 15 × -0.322581 = -4.84.
+        assert_eq!(amounts, ["12.10", "-4.84"]);
+        assert_eq!(q.total.to_string(), "7.26");
+        assert_eq!(q.lines[0].unit_price, d("0.806452"));
+        for line in &q.lines {
+            assert_eq!(
+                line.amount,
+                crate::domain::pricing::money(line.quantity * line.unit_price)
+            );
+        }
+    }
+
+    #[test]
+    fn whole_periods_are_charged_at_the_period_price_and_discount_applies() {
+        let left = Remaining {
+            whole_periods: 2,
+            days: 0,
+            period_days: 30,
+        };
+        let basis = FeeBasis::Difference {
+            old: d("10.00"),
+            new: d("25.00"),
+        };
+        let mut t = terms(basis, left);
+        t.discount = d("0.8");
+        let q = upgrade_quote("USD", &t, "x".into());
+        assert_eq!(q.total.to_string(), "24.00");
+    }
+
+    #[test]
+    fn volume_expansion_charges_added_units_at_the_new_tier() {
+        let mut spec = example_draft(&"0".repeat(64))
+            .spec("standard")
+            .cloned()
+            .expect("spec");
+        spec.pricing_model = PricingModel::Volume;
+        let tiers: crate::domain::pricing::Price = serde_json::from_str(
+            r#"[{"up-to": "10", "unit-price": "10.00"}, {"unit-price": "8.00"}]"#,
+        )
+        .expect("tiers");
+        spec.skus[0].prices.insert(BillingMode::Monthly, tiers);
+        let sku = spec.skus[0].clone();
+        let basis = fee_basis(&spec, &sku, &sku, BillingMode::Monthly, 8, 12).expect("basis");
+        assert_eq!(
+            basis,
+            FeeBasis::AddedUnits {
+                unit_price: d("8.00"),
+                added: 4
+            }
+        );
+        let left = Remaining {
+            whole_periods: 1,
+            days: 0,
+            period_days: 31,
+        };
+        let q = upgrade_quote("USD", &terms(basis, left), "x".into());
+        assert_eq!(q.total.to_string(), "32.00");
+        // Tiered expansion is the difference of the two graduated prices.
+        spec.pricing_model = PricingModel::Tiered;
+        let basis = fee_basis(&spec, &sku, &sku, BillingMode::Monthly, 8, 12).expect("basis");
+        assert_eq!(
+            basis,
+            FeeBasis::Difference {
+                old: d("80.00"),
+                new: d("116.00")
+            }
+        );
+    }
+}

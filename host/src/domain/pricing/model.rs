@@ -288,3 +288,94 @@ fn tier_problems(tiers: &[Tier]) -> Vec<(String, String)> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().expect("decimal")
+    }
+
+    /// The seeds' tiers (§3.5.4.3): within 3 minutes 0.30 a minute, beyond 0.20.
+    fn seeds() -> Price {
+        Price::Tiers(vec![
+            Tier {
+                up_to: Some(d("3")),
+                unit_price: d("0.30"),
+            },
+            Tier {
+                up_to: None,
+                unit_price: d("0.20"),
+            },
+        ])
+    }
+
+    #[test]
+    fn seeds_tiered_example_is_1_90() {
+        let p = period_price(PricingModel::Tiered, &seeds(), d("8")).expect("price");
+        assert_eq!(p, d("1.90"));
+        let parts = portions(PricingModel::Tiered, &seeds(), d("8")).expect("portions");
+        assert_eq!(parts.len(), 2);
+        assert_eq!((parts[0].units, parts[0].unit_price), (d("3"), d("0.30")));
+        assert_eq!((parts[1].units, parts[1].unit_price), (d("5"), d("0.20")));
+        assert_eq!(parts[1].range_label().as_deref(), Some("over 3"));
+    }
+
+    #[test]
+    fn seeds_volume_example_is_1_60() {
+        let p = period_price(PricingModel::Volume, &seeds(), d("8")).expect("price");
+        assert_eq!(p, d("1.60"));
+    }
+
+    #[test]
+    fn boundaries_are_inclusive() {
+        let at = |model, q: &str| period_price(model, &seeds(), d(q)).expect("price");
+        assert_eq!(at(PricingModel::Volume, "3"), d("0.90"));
+        assert_eq!(at(PricingModel::Volume, "3.01"), d("0.602"));
+        assert_eq!(at(PricingModel::Tiered, "3"), d("0.90"));
+        assert_eq!(at(PricingModel::Tiered, "4"), d("1.10"));
+        assert_eq!(at(PricingModel::Tiered, "0"), Decimal::ZERO);
+    }
+
+    #[test]
+    fn linear_is_quantity_times_unit_price() {
+        let unit = Price::Unit(d("9.99"));
+        for model in [
+            PricingModel::Linear,
+            PricingModel::Tiered,
+            PricingModel::Volume,
+        ] {
+            assert_eq!(period_price(model, &unit, d("5")), Ok(d("49.95")));
+        }
+        assert_eq!(
+            period_price(PricingModel::Linear, &seeds(), d("5")),
+            Err(PriceError::TiersForLinear)
+        );
+        assert_eq!(
+            period_price(PricingModel::Tiered, &unit, d("-1")),
+            Err(PriceError::NegativeQuantity)
+        );
+    }
+
+    #[test]
+    fn prices_parse_from_strings_or_tier_lists() {
+        let unit: Price = serde_json::from_str(r#""9.99""#).expect("unit");
+        assert_eq!(unit, Price::Unit(d("9.99")));
+        let tiers: Price = serde_json::from_str(
+            r#"[{"up-to": "3", "unit-price": "0.30"}, {"unit-price": "0.20"}]"#,
+        )
+        .expect("tiers");
+        assert_eq!(tiers, seeds());
+        let err = serde_json::from_str::<Price>(r#""nine""#).expect_err("bad");
+        assert!(err.to_string().contains("not a decimal"), "{err}");
+        assert!(
+            serde_json::from_str::<Price>("9.99").is_err(),
+            "floats are refused"
+        );
+        assert_eq!(
+            serde_json::to_value(&tiers).expect("json"),
+            serde_json::json!([{"up-to": "3", "unit-price": "0.30"}, {"unit-price": "0.20"}])
+        );
+    }
+}

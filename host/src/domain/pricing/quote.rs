@@ -173,3 +173,93 @@ pub fn sku_period_price(
 fn plural(n: u32) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::catalog::example_draft;
+    use crate::domain::pricing::PricingModel;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().expect("decimal")
+    }
+
+    fn standard() -> Specification {
+        example_draft(&"0".repeat(64))
+            .spec("standard")
+            .cloned()
+            .expect("spec")
+    }
+
+    fn terms<'a>(
+        spec: &'a Specification,
+        sku: &'a str,
+        q: u32,
+        periods: u32,
+    ) -> SubscriptionTerms<'a> {
+        SubscriptionTerms {
+            spec,
+            sku: spec.sku(sku).expect("sku"),
+            mode: BillingMode::Monthly,
+            quantity: q,
+            periods,
+            trial_days: None,
+        }
+    }
+
+    #[test]
+    fn linear_subscription_is_one_line() {
+        let spec = standard();
+        let q = subscription_quote("USD", &terms(&spec, "basic", 3, 2)).expect("quote");
+        assert_eq!(q.lines.len(), 1);
+        assert_eq!(q.lines[0].quantity, d("6"));
+        assert_eq!(q.lines[0].unit_price, d("9.99"));
+        assert_eq!(q.total.to_string(), "59.94");
+        assert_eq!(q.priced_by, "built-in:linear");
+        assert!(
+            q.lines[0].item.contains("× 2 months"),
+            "{}",
+            q.lines[0].item
+        );
+    }
+
+    #[test]
+    fn trials_are_free_and_pay_per_use_has_no_upfront_charge() {
+        let spec = standard();
+        let mut t = terms(&spec, "pro", 5, 1);
+        t.trial_days = Some(7);
+        let q = subscription_quote("USD", &t).expect("trial");
+        assert_eq!(q.total.to_string(), "0.00");
+        assert_eq!(q.lines.len(), 1);
+        t.trial_days = None;
+        t.mode = BillingMode::PayPerUse;
+        assert!(subscription_quote("USD", &t).expect("ppu").lines.is_empty());
+        t.mode = BillingMode::OneTime;
+        assert_eq!(
+            subscription_quote("USD", &t),
+            Err(PriceError::NoPrice("one-time".into()))
+        );
+    }
+
+    #[test]
+    fn usage_is_priced_by_the_model_seeds_examples() {
+        let mut spec = standard();
+        let tiers: crate::domain::pricing::Price = serde_json::from_str(
+            r#"[{"up-to": "3", "unit-price": "0.30"}, {"unit-price": "0.20"}]"#,
+        )
+        .expect("tiers");
+        let mut sku = spec.skus[0].clone();
+        sku.prices = [(BillingMode::PayPerUse, tiers)].into();
+        spec.pricing_model = PricingModel::Tiered;
+        let q = usage_quote("USD", &spec, &sku, d("8")).expect("tiered");
+        assert_eq!(q.total.to_string(), "1.90");
+        assert_eq!(q.lines.len(), 2);
+        spec.pricing_model = PricingModel::Volume;
+        let q = usage_quote("USD", &spec, &sku, d("8")).expect("volume");
+        assert_eq!(q.total.to_string(), "1.60");
+        // Fractions of a unit are rounded at the line: 0.125 min × 0.30 = 0.0375 → 0.04.
+        spec.pricing_model = PricingModel::Tiered;
+        let q = usage_quote("USD", &spec, &sku, d("0.125")).expect("fraction");
+        assert_eq!(q.total.to_string(), "0.04");
+    }
+}
