@@ -12,6 +12,7 @@ mod orders;
 mod plugins;
 mod products;
 mod quotes;
+mod usage;
 
 pub use accounts::create_account;
 pub use error::ApiError;
@@ -56,6 +57,8 @@ pub struct Settings {
     pub run_worker: bool,
     /// The worker's tuning.
     pub worker: WorkerConfig,
+    /// Usage records ending longer ago than this are refused as late.
+    pub usage_late_window_ms: i64,
 }
 
 impl Settings {
@@ -73,6 +76,7 @@ impl Settings {
             simulated_clock: false,
             run_worker: true,
             worker: WorkerConfig::default(),
+            usage_late_window_ms: crate::domain::usage::DEFAULT_LATE_WINDOW_MS,
         }
     }
 }
@@ -90,6 +94,8 @@ pub struct AppState {
     pub(crate) stats: Arc<WorkerStats>,
     /// Accounts by token hash.
     pub(crate) tokens: Arc<auth::TokenCache>,
+    /// Usage records ending longer ago than this are refused as late.
+    pub(crate) usage_late_window_ms: i64,
 }
 
 /// A built, bound, not yet serving application.
@@ -153,6 +159,7 @@ impl Application {
             wake: wake.clone(),
             stats: stats.clone(),
             tokens: Arc::default(),
+            usage_late_window_ms: settings.usage_late_window_ms,
         };
         let worker = settings.run_worker.then(|| Worker {
             lease: format!("{node}:{}", crate::ids::new_id("boot")),
@@ -186,6 +193,7 @@ impl Application {
                     .merge(orders::routes())
                     .merge(instances::routes())
                     .merge(quotes::routes())
+                    .merge(usage::routes())
                     .merge(feed::routes()),
             )
             .fallback(|| async { ApiError::NotFound("no such route".into()) })

@@ -49,6 +49,9 @@ enum Command {
         /// Do not run the lifecycle worker in this process.
         #[arg(long, env = "BAZAAR_NO_WORKER")]
         no_worker: bool,
+        /// Refuse usage records that ended more than this many hours ago.
+        #[arg(long, env = "BAZAAR_USAGE_LATE_WINDOW_HOURS", default_value_t = 168)]
+        usage_late_window_hours: u32,
     },
     /// Works with plugin components.
     Plugin {
@@ -114,6 +117,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             operator_token,
             simulated_clock,
             no_worker,
+            usage_late_window_hours,
         } => {
             let mut settings = Settings::new(addr, data_dir);
             settings.database_url = database_url;
@@ -122,6 +126,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             settings.operator_token = operator_token;
             settings.simulated_clock = simulated_clock;
             settings.run_worker = !no_worker;
+            settings.usage_late_window_ms = i64::from(usage_late_window_hours) * 3_600_000;
             serve(settings).await
         }
         Command::Plugin { command } => tokio::task::spawn_blocking(move || plugin(command)).await?,

@@ -5,3 +5,4 @@ pub mod catalog;
 pub mod instance;
 pub mod pricing;
 pub mod supervision;
+pub mod usage;

@@ -125,6 +125,7 @@ mod order_batch;
 mod orders;
 mod plugins;
 mod products;
+mod usage;
 
 pub use accounts::{Account, Role};
 pub use instances::Owner;
@@ -134,6 +135,7 @@ pub use orders::{
 };
 pub use plugins::SellerPlugin;
 pub use products::{ApplicationRow, ProductRow};
+pub use usage::UsageRow;
 
 /// A stored plugin version.
 #[derive(Debug, Clone)]

@@ -72,7 +72,7 @@ pub(super) fn app_info(state: &AppState, i: &InstanceRow) -> Value {
     }
 }
 
-async fn visible_instance(
+pub(super) async fn visible_instance(
     state: &AppState,
     actor: &Actor,
     id: &str,

@@ -169,6 +169,18 @@ const ROUTES: &[(&str, &str, &str, &str)] = &[
         "Unsubscribe: released at once",
     ),
     (
+        "post",
+        "/v1/usage",
+        "seller",
+        "Send up to 1,000 usage records; one result per record",
+    ),
+    (
+        "get",
+        "/v1/instances/{id}/usage",
+        "any",
+        "Usage records of a pay-per-use instance (`?after=&limit=`)",
+    ),
+    (
         "get",
         "/v1/feed",
         "seller",
@@ -231,6 +243,18 @@ fn body_of(method: &str, path: &str) -> Option<(Value, Value)> {
         ("post", "/v1/release-applications/{id}/reject") => {
             (text("reason"), json!({"reason": "The logo is missing"}))
         }
+        ("post", "/v1/usage") => (
+            object(
+                &["records"],
+                json!({"records": {"type": "array", "maxItems": 1000, "items": object(
+                &["metering-id", "instance-id", "billing-item", "begin", "end", "value"],
+                json!({"metering-id": s, "instance-id": s, "billing-item": s,
+                       "begin": {"type": "integer"}, "end": {"type": "integer"},
+                       "value": {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?$"}}))}}),
+            ),
+            json!({"records": [{"metering-id": "sdr-0001", "instance-id": "ins_…", "billing-item": "calls",
+                                "begin": 1_767_225_600_000_i64, "end": 1_767_225_660_000_i64, "value": "8"}]}),
+        ),
         ("post", "/v1/instances/{id}/quote") => (
             json!({"type": "object", "required": ["action"], "properties": {
                 "action": {"enum": ["renew", "convert", "upgrade"]},

@@ -1,0 +1,205 @@
+//! Usage ingestion: per-record results for every kind of bad record,
+//! deduplication by metering id, replayed batches that change nothing, and
+//! the batch limit.
+
+use bazaar_tests::market::{listed_product_with, wait_instance};
+use bazaar_tests::{TestApp, spawn_app};
+use serde_json::{Value, json};
+
+const HOUR: i64 = 3_600_000;
+
+/// A listed product with a pay-per-use specification `usage` (SKU `calls` at
+/// 0.30 a unit) next to the monthly ones; returns (seller, product).
+async fn metered_product(app: &TestApp) -> (String, String) {
+    let (seller, product, _) = listed_product_with(app, "saas_lifecycle", |d| {
+        d["metering-plugin"] = d["lifecycle-plugin"].clone();
+        d["specifications"].as_array_mut().unwrap().push(json!({
+            "id": "usage", "name": "Usage", "billing-modes": ["pay-per-use"],
+            "skus": [{"id": "calls", "prices": {"pay-per-use": "0.30"}}]
+        }));
+    })
+    .await;
+    (seller, product)
+}
+
+async fn buy(
+    app: &TestApp,
+    customer: &str,
+    product: &str,
+    spec: &str,
+    sku: &str,
+    mode: &str,
+) -> String {
+    let (status, body) = app
+        .post_as(
+            customer,
+            "/v1/orders",
+            json!({"product": product, "specification": spec, "sku": sku, "billing-mode": mode}),
+        )
+        .await;
+    assert_eq!(status, 202, "{body}");
+    let id = body["instance"]["id"].as_str().unwrap().to_string();
+    wait_instance(app, customer, &id, |i| i["state"] == "active").await;
+    id
+}
+
+fn record(id: &str, instance: &str, item: &str, end: i64, value: &str) -> Value {
+    json!({"metering-id": id, "instance-id": instance, "billing-item": item,
+           "begin": end - 60_000, "end": end, "value": value})
+}
+
+#[tokio::test]
+async fn every_record_gets_a_result_and_replays_change_nothing() {
+    let app = spawn_app().await;
+    let (seller, product) = metered_product(&app).await;
+    let (_, customer) = app.account("customer", "Carol").await;
+    let metered = buy(&app, &customer, &product, "usage", "calls", "pay-per-use").await;
+    let monthly = buy(&app, &customer, &product, "standard", "basic", "monthly").await;
+    let now = app.get_as(&app.operator, "/v1/clock").await.1["now-ms"]
+        .as_i64()
+        .unwrap();
+    // Usage is recorded after the purchase.
+    app.post_as(&app.operator, "/v1/clock/advance", json!({"ms": HOUR}))
+        .await;
+    let now = now + HOUR;
+
+    // Begins before the instance was bought.
+    let mut early = record("a-11", &metered, "calls", now, "1");
+    early["begin"] = json!(now - 2 * HOUR);
+    let batch = json!({"records": [
+        record("a-1", &metered, "calls", now - 1_000, "8"),
+        record("a-2", &metered, "calls", now - 2_000, "0.5"),
+        record("a-1", &metered, "calls", now - 3_000, "9"),
+        record("a-3", "ins_missing", "calls", now, "1"),
+        record("a-4", &monthly, "basic", now, "1"),
+        record("a-5", &metered, "minutes", now, "1"),
+        record("a-6", &metered, "calls", now, "0"),
+        record("a-7", &metered, "calls", now, "1e3"),
+        record("a-8", &metered, "calls", now + HOUR, "1"),
+        record("a-9", &metered, "calls", now - 8 * 24 * HOUR, "1"),
+        json!({"metering-id": "a-10", "instance-id": metered, "value": 3}),
+        early,
+    ]});
+    let (status, reply) = app.post_as(&seller, "/v1/usage", batch.clone()).await;
+    assert_eq!(status, 200, "{reply}");
+    let statuses: Vec<&str> = reply["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "accepted",
+            "accepted",
+            "duplicate",
+            "unknown-instance",
+            "not-pay-per-use",
+            "unknown-billing-item",
+            "bad-value",
+            "bad-value",
+            "bad-time",
+            "too-late",
+            "invalid",
+            "bad-time",
+        ],
+        "{reply}"
+    );
+    assert_eq!(
+        (
+            reply["accepted"].as_u64(),
+            reply["duplicates"].as_u64(),
+            reply["refused"].as_u64()
+        ),
+        (Some(2), Some(1), Some(9))
+    );
+    assert!(
+        reply["results"][9]["message"]
+            .as_str()
+            .unwrap()
+            .contains("late"),
+        "{reply}"
+    );
+
+    // The same batch again: the two stored records are duplicates, nothing new.
+    let (status, again) = app.post_as(&seller, "/v1/usage", batch).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(
+        (again["accepted"].as_u64(), again["duplicates"].as_u64()),
+        (Some(0), Some(3)),
+        "{again}"
+    );
+
+    // The customer sees the two records, with their values as sent.
+    let (status, usage) = app
+        .get_as(&customer, &format!("/v1/instances/{metered}/usage"))
+        .await;
+    assert_eq!(status, 200, "{usage}");
+    let values: Vec<&str> = usage["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(values, ["0.5", "8"], "{usage}");
+
+    // Another seller cannot charge this instance, nor read its usage.
+    let (other, _) = metered_product(&app).await;
+    let (_, theirs) = app
+        .post_as(
+            &other,
+            "/v1/usage",
+            json!({"records": [record("b-1", &metered, "calls", now, "1")]}),
+        )
+        .await;
+    assert_eq!(
+        theirs["results"][0]["status"], "not-your-instance",
+        "{theirs}"
+    );
+    let (status, _) = app
+        .get_as(&other, &format!("/v1/instances/{metered}/usage"))
+        .await;
+    assert_eq!(status, 404);
+    // Metering ids are per seller: the same id from another seller is not a duplicate.
+    let (_, own) = app
+        .post_as(
+            &other,
+            "/v1/usage",
+            json!({"records": [record("a-1", "ins_missing", "calls", now, "1")]}),
+        )
+        .await;
+    assert_eq!(own["results"][0]["status"], "unknown-instance");
+}
+
+#[tokio::test]
+async fn batches_are_bounded_and_only_sellers_send_them() {
+    let app = spawn_app().await;
+    let (seller, _) = metered_product(&app).await;
+    let (_, customer) = app.account("customer", "Carol").await;
+    let many: Vec<Value> = (0..1001)
+        .map(|n| record(&format!("m-{n}"), "ins_x", "calls", 0, "1"))
+        .collect();
+    let (status, body) = app
+        .post_as(&seller, "/v1/usage", json!({"records": many}))
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("records")),
+        "{body}"
+    );
+    let (status, body) = app
+        .post_as(&seller, "/v1/usage", json!({"records": []}))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = app.post_as(&seller, "/v1/usage", json!({"rows": []})).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = app
+        .post_as(
+            &customer,
+            "/v1/usage",
+            json!({"records": [record("c", "ins_x", "calls", 0, "1")]}),
+        )
+        .await;
+    assert_eq!(status, 403);
+}
