@@ -56,7 +56,7 @@ async fn ingest(
     let mut valid: Vec<(usize, UsageRecord)> = Vec::new();
     let mut seen = HashSet::new();
     for value in batch.records {
-        let raw: Result<RawRecord, _> = serde_json::from_value(value.clone());
+        let raw = RawRecord::deserialize(&value);
         let metering_id = value["metering-id"].as_str().map(str::to_string);
         let checked = match raw {
             Ok(raw) => check_record(&raw, now, window),
