@@ -3,6 +3,7 @@
 
 mod accounts;
 mod auth;
+mod cases;
 mod error;
 mod feed;
 mod instances;
@@ -11,6 +12,9 @@ pub mod openapi;
 mod orders;
 mod plugins;
 mod products;
+mod regressions;
+mod review;
+mod rules;
 
 pub use accounts::create_account;
 pub use error::ApiError;
@@ -184,7 +188,9 @@ impl Application {
                     .merge(products::routes())
                     .merge(orders::routes())
                     .merge(instances::routes())
-                    .merge(feed::routes()),
+                    .merge(feed::routes())
+                    .merge(cases::routes())
+                    .merge(rules::routes()),
             )
             .fallback(|| async { ApiError::NotFound("no such route".into()) })
             .layer(DefaultBodyLimit::max(body_limit))

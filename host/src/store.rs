@@ -118,6 +118,7 @@ macro_rules! insert_jobs {
 }
 
 mod accounts;
+mod cases;
 mod completion;
 mod instances;
 mod kv;
@@ -125,8 +126,11 @@ mod order_batch;
 mod orders;
 mod plugins;
 mod products;
+mod reviews;
+mod rules;
 
 pub use accounts::{Account, Role};
+pub use cases::CaseRow;
 pub use instances::Owner;
 pub use kv::StoreKv;
 pub use orders::{
@@ -134,6 +138,8 @@ pub use orders::{
 };
 pub use plugins::SellerPlugin;
 pub use products::{ApplicationRow, ProductRow};
+pub use reviews::ReviewRow;
+pub use rules::RuleActivation;
 
 /// A stored plugin version.
 #[derive(Debug, Clone)]

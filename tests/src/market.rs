@@ -1,5 +1,5 @@
-//! Marketplace fixtures: a product definition, a released product, orders
-//! and waiting for the lifecycle worker.
+//! Marketplace fixtures: a product definition, the cases a release needs, a
+//! released product, orders and waiting for the lifecycle worker.
 
 use crate::TestApp;
 use serde_json::{Value, json};
@@ -66,6 +66,7 @@ pub async fn listed_product_with(
     let sha = body["sha256"].as_str().expect("sha").to_string();
     let mut draft = product_draft(&sha);
     edit(&mut draft);
+    record_cases(app, &seller, &sha).await;
     let (status, body) = app.post_as(&seller, "/v1/products", draft).await;
     assert_eq!(status, 201, "{body}");
     let product = body["id"].as_str().expect("id").to_string();
@@ -87,6 +88,74 @@ pub async fn listed_product_with(
         .await;
     assert_eq!(status, 200, "{body}");
     (seller, product, sha)
+}
+
+/// The debug-call bodies of the lifecycle scenarios a release needs
+/// (create, renew, freeze, unfreeze, upgrade, release), in order, for an
+/// instance the create call provisions; each commits its state so the next
+/// sees the instance. `instance` is filled in after the create call.
+pub fn lifecycle_case_calls(instance: &str) -> Vec<(&'static str, Value)> {
+    let change = |order: &str, change: Value| {
+        json!({"world": "lifecycle", "function": "update-instance", "now-ms": 1_760_000_000_000i64,
+               "seed": 7, "commit": true, "save": true,
+               "input": {"change": {"instance-id": instance, "order-id": order, "change": change}}})
+    };
+    vec![
+        (
+            "renew",
+            change("case-order-2", json!({"renew": 1_800_000_000_000i64})),
+        ),
+        (
+            "freeze",
+            change("case-order-3", json!({"freeze": "expired"})),
+        ),
+        ("unfreeze", change("case-order-4", json!("unfreeze"))),
+        (
+            "upgrade",
+            change(
+                "case-order-5",
+                json!({"upgrade": {"order-id": "case-order-5", "sku-code": "pro", "attributes": [], "quantity": "2"}}),
+            ),
+        ),
+        (
+            "release",
+            json!({"world": "lifecycle", "function": "release-instance", "now-ms": 1_760_000_000_000i64,
+                   "seed": 7, "commit": true, "save": true,
+                   "input": {"instance-id": instance, "reason": "unsubscribed"}}),
+        ),
+    ]
+}
+
+/// The debug-call body of a `create-instance` case for `order`.
+pub fn create_case_call(order: &str) -> Value {
+    json!({"world": "lifecycle", "function": "create-instance", "now-ms": 1_760_000_000_000i64,
+           "seed": 7, "commit": true, "save": true,
+           "input": {"subscription": {"order-id": order, "customer-id": "case-customer",
+               "customer-name": "Case", "product-id": "case-product", "sku-code": "basic",
+               "billing-mode": "monthly", "attributes": [], "quantity": "1", "period-count": 1,
+               "trial": false, "expires-at": 1_762_000_000_000i64}}})
+}
+
+/// Records, as `seller`, a successful case of every lifecycle scenario a
+/// release application needs for plugin version `sha`; returns the case ids.
+pub async fn record_cases(app: &TestApp, seller: &str, sha: &str) -> Vec<String> {
+    let path = format!("/v1/plugins/{sha}/calls");
+    let (status, created) = app
+        .post_as(seller, &path, create_case_call("case-order-1"))
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let instance = created["output"]["ok"]["instance-id"]
+        .as_str()
+        .expect("create-instance provisions")
+        .to_string();
+    let mut ids = vec![created["case"]["id"].as_str().expect("saved").to_string()];
+    for (scenario, body) in lifecycle_case_calls(&instance) {
+        let (status, done) = app.post_as(seller, &path, body).await;
+        assert_eq!(status, 200, "{scenario}: {done}");
+        assert_eq!(done["case"]["scenario"], scenario, "{done}");
+        ids.push(done["case"]["id"].as_str().expect("saved").to_string());
+    }
+    ids
 }
 
 /// Polls `GET /v1/instances/{id}` as `token` until `done` holds (10 s at most).

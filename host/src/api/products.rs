@@ -28,6 +28,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/release-applications/{id}/approve", post(approve))
         .route("/release-applications/{id}/reject", post(reject))
         .route("/release-applications/{id}/withdraw", post(withdraw))
+        .route("/release-applications/{id}/review", post(rereview))
 }
 
 /// A product as the API shows it; customers see only the live definition.
@@ -300,6 +301,18 @@ async fn submit(
     }
     // Re-check: a plugin the draft names may have been replaced meanwhile.
     let draft = checked_draft(&state, actor.id(), p.draft.as_bytes()).await?;
+    // Seeds §3.5: every interface the product uses is debugged and saved
+    // as a case before release.
+    let missing = super::review::missing_cases(&state, actor.id(), &draft).await?;
+    if !missing.is_empty() {
+        return Err(ApiError::Invalid {
+            message: format!(
+                "{} required case(s) missing: record them as debug calls with \"save\": true",
+                missing.len()
+            ),
+            errors: missing,
+        });
+    }
     let now = state.clock.now_ms();
     let app = ApplicationRow {
         id: new_id("app"),
@@ -314,7 +327,10 @@ async fn submit(
         decided_by: None,
     };
     state.store.insert_application(&app).await?;
-    Ok((StatusCode::CREATED, Json(application_json(&app))))
+    let review = super::review::run(&state, &app).await?;
+    let mut v = application_json(&app);
+    v["review"] = super::review::review_json(&review);
+    Ok((StatusCode::CREATED, Json(v)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -350,14 +366,41 @@ async fn visible_application(
         .ok_or_else(|| ApiError::NotFound(format!("no release application {id}")))
 }
 
+/// An application with its review, if it was reviewed.
+async fn reviewed_json(state: &AppState, app: &ApplicationRow) -> Result<Value, ApiError> {
+    let mut v = application_json(app);
+    v["review"] = match state.store.review(&app.id).await? {
+        Some(r) => super::review::review_json(&r),
+        None => Value::Null,
+    };
+    Ok(v)
+}
+
 async fn application(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(application_json(
-        &visible_application(&state, &actor, &id).await?,
-    )))
+    let app = visible_application(&state, &actor, &id).await?;
+    Ok(Json(reviewed_json(&state, &app).await?))
+}
+
+/// Runs the review again, e.g. after the operator changed the review rules.
+async fn rereview(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    actor.require(&[Role::Operator])?;
+    let app = visible_application(&state, &actor, &id).await?;
+    if app.state != "pending" {
+        return Err(ApiError::Conflict(format!(
+            "application {id} is already {}",
+            app.state
+        )));
+    }
+    super::review::run(&state, &app).await?;
+    Ok(Json(reviewed_json(&state, &app).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -397,6 +440,15 @@ async fn decide(
             app.state
         )));
     }
+    if approve {
+        let review = match state.store.review(id).await? {
+            Some(r) => r,
+            None => super::review::run(state, &app).await?,
+        };
+        if let Some(why) = super::review::refusal(&review) {
+            return Err(ApiError::Conflict(why));
+        }
+    }
     let now = state.clock.now_ms();
     if !state
         .store
@@ -408,7 +460,7 @@ async fn decide(
         )));
     }
     let app = visible_application(state, actor, id).await?;
-    Ok(Json(application_json(&app)))
+    Ok(Json(reviewed_json(state, &app).await?))
 }
 
 async fn approve(
