@@ -383,14 +383,55 @@ async fn release_needs_cases_and_review_findings_and_failing_cases_block_approva
             .await;
         assert_eq!(status, 200, "{body}");
     }
+    // Pricing rules are registered the same way (their use is the pricing engine's).
+    let pricing = upload(&app, &app.operator, "tiers", plugin_bytes("tiered_pricing")).await;
+    let (status, body) = app
+        .post_as(
+            &app.operator,
+            "/v1/rules/pricing/tiers/activate",
+            json!({"plugin": pricing["sha256"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app
+        .post_as(
+            &app.operator,
+            "/v1/rules/shipping/x/activate",
+            json!({"plugin": pricing["sha256"]}),
+        )
+        .await;
+    assert_eq!((status, body["field"].as_str()), (400, Some("kind")));
+    let (status, _) = app
+        .post_as(
+            &seller,
+            "/v1/rules/review/listing/activate",
+            json!({"plugin": rules_v1}),
+        )
+        .await;
+    assert_eq!(status, 403, "sellers do not change the rules");
     let (_, listed) = app.get_as(&app.operator, "/v1/rules").await;
-    assert_eq!(listed["active"].as_array().unwrap().len(), 1, "{listed}");
+    let active: Vec<(&str, &str, &str)> = listed["active"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["kind"].as_str().unwrap(),
+                r["name"].as_str().unwrap(),
+                r["plugin"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let pricing_sha = pricing["sha256"].as_str().unwrap();
     assert_eq!(
-        listed["active"][0]["plugin"],
-        rules_v1.as_str(),
-        "re-activated: {listed}"
+        active,
+        [
+            ("pricing", "tiers", pricing_sha),
+            ("review", "listing", rules_v1.as_str())
+        ],
+        "the re-activated version is the active one: {listed}"
     );
-    assert_eq!(listed["history"].as_array().unwrap().len(), 2);
+    assert_eq!(listed["history"].as_array().unwrap().len(), 3);
 
     let rereview = format!("/v1/release-applications/{app_id}/review");
     let (status, reviewed) = app.post_as(&app.operator, &rereview, json!({})).await;
