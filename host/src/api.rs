@@ -2,6 +2,7 @@
 //! (`Application::build` → `port` → `run_until_stopped`).
 
 mod accounts;
+mod applications;
 mod auth;
 mod cases;
 mod error;
@@ -186,6 +187,7 @@ impl Application {
                 plugins::routes()
                     .merge(accounts::routes())
                     .merge(products::routes())
+                    .merge(applications::routes())
                     .merge(orders::routes())
                     .merge(instances::routes())
                     .merge(feed::routes())

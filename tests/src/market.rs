@@ -158,6 +158,25 @@ pub async fn record_cases(app: &TestApp, seller: &str, sha: &str) -> Vec<String>
     ids
 }
 
+/// The example plugin `name` with an extra custom section tagged `tag`:
+/// other bytes (another sha256, so a new version), the same behaviour.
+pub fn plugin_variant(name: &str, tag: &str) -> Vec<u8> {
+    let mut bytes = crate::plugin_bytes(name);
+    let mut payload = vec![tag.len() as u8];
+    payload.extend(tag.as_bytes());
+    bytes.push(0); // custom section id
+    bytes.push(payload.len() as u8);
+    bytes.extend(payload);
+    bytes
+}
+
+/// Uploads `bytes` as plugin `name` with `token`; returns the report.
+pub async fn upload_plugin(app: &TestApp, token: &str, name: &str, bytes: Vec<u8>) -> Value {
+    let (status, body) = app.upload_as(token, name, bytes).await;
+    assert!(status == 201 || status == 200, "{body}");
+    body
+}
+
 /// Polls `GET /v1/instances/{id}` as `token` until `done` holds (10 s at most).
 pub async fn wait_instance(
     app: &TestApp,
