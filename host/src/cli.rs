@@ -298,6 +298,9 @@ fn plugin(command: PluginCommand) -> anyhow::Result<()> {
                         println!("log [{}] {}", line.level, line.message);
                     }
                     println!("host calls: {}", outcome.transcript.len());
+                    for (i, call) in outcome.transcript.iter().enumerate() {
+                        println!("  [{i}] {}", serde_json::to_string(call)?);
+                    }
                     println!("kv writes: {}", outcome.kv_writes.len());
                     println!("fuel used: {}", outcome.fuel_used);
                     println!("duration: {:.3} ms", outcome.duration_us as f64 / 1e3);

@@ -150,6 +150,12 @@ fn a_case_saved_by_call_replays_from_its_file_and_a_mismatch_fails() {
         case.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
+    // The transcript of host calls is printed, one call a line.
+    assert!(
+        text(&out.stdout).contains(r#"{"call":"config-get","key":"base-url""#),
+        "{}",
+        text(&out.stdout)
+    );
     let file: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&case).unwrap()).expect("a case file");
     assert_eq!(file["cases"][0]["scenario"], "create");

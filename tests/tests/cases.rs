@@ -308,3 +308,41 @@ async fn a_case_recorded_on_sqlite_replays_identically_on_another_database() {
     }
     second.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_state_is_private_to_the_caller_even_for_the_same_bytes() {
+    let app = spawn_app().await;
+    let (_, other) = app.account("seller", "Other").await;
+    let bytes = plugin_bytes("saas_lifecycle");
+    let sha = upload(&app, &app.seller, "life", bytes.clone()).await["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    upload(&app, &other, "life", bytes).await;
+    let path = format!("/v1/plugins/{sha}/calls");
+    // The first seller commits an instance for order o-1...
+    let (status, first) = app
+        .post_as(&app.seller, &path, create_case_call("o-1"))
+        .await;
+    assert_eq!(status, 200, "{first}");
+    let (_, again) = app
+        .post_as(&app.seller, &path, create_case_call("o-1"))
+        .await;
+    assert_eq!(
+        again["output"], first["output"],
+        "the seller's own state is kept"
+    );
+    assert_eq!(again["transcript"][1]["call"], "kv-get");
+    assert!(
+        again["transcript"][1]["result"]["Ok"].is_string(),
+        "{again}"
+    );
+    // ...which the other seller's debug calls do not see.
+    let (_, theirs) = app.post_as(&other, &path, create_case_call("o-1")).await;
+    assert_eq!(theirs["transcript"][1]["call"], "kv-get");
+    assert!(
+        theirs["transcript"][1]["result"]["Ok"].is_null(),
+        "{theirs}"
+    );
+    app.stop().await;
+}

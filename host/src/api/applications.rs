@@ -102,9 +102,11 @@ async fn applications(
     actor.require(&[Role::Operator, Role::Seller])?;
     let seller = (actor.role() == Role::Seller).then(|| actor.id());
     let rows = state.store.applications(seller, q.state.as_deref()).await?;
-    Ok(Json(
-        json!({"applications": rows.iter().map(application_json).collect::<Vec<_>>()}),
-    ))
+    let mut applications = Vec::with_capacity(rows.len());
+    for row in &rows {
+        applications.push(reviewed_json(&state, row).await?);
+    }
+    Ok(Json(json!({ "applications": applications })))
 }
 
 async fn visible_application(
