@@ -48,6 +48,18 @@ async fn release_needs_cases_and_review_findings_and_failing_cases_block_approva
         ]
     );
     let ids = record_cases(&app, &seller, &sha).await;
+    let (status, listed) = app
+        .get_as(
+            &seller,
+            &format!("/v1/cases?product={}", product["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(
+        listed["cases"].as_array().unwrap().len(),
+        6,
+        "the product's cases"
+    );
 
     // A case whose expectation no longer holds fails the review.
     let (_, file) = app

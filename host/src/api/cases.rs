@@ -80,18 +80,33 @@ pub(super) async fn save(
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 struct CaseQuery {
+    /// Only cases recorded with this plugin version.
     plugin: Option<String>,
+    /// Only the product's cases: its seller's cases of the plugin versions
+    /// its draft names (what its next review replays).
+    product: Option<String>,
 }
 
 /// Sellers' own cases; operators see every case.
 async fn visible_cases(
     state: &AppState,
     actor: &Actor,
-    plugin: Option<&str>,
+    q: &CaseQuery,
 ) -> Result<Vec<CaseRow>, ApiError> {
     actor.require(&[Role::Seller, Role::Operator])?;
     let owner = (actor.role() == Role::Seller).then(|| actor.id());
-    Ok(state.store.cases(owner, plugin).await?)
+    let Some(product) = &q.product else {
+        return Ok(state.store.cases(owner, q.plugin.as_deref()).await?);
+    };
+    let p = super::products::visible_product(state, actor, product).await?;
+    let draft: ProductDraft = serde_json::from_str(&p.draft)?;
+    let mut rows = Vec::new();
+    for plugin in super::review::plugins_of(&draft) {
+        if q.plugin.as_ref().is_none_or(|only| *only == plugin) {
+            rows.extend(state.store.cases(Some(&p.seller_id), Some(&plugin)).await?);
+        }
+    }
+    Ok(rows)
 }
 
 async fn visible_case(state: &AppState, actor: &Actor, id: &str) -> Result<CaseRow, ApiError> {
@@ -110,7 +125,7 @@ async fn list(
     query: Result<Query<CaseQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad("query", e.body_text()))?;
-    let rows = visible_cases(&state, &actor, q.plugin.as_deref()).await?;
+    let rows = visible_cases(&state, &actor, &q).await?;
     Ok(Json(
         json!({"cases": rows.iter().map(summary).collect::<Vec<_>>()}),
     ))
@@ -175,7 +190,7 @@ async fn export(
     query: Result<Query<CaseQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad("query", e.body_text()))?;
-    let rows = visible_cases(&state, &actor, q.plugin.as_deref()).await?;
+    let rows = visible_cases(&state, &actor, &q).await?;
     let cases = rows.iter().map(case_of).collect::<Result<Vec<_>, _>>()?;
     Ok(Json(serde_json::to_value(CaseFile::new(cases))?))
 }

@@ -31,7 +31,9 @@ pub(super) async fn missing_cases(
     Ok(cases::missing(&required, &saved))
 }
 
-fn plugins_of(draft: &ProductDraft) -> Vec<String> {
+/// The plugin versions a draft names, each once (a saas plugin may serve as
+/// both lifecycle and metering plugin).
+pub(super) fn plugins_of(draft: &ProductDraft) -> Vec<String> {
     let mut shas = vec![draft.lifecycle_plugin.clone()];
     if let Some(m) = draft.metering_plugin.as_ref().filter(|m| **m != shas[0]) {
         shas.push(m.clone());
