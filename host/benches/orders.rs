@@ -137,6 +137,15 @@ fn main() {
             "name": "Bench", "version": "V1.0", "description": "d", "supervised": false, "lifecycle-plugin": sha,
             "specifications": [{"id": "std", "name": "Std", "billing-modes": ["monthly"], "skus": [{"id": "one", "prices": {"monthly": "1.00"}}]}]
         })).await["id"].as_str().unwrap().to_string();
+        // A release needs saved cases of every lifecycle call the product uses.
+        let calls = format!("/v1/plugins/{sha}/calls");
+        let call = |function: &str, input: Value| json!({"world": "lifecycle", "function": function, "input": input, "now-ms": 0, "seed": 1, "commit": true, "save": true});
+        let created = c.post(&seller, &calls, call("create-instance", json!({"subscription": {"order-id": "case-1", "customer-id": "c", "customer-name": "C", "product-id": "p", "sku-code": "one", "billing-mode": "monthly", "attributes": [], "quantity": "1", "period-count": 1, "trial": false, "expires-at": null}}))).await;
+        let instance = created["output"]["ok"]["instance-id"].clone();
+        for change in [json!({"renew": 1}), json!({"freeze": "expired"}), json!("unfreeze")] {
+            c.post(&seller, &calls, call("update-instance", json!({"change": {"instance-id": instance, "order-id": "case-2", "change": change}}))).await;
+        }
+        c.post(&seller, &calls, call("release-instance", json!({"instance-id": instance, "reason": "unsubscribed"}))).await;
         let application = c.post(&seller, &format!("/v1/products/{product}/release-applications"), json!({})).await;
         c.post(OPERATOR, &format!("/v1/release-applications/{}/approve", application["id"].as_str().unwrap()), json!({})).await;
 

@@ -98,6 +98,13 @@ fn main() {
             "lifecycle-plugin": sha, "metering-plugin": sha,
             "specifications": [{"id": "use", "name": "Use", "billing-modes": ["pay-per-use"], "skus": [{"id": "calls", "prices": {"pay-per-use": "0.01"}}]}]
         })).await["id"].as_str().unwrap().to_string();
+        // A release needs saved cases of the calls the product uses.
+        let calls = format!("/v1/plugins/{sha}/calls");
+        let call = |world: &str, function: &str, input: Value| json!({"world": world, "function": function, "input": input, "now-ms": 0, "seed": 1, "commit": true, "save": true});
+        let created = post(&http, &base, &seller, &calls, call("lifecycle", "create-instance", json!({"subscription": {"order-id": "case-1", "customer-id": "c", "customer-name": "C", "product-id": "p", "sku-code": "calls", "billing-mode": "pay-per-use", "attributes": [], "quantity": "1", "period-count": 0, "trial": false, "expires-at": null}}))).await;
+        let instance = created["output"]["ok"]["instance-id"].clone();
+        post(&http, &base, &seller, &calls, call("lifecycle", "release-instance", json!({"instance-id": instance, "reason": "unsubscribed"}))).await;
+        post(&http, &base, &seller, &calls, call("metering", "collect-usage", json!({"window": {"start": 0, "end": 3_600_000}, "instances": [{"instance-id": "i", "sku-code": "calls"}]}))).await;
         let application = post(&http, &base, &seller, &format!("/v1/products/{product}/release-applications"), json!({})).await;
         post(&http, &base, OPERATOR, &format!("/v1/release-applications/{}/approve", application["id"].as_str().unwrap()), json!({})).await;
         let mut instances = Vec::new();

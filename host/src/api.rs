@@ -2,7 +2,9 @@
 //! (`Application::build` → `port` → `run_until_stopped`).
 
 mod accounts;
+mod applications;
 mod auth;
+mod cases;
 mod error;
 mod feed;
 mod instances;
@@ -12,6 +14,9 @@ mod orders;
 mod plugins;
 mod products;
 mod quotes;
+mod regressions;
+mod review;
+mod rules;
 mod usage;
 
 pub use accounts::create_account;
@@ -190,11 +195,14 @@ impl Application {
                 plugins::routes()
                     .merge(accounts::routes())
                     .merge(products::routes())
+                    .merge(applications::routes())
                     .merge(orders::routes())
                     .merge(instances::routes())
                     .merge(quotes::routes())
                     .merge(usage::routes())
-                    .merge(feed::routes()),
+                    .merge(feed::routes())
+                    .merge(cases::routes())
+                    .merge(rules::routes()),
             )
             .fallback(|| async { ApiError::NotFound("no such route".into()) })
             .layer(DefaultBodyLimit::max(body_limit))

@@ -1,5 +1,7 @@
 //! The `bazaar` command line: run the service, check a plugin, call one
-//! function of a plugin in the sandbox.
+//! function of a plugin in the sandbox, replay saved cases.
+
+mod cases;
 
 use crate::api::{Application, Settings};
 use crate::now_millis;
@@ -58,6 +60,27 @@ enum Command {
         #[command(subcommand)]
         command: PluginCommand,
     },
+    /// Works with case files (exported from `GET /v1/cases/export`).
+    Case {
+        #[command(subcommand)]
+        command: CaseCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CaseCommand {
+    /// Replays cases against a component; exits non-zero if any fails.
+    Replay {
+        /// The component (`.wasm`) to replay against.
+        #[arg(long)]
+        plugin: PathBuf,
+        /// Case files (or single case documents).
+        #[arg(required = true)]
+        cases: Vec<PathBuf>,
+        /// Print the results as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -96,6 +119,9 @@ enum PluginCommand {
         /// Print the whole outcome, transcript included, as JSON.
         #[arg(long)]
         json: bool,
+        /// Save a successful call as a case file at this path.
+        #[arg(long)]
+        save_case: Option<PathBuf>,
     },
 }
 
@@ -130,6 +156,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             serve(settings).await
         }
         Command::Plugin { command } => tokio::task::spawn_blocking(move || plugin(command)).await?,
+        Command::Case {
+            command:
+                CaseCommand::Replay {
+                    plugin,
+                    cases,
+                    json,
+                },
+        } => {
+            tokio::task::spawn_blocking(move || {
+                let runtime = Runtime::new(RuntimeConfig {
+                    max_instances: 4,
+                    ..RuntimeConfig::default()
+                })?;
+                cases::replay(&runtime, &plugin, &cases, json)
+            })
+            .await?
+        }
     }
 }
 
@@ -194,6 +237,7 @@ fn plugin(command: PluginCommand) -> anyhow::Result<()> {
             fuel,
             timeout_ms,
             json,
+            save_case,
         } => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
@@ -213,10 +257,11 @@ fn plugin(command: PluginCommand) -> anyhow::Result<()> {
                 serde_json::from_str(&input_text).context("--input is not valid JSON")?;
             let now_ms = now_ms.unwrap_or_else(now_millis);
             let seed = seed.unwrap_or_else(rand::random);
+            let config = config.into_iter().collect::<BTreeMap<_, _>>();
             let ctx = CallContext {
                 now_ms,
                 seed,
-                config: config.into_iter().collect::<BTreeMap<_, _>>(),
+                config: config.clone(),
                 kv: Arc::new(MemoryKv::new()),
             };
             let budget = CallBudget {
@@ -224,7 +269,27 @@ fn plugin(command: PluginCommand) -> anyhow::Result<()> {
                 timeout_ms,
                 memory_bytes: None,
             };
-            match runtime.call(&plugin, world, &function, &input, ctx, &budget) {
+            let result = runtime.call(&plugin, world, &function, &input, ctx, &budget);
+            if let (Some(path), Ok(outcome)) = (&save_case, &result) {
+                let case = crate::cases::Case {
+                    id: None,
+                    name: None,
+                    plugin: plugin.sha256.clone(),
+                    world: world.interface().to_string(),
+                    function: function.clone(),
+                    scenario: Some(crate::cases::scenario(&function, &input)),
+                    input: input.clone(),
+                    now_ms,
+                    seed,
+                    config,
+                    transcript: outcome.transcript.clone(),
+                    expected: outcome.output.clone(),
+                };
+                let file = crate::cases::CaseFile::new(vec![case]);
+                std::fs::write(path, serde_json::to_string_pretty(&file)?)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            match result {
                 Ok(outcome) if json => {
                     let mut v = serde_json::to_value(&outcome)?;
                     v["now-ms"] = now_ms.into();
@@ -238,6 +303,9 @@ fn plugin(command: PluginCommand) -> anyhow::Result<()> {
                         println!("log [{}] {}", line.level, line.message);
                     }
                     println!("host calls: {}", outcome.transcript.len());
+                    for (i, call) in outcome.transcript.iter().enumerate() {
+                        println!("  [{i}] {}", serde_json::to_string(call)?);
+                    }
                     println!("kv writes: {}", outcome.kv_writes.len());
                     println!("fuel used: {}", outcome.fuel_used);
                     println!("duration: {:.3} ms", outcome.duration_us as f64 / 1e3);

@@ -7,6 +7,7 @@
 //! line ([`cli`]).
 
 pub mod api;
+pub mod cases;
 pub mod cli;
 pub mod clock;
 pub mod domain;

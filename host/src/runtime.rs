@@ -9,6 +9,7 @@ mod host_api;
 mod kv;
 mod limits;
 mod plugin;
+mod replay;
 mod sandbox;
 mod slots;
 mod transcript;
@@ -20,6 +21,7 @@ pub use error::{CallError, LoadError};
 pub use kv::{KvBackendError, KvStore, MemoryKv};
 pub use limits::{CallBudget, Limits};
 pub use plugin::{FunctionInfo, Plugin, sha256_hex};
+pub use replay::Divergence;
 pub use sandbox::CallContext;
 pub use transcript::{HostCall, LogLine};
 pub use worlds::{WIT_PACKAGE, WIT_VERSION, World};
@@ -214,6 +216,48 @@ impl Runtime {
             return Err(CallFailure::busy());
         };
         call::run(&self.engine, plugin, world, function, input, ctx, &limits)
+    }
+
+    /// Calls `world.function` of `plugin` the way a recorded call went: the
+    /// logical time and seed of the recording (which WASI clocks and random
+    /// sources derive from), every host import answered from `recorded`.
+    /// Returns the outcome and the first host call that diverged, if any.
+    #[allow(clippy::too_many_arguments)]
+    pub fn replay(
+        &self,
+        plugin: &Plugin,
+        world: World,
+        function: &str,
+        input: &serde_json::Value,
+        now_ms: i64,
+        seed: u64,
+        recorded: Vec<HostCall>,
+        budget: &CallBudget,
+    ) -> (Result<CallOutcome, CallFailure>, Option<Divergence>) {
+        let limits = self.limits.tightened(budget);
+        let Some(_slot) = self.slots.acquire(limits.timeout()) else {
+            return (Err(CallFailure::busy()), None);
+        };
+        // Nothing live is reachable: the key-value store and configuration
+        // are empty, and every answer comes from the recording.
+        let ctx = CallContext {
+            now_ms,
+            seed,
+            config: Default::default(),
+            kv: Arc::new(MemoryKv::new()),
+        };
+        let replayer = replay::Replayer::new(recorded);
+        let (result, replayer) = call::run_with(
+            &self.engine,
+            plugin,
+            world,
+            function,
+            input,
+            ctx,
+            &limits,
+            Some(replayer),
+        );
+        (result, replayer.and_then(replay::Replayer::finish))
     }
 }
 

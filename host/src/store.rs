@@ -118,6 +118,7 @@ macro_rules! insert_jobs {
 }
 
 mod accounts;
+mod cases;
 mod completion;
 mod instances;
 mod kv;
@@ -125,9 +126,12 @@ mod order_batch;
 mod orders;
 mod plugins;
 mod products;
+mod reviews;
+mod rules;
 mod usage;
 
 pub use accounts::{Account, Role};
+pub use cases::CaseRow;
 pub use instances::Owner;
 pub use kv::StoreKv;
 pub use orders::{
@@ -135,6 +139,8 @@ pub use orders::{
 };
 pub use plugins::SellerPlugin;
 pub use products::{ApplicationRow, ProductRow};
+pub use reviews::ReviewRow;
+pub use rules::RuleActivation;
 pub use usage::UsageRow;
 
 /// A stored plugin version.

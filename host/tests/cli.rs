@@ -125,3 +125,68 @@ fn a_failing_call_exits_non_zero_with_the_typed_error() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn a_case_saved_by_call_replays_from_its_file_and_a_mismatch_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("create.json");
+    let life = plugin("saas_lifecycle");
+    let input = r#"{"subscription": {"order-id": "o", "customer-id": "c", "customer-name": "C",
+        "product-id": "p", "sku-code": "s", "billing-mode": "monthly", "attributes": [], "quantity": "1",
+        "period-count": 1, "trial": false}}"#;
+    let out = bazaar(&[
+        "plugin",
+        "call",
+        life.to_str().unwrap(),
+        "lifecycle",
+        "create-instance",
+        "--input",
+        input,
+        "--seed",
+        "3",
+        "--config",
+        "base-url=https://x.example",
+        "--save-case",
+        case.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The transcript of host calls is printed, one call a line.
+    assert!(
+        text(&out.stdout).contains(r#"{"call":"config-get","key":"base-url""#),
+        "{}",
+        text(&out.stdout)
+    );
+    let file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&case).unwrap()).expect("a case file");
+    assert_eq!(file["cases"][0]["scenario"], "create");
+
+    let case_arg = case.to_str().unwrap();
+    let same = bazaar(&[
+        "case",
+        "replay",
+        "--plugin",
+        life.to_str().unwrap(),
+        case_arg,
+    ]);
+    assert!(same.status.success(), "{}", text(&same.stdout));
+    assert!(
+        text(&same.stdout).contains("1 passed, 0 failed"),
+        "{}",
+        text(&same.stdout)
+    );
+
+    let other = plugin("hostile");
+    let out = bazaar(&[
+        "case",
+        "replay",
+        "--plugin",
+        other.to_str().unwrap(),
+        case_arg,
+    ]);
+    assert!(!out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("FAIL") && stdout.contains("host-call"),
+        "{stdout}"
+    );
+}

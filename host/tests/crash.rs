@@ -138,6 +138,42 @@ fn draft(sha: &str) -> Value {
     })
 }
 
+/// Saves the cases a monthly product's release needs (create, renew,
+/// freeze, unfreeze, release) as debug calls of plugin version `sha`.
+async fn record_cases(c: &Client, s: &Server, token: &str, sha: &str) {
+    let path = format!("/v1/plugins/{sha}/calls");
+    let call = |function: &str, input: Value| {
+        json!({"world": "lifecycle", "function": function, "input": input,
+               "now-ms": 0, "seed": 1, "commit": true, "save": true})
+    };
+    let created = post(
+        c,
+        s,
+        token,
+        &path,
+        call(
+            "create-instance",
+            json!({"subscription": {
+        "order-id": "case-1", "customer-id": "c", "customer-name": "C", "product-id": "p",
+        "sku-code": "one", "billing-mode": "monthly", "attributes": [], "quantity": "1",
+        "period-count": 1, "trial": false, "expires-at": null}}),
+        ),
+    )
+    .await;
+    let instance = created["output"]["ok"]["instance-id"].clone();
+    for change in [
+        json!({"renew": 1}),
+        json!({"freeze": "expired"}),
+        json!("unfreeze"),
+    ] {
+        let input =
+            json!({"change": {"instance-id": instance, "order-id": "case-2", "change": change}});
+        post(c, s, token, &path, call("update-instance", input)).await;
+    }
+    let input = json!({"instance-id": instance, "reason": "unsubscribed"});
+    post(c, s, token, &path, call("release-instance", input)).await;
+}
+
 async fn count(url: &str, sql: &str) -> i64 {
     use sqlx::Connection;
     if url.starts_with("sqlite:") {
@@ -189,6 +225,7 @@ async fn crash_and_restart(failpoint: &str) {
         .as_str()
         .unwrap()
         .to_string();
+    record_cases(&c, &server, &seller, &sha).await;
     let product = post(&c, &server, &seller, "/v1/products", draft(&sha)).await["id"]
         .as_str()
         .unwrap()

@@ -1,5 +1,5 @@
-//! Marketplace fixtures: a product definition, a released product, orders
-//! and waiting for the lifecycle worker.
+//! Marketplace fixtures: a product definition, the cases a release needs, a
+//! released product, orders and waiting for the lifecycle worker.
 
 use crate::TestApp;
 use serde_json::{Value, json};
@@ -66,12 +66,23 @@ pub async fn listed_product_with(
     let sha = body["sha256"].as_str().expect("sha").to_string();
     let mut draft = product_draft(&sha);
     edit(&mut draft);
-    let (status, body) = app.post_as(&seller, "/v1/products", draft).await;
+    record_cases(app, &seller, &sha).await;
+    if draft["metering-plugin"].as_str() == Some(sha.as_str()) {
+        record_usage_case(app, &seller, &sha).await;
+    }
+    let product = submit_and_approve(app, &seller, draft).await;
+    (seller, product, sha)
+}
+
+/// Creates a product from `draft`, submits it (its plugins' cases must be
+/// recorded) and approves it; returns the product id.
+pub async fn submit_and_approve(app: &TestApp, seller: &str, draft: Value) -> String {
+    let (status, body) = app.post_as(seller, "/v1/products", draft).await;
     assert_eq!(status, 201, "{body}");
     let product = body["id"].as_str().expect("id").to_string();
     let (status, body) = app
         .post_as(
-            &seller,
+            seller,
             &format!("/v1/products/{product}/release-applications"),
             json!({}),
         )
@@ -86,7 +97,108 @@ pub async fn listed_product_with(
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    (seller, product, sha)
+    product
+}
+
+/// Records a `collect-usage` case of `sha` (a plugin exporting `metering`),
+/// as pay-per-use products need.
+pub async fn record_usage_case(app: &TestApp, seller: &str, sha: &str) {
+    let body = json!({"world": "metering", "function": "collect-usage", "now-ms": 1_760_000_000_000i64,
+        "seed": 7, "save": true,
+        "input": {"window": {"start": 1_759_996_400_000i64, "end": 1_760_000_000_000i64},
+                  "instances": [{"instance-id": "case-instance", "sku-code": "calls"}]}});
+    let (status, done) = app
+        .post_as(seller, &format!("/v1/plugins/{sha}/calls"), body)
+        .await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["case"]["scenario"], "collect-usage", "{done}");
+}
+
+/// The debug-call bodies of the lifecycle scenarios a release needs
+/// (create, renew, freeze, unfreeze, upgrade, release), in order, for an
+/// instance the create call provisions; each commits its state so the next
+/// sees the instance. `instance` is filled in after the create call.
+pub fn lifecycle_case_calls(instance: &str) -> Vec<(&'static str, Value)> {
+    let change = |order: &str, change: Value| {
+        json!({"world": "lifecycle", "function": "update-instance", "now-ms": 1_760_000_000_000i64,
+               "seed": 7, "commit": true, "save": true,
+               "input": {"change": {"instance-id": instance, "order-id": order, "change": change}}})
+    };
+    vec![
+        (
+            "renew",
+            change("case-order-2", json!({"renew": 1_800_000_000_000i64})),
+        ),
+        (
+            "freeze",
+            change("case-order-3", json!({"freeze": "expired"})),
+        ),
+        ("unfreeze", change("case-order-4", json!("unfreeze"))),
+        (
+            "upgrade",
+            change(
+                "case-order-5",
+                json!({"upgrade": {"order-id": "case-order-5", "sku-code": "pro", "attributes": [], "quantity": "2"}}),
+            ),
+        ),
+        (
+            "release",
+            json!({"world": "lifecycle", "function": "release-instance", "now-ms": 1_760_000_000_000i64,
+                   "seed": 7, "commit": true, "save": true,
+                   "input": {"instance-id": instance, "reason": "unsubscribed"}}),
+        ),
+    ]
+}
+
+/// The debug-call body of a `create-instance` case for `order`.
+pub fn create_case_call(order: &str) -> Value {
+    json!({"world": "lifecycle", "function": "create-instance", "now-ms": 1_760_000_000_000i64,
+           "seed": 7, "commit": true, "save": true,
+           "input": {"subscription": {"order-id": order, "customer-id": "case-customer",
+               "customer-name": "Case", "product-id": "case-product", "sku-code": "basic",
+               "billing-mode": "monthly", "attributes": [], "quantity": "1", "period-count": 1,
+               "trial": false, "expires-at": 1_762_000_000_000i64}}})
+}
+
+/// Records, as `seller`, a successful case of every lifecycle scenario a
+/// release application needs for plugin version `sha`; returns the case ids.
+pub async fn record_cases(app: &TestApp, seller: &str, sha: &str) -> Vec<String> {
+    let path = format!("/v1/plugins/{sha}/calls");
+    let (status, created) = app
+        .post_as(seller, &path, create_case_call("case-order-1"))
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let instance = created["output"]["ok"]["instance-id"]
+        .as_str()
+        .expect("create-instance provisions")
+        .to_string();
+    let mut ids = vec![created["case"]["id"].as_str().expect("saved").to_string()];
+    for (scenario, body) in lifecycle_case_calls(&instance) {
+        let (status, done) = app.post_as(seller, &path, body).await;
+        assert_eq!(status, 200, "{scenario}: {done}");
+        assert_eq!(done["case"]["scenario"], scenario, "{done}");
+        ids.push(done["case"]["id"].as_str().expect("saved").to_string());
+    }
+    ids
+}
+
+/// The example plugin `name` with an extra custom section tagged `tag`:
+/// other bytes (another sha256, so a new version), the same behaviour.
+pub fn plugin_variant(name: &str, tag: &str) -> Vec<u8> {
+    let mut bytes = crate::plugin_bytes(name);
+    let mut payload = vec![tag.len() as u8];
+    payload.extend(tag.as_bytes());
+    bytes.push(0); // custom section id
+    bytes.push(payload.len() as u8);
+    bytes.extend(payload);
+    bytes
+}
+
+/// Uploads `bytes` as plugin `name` with `token`; returns the report.
+pub async fn upload_plugin(app: &TestApp, token: &str, name: &str, bytes: Vec<u8>) -> Value {
+    let (status, body) = app.upload_as(token, name, bytes).await;
+    assert!(status == 201 || status == 200, "{body}");
+    body
 }
 
 /// Polls `GET /v1/instances/{id}` as `token` until `done` holds (10 s at most).

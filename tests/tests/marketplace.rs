@@ -1,7 +1,9 @@
 //! A seller's way from plugin upload to a customer's released instance, and
 //! the rules of ownership, idempotency and release review on the way.
 
-use bazaar_tests::market::{feed, listed_product, product_draft, wait_instance, wait_order};
+use bazaar_tests::market::{
+    feed, listed_product, product_draft, record_cases, wait_instance, wait_order,
+};
 use bazaar_tests::{plugin_bytes, spawn_app};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -51,6 +53,7 @@ async fn a_seller_goes_from_upload_to_a_released_instance() {
 
     // Review: a rejection needs a reason; the seller resubmits; approval lists it.
     let submit = format!("/v1/products/{pid}/release-applications");
+    record_cases(&app, &seller, &sha).await;
     let (status, first) = app.post_as(&seller, &submit, json!({})).await;
     assert_eq!(status, 201, "{first}");
     let (status, _) = app.post_as(&seller, &submit, json!({})).await;

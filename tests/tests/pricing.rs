@@ -2,7 +2,9 @@
 //! charge of the order placed after them, pricing plugins replacing the
 //! built-in models, and plugin answers that must not become charges.
 
-use bazaar_tests::market::{listed_product_with, product_draft, wait_instance, wait_order};
+use bazaar_tests::market::{
+    listed_product_with, product_draft, submit_and_approve, wait_instance, wait_order,
+};
 use bazaar_tests::{TestApp, plugin_bytes, spawn_app};
 use serde_json::{Value, json};
 
@@ -246,7 +248,7 @@ async fn a_pricing_plugin_replaces_the_built_in_price() {
     spec["pricing-plugin"] = json!(pricing_sha);
     spec["skus"][0]["prices"] = json!({"monthly": "1.00", "yearly": "10.00"});
     draft["specifications"] = json!([spec]);
-    let product = release(&app, &seller, draft).await;
+    let product = submit_and_approve(&app, &seller, draft).await;
 
     let q = quote(
         &app,
@@ -298,7 +300,7 @@ async fn bad_plugin_quotes_are_errors_never_charges() {
         "skus": skus.iter().map(|s| json!({"id": s, "values": {"kind": s}, "prices": {"monthly": "1.00"}})).collect::<Vec<_>>(),
         "pricing-plugin": pricing_sha,
     }]);
-    let product = release(&app, &seller, draft).await;
+    let product = submit_and_approve(&app, &seller, draft).await;
 
     for (sku, status, error, field) in [
         ("negative", 422, "pricing-failed", Some("lines[0].amount")),
@@ -330,29 +332,4 @@ async fn bad_plugin_quotes_are_errors_never_charges() {
     )
     .await;
     assert_eq!(q["total"], "1.00");
-}
-
-/// Creates, submits and approves a product; returns its id.
-async fn release(app: &TestApp, seller: &str, draft: Value) -> String {
-    let (status, body) = app.post_as(seller, "/v1/products", draft).await;
-    assert_eq!(status, 201, "{body}");
-    let product = body["id"].as_str().unwrap().to_string();
-    let (status, body) = app
-        .post_as(
-            seller,
-            &format!("/v1/products/{product}/release-applications"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    let application = body["id"].as_str().unwrap();
-    let (status, body) = app
-        .post_as(
-            &app.operator,
-            &format!("/v1/release-applications/{application}/approve"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    product
 }

@@ -195,6 +195,66 @@ const ROUTES: &[(&str, &str, &str, &str)] = &[
     ),
     ("get", "/v1/stats", "operator", "Lifecycle worker counters"),
     ("get", "/v1/openapi.json", "anyone", "This document"),
+    (
+        "post",
+        "/v1/release-applications/{id}/review",
+        "operator",
+        "Re-run the review (cases and active review rules)",
+    ),
+    (
+        "get",
+        "/v1/cases",
+        "seller, operator",
+        "Saved cases (`?plugin=`)",
+    ),
+    (
+        "get",
+        "/v1/cases/{id}",
+        "seller, operator",
+        "One case, whole",
+    ),
+    (
+        "delete",
+        "/v1/cases/{id}",
+        "seller, operator",
+        "Delete a case (409 while a released product uses its plugin version)",
+    ),
+    (
+        "get",
+        "/v1/cases/export",
+        "seller, operator",
+        "Export cases as a case file (`?plugin=`)",
+    ),
+    (
+        "post",
+        "/v1/cases/import",
+        "seller, operator",
+        "Import a case file (validated, idempotent)",
+    ),
+    (
+        "post",
+        "/v1/cases/{id}/replay",
+        "seller, operator",
+        "Replay a case against a plugin version: pass or the first difference",
+    ),
+    (
+        "get",
+        "/v1/rules",
+        "operator",
+        "Active rule plugins and their activation history",
+    ),
+    (
+        "post",
+        "/v1/rules/{kind}/{name}/activate",
+        "operator",
+        "Activate a plugin version as a review or pricing rule",
+    ),
+    (
+        "post",
+        "/v1/rules/{kind}/{name}/deactivate",
+        "operator",
+        "Deactivate a rule",
+    ),
 ];
 
 /// Every documented `(method, path)`, for tests.
@@ -292,9 +352,25 @@ fn body_of(method: &str, path: &str) -> Option<(Value, Value)> {
                 &["world", "function"],
                 json!({"world": {"enum": ["lifecycle", "metering", "pricing", "review"]}, "function": s,
                        "input": {"type": "object"}, "now-ms": {"type": "integer"}, "seed": {"type": "integer"},
-                       "config": {"type": "object"}, "budget": {"type": "object"}, "commit": {"type": "boolean"}}),
+                       "config": {"type": "object"}, "budget": {"type": "object"}, "commit": {"type": "boolean"},
+                       "save": {"type": "boolean"}, "name": s}),
             ),
             json!({"world": "review", "function": "check-listing", "input": {"listing": {}}, "seed": 1}),
+        ),
+        ("post", "/v1/cases/import") => (
+            object(
+                &["format", "cases"],
+                json!({"format": {"const": "bazaar-cases/1"}, "cases": {"type": "array", "items": {"type": "object"}}}),
+            ),
+            json!({"format": "bazaar-cases/1", "cases": []}),
+        ),
+        ("post", "/v1/cases/{id}/replay") => (
+            object(&[], json!({"plugin": s})),
+            json!({"plugin": "<sha256 of another version>"}),
+        ),
+        ("post", "/v1/rules/{kind}/{name}/activate") => (
+            object(&["plugin"], json!({"plugin": s})),
+            json!({"plugin": "<sha256 of a review plugin>"}),
         ),
         _ => return None,
     })

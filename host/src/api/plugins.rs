@@ -3,6 +3,7 @@
 
 use super::auth::Actor;
 use super::{ApiError, AppState};
+use crate::cases::Case;
 use crate::runtime::{CallBudget, CallContext, Plugin, World};
 use crate::store::{Role, SellerPlugin, StoreKv};
 use axum::extract::{Path, Query, State};
@@ -127,10 +128,12 @@ async fn upload(
     } else {
         StatusCode::OK
     };
-    Ok((
-        status,
-        Json(owned_report(&plugin, &owned, state.runtime.limits())),
-    ))
+    let mut report = owned_report(&plugin, &owned, state.runtime.limits());
+    if new && owned.version > 1 {
+        report["cases"] =
+            super::regressions::check_new_version(&state, &actor, &owned, &plugin).await?;
+    }
+    Ok((status, Json(report)))
 }
 
 async fn show(
@@ -165,6 +168,11 @@ struct CallRequest {
     /// Whether the call's key-value writes are kept for later debug calls.
     #[serde(default)]
     commit: bool,
+    /// Whether a successful call is saved as a case.
+    #[serde(default)]
+    save: bool,
+    /// The saved case's label.
+    name: Option<String>,
 }
 
 fn empty_object() -> Value {
@@ -186,9 +194,13 @@ async fn call(
         ),
         field: Some("world".into()),
     })?;
-    // Debug calls get a key-value namespace of their own per plugin version,
-    // apart from any real customer's state.
-    let namespace = format!("debug:{}", plugin.sha256);
+    if req.name.as_ref().is_some_and(|n| n.chars().count() > 100) {
+        return Err(ApiError::bad("name", "at most 100 characters"));
+    }
+    // Debug calls get a key-value namespace of their own per caller and
+    // plugin version, apart from any real customer's state and from other
+    // sellers who uploaded the same bytes.
+    let namespace = format!("debug:{}:{}", actor.id(), plugin.sha256);
     let kv = StoreKv::new(state.store.clone(), namespace.clone());
     let now_ms = req.now_ms.unwrap_or_else(|| state.clock.now_ms());
     let seed = req.seed.unwrap_or_else(rand::random);
@@ -201,7 +213,8 @@ async fn call(
     let rt = state.runtime.clone();
     let function = req.function.clone();
     let budget = req.budget;
-    let input = req.input;
+    let input = req.input.clone();
+    let config = ctx.config.clone();
     let result = tokio::task::spawn_blocking(move || {
         rt.call(&plugin, world, &function, &input, ctx, &budget)
     })
@@ -218,12 +231,30 @@ async fn call(
     let mut body = serde_json::to_value(&outcome)?;
     body["now-ms"] = json!(now_ms);
     body["seed"] = json!(seed);
+    if req.save {
+        let case = Case {
+            id: None,
+            name: req.name,
+            plugin: sha256,
+            world: world.interface().to_string(),
+            function: req.function,
+            scenario: None,
+            input: req.input,
+            now_ms,
+            seed,
+            config,
+            transcript: outcome.transcript,
+            expected: outcome.output,
+        };
+        let (row, _) = super::cases::save(&state, actor.id(), case, None).await?;
+        body["case"] = super::cases::summary(&row);
+    }
     Ok(Json(body))
 }
 
 /// A plugin version the actor may use: a seller's own uploads; any for
 /// operators. Other sellers' versions are 404, as if they did not exist.
-async fn find(
+pub(super) async fn find(
     state: &AppState,
     actor: &Actor,
     sha256: &str,

@@ -1,13 +1,12 @@
-//! Products and their release: sellers keep a draft, submit it as a release
-//! application, operators approve (the draft becomes the live version orders
-//! use) or reject it with a reason; sellers hide, re-list or remove.
+//! Products: sellers keep a draft (released through `applications.rs`) and
+//! hide, re-list or remove their products; operators remove.
 
 use super::auth::Actor;
 use super::{ApiError, AppState};
 use crate::domain::catalog::{FieldError, ProductDraft, validate};
 use crate::ids::new_id;
 use crate::runtime::World;
-use crate::store::{ApplicationRow, ProductRow, Role};
+use crate::store::{ProductRow, Role};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
@@ -22,12 +21,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/products/{id}", get(show))
         .route("/products/{id}/draft", put(update_draft))
         .route("/products/{id}/status", post(set_status))
-        .route("/products/{id}/release-applications", post(submit))
-        .route("/release-applications", get(applications))
-        .route("/release-applications/{id}", get(application))
-        .route("/release-applications/{id}/approve", post(approve))
-        .route("/release-applications/{id}/reject", post(reject))
-        .route("/release-applications/{id}/withdraw", post(withdraw))
 }
 
 /// A product as the API shows it; customers see only the live definition.
@@ -48,24 +41,9 @@ pub(super) fn product_json(p: &ProductRow, actor: &Actor) -> Value {
     v
 }
 
-fn application_json(a: &ApplicationRow) -> Value {
-    json!({
-        "id": a.id,
-        "product-id": a.product_id,
-        "seller-id": a.seller_id,
-        "version": a.version,
-        "snapshot": serde_json::from_str::<Value>(&a.snapshot).unwrap_or(Value::Null),
-        "state": a.state,
-        "reason": a.reason,
-        "submitted-at": a.submitted_at,
-        "decided-at": a.decided_at,
-        "decided-by": a.decided_by,
-    })
-}
-
 /// Validates a draft: its own rules, then that the plugins it names are the
 /// seller's own and export the worlds their role needs.
-async fn checked_draft(
+pub(super) async fn checked_draft(
     state: &AppState,
     seller_id: &str,
     body: &[u8],
@@ -191,7 +169,11 @@ async fn show(
     Ok(Json(product_json(&p, &actor)))
 }
 
-async fn own_product(state: &AppState, actor: &Actor, id: &str) -> Result<ProductRow, ApiError> {
+pub(super) async fn own_product(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<ProductRow, ApiError> {
     actor.require(&[Role::Seller])?;
     state
         .store
@@ -291,168 +273,4 @@ async fn set_status(
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no product {id}")))?;
     Ok(Json(product_json(&p, &actor)))
-}
-
-async fn submit(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<String>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let p = own_product(&state, &actor, &id).await?;
-    if p.status == "removed" {
-        return Err(ApiError::Conflict(
-            "a removed product cannot be released again".into(),
-        ));
-    }
-    // Re-check: a plugin the draft names may have been replaced meanwhile.
-    let draft = checked_draft(&state, actor.id(), p.draft.as_bytes()).await?;
-    let now = state.clock.now_ms();
-    let app = ApplicationRow {
-        id: new_id("app"),
-        product_id: p.id.clone(),
-        seller_id: p.seller_id.clone(),
-        version: p.live_version + 1,
-        snapshot: serde_json::to_string(&draft)?,
-        state: "pending".into(),
-        reason: None,
-        submitted_at: now,
-        decided_at: None,
-        decided_by: None,
-    };
-    state.store.insert_application(&app).await?;
-    Ok((StatusCode::CREATED, Json(application_json(&app))))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct ApplicationQuery {
-    state: Option<String>,
-}
-
-async fn applications(
-    State(state): State<AppState>,
-    actor: Actor,
-    Query(q): Query<ApplicationQuery>,
-) -> Result<Json<Value>, ApiError> {
-    actor.require(&[Role::Operator, Role::Seller])?;
-    let seller = (actor.role() == Role::Seller).then(|| actor.id());
-    let rows = state.store.applications(seller, q.state.as_deref()).await?;
-    Ok(Json(
-        json!({"applications": rows.iter().map(application_json).collect::<Vec<_>>()}),
-    ))
-}
-
-async fn visible_application(
-    state: &AppState,
-    actor: &Actor,
-    id: &str,
-) -> Result<ApplicationRow, ApiError> {
-    actor.require(&[Role::Operator, Role::Seller])?;
-    state
-        .store
-        .application(id)
-        .await?
-        .filter(|a| actor.may_see(&a.seller_id))
-        .ok_or_else(|| ApiError::NotFound(format!("no release application {id}")))
-}
-
-async fn application(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(application_json(
-        &visible_application(&state, &actor, &id).await?,
-    )))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct Decision {
-    #[serde(default)]
-    reason: Option<String>,
-}
-
-async fn decide(
-    state: &AppState,
-    actor: &Actor,
-    id: &str,
-    body: &[u8],
-    approve: bool,
-) -> Result<Json<Value>, ApiError> {
-    actor.require(&[Role::Operator])?;
-    let req: Decision = if body.is_empty() {
-        Decision { reason: None }
-    } else {
-        super::json::parse(body)?
-    };
-    let reason = req
-        .reason
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty());
-    if !approve && reason.is_none() {
-        return Err(ApiError::bad(
-            "reason",
-            "a rejection needs a reason the seller can act on",
-        ));
-    }
-    let app = visible_application(state, actor, id).await?;
-    if app.state != "pending" {
-        return Err(ApiError::Conflict(format!(
-            "application {id} is already {}",
-            app.state
-        )));
-    }
-    let now = state.clock.now_ms();
-    if !state
-        .store
-        .decide_application(id, approve, reason.as_deref(), actor.id(), now)
-        .await?
-    {
-        return Err(ApiError::Conflict(format!(
-            "application {id} was decided meanwhile"
-        )));
-    }
-    let app = visible_application(state, actor, id).await?;
-    Ok(Json(application_json(&app)))
-}
-
-async fn approve(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    decide(&state, &actor, &id, &body, true).await
-}
-
-async fn reject(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    decide(&state, &actor, &id, &body, false).await
-}
-
-async fn withdraw(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    actor.require(&[Role::Seller])?;
-    let app = visible_application(&state, &actor, &id).await?;
-    if !state
-        .store
-        .withdraw_application(&app.id, state.clock.now_ms())
-        .await?
-    {
-        return Err(ApiError::Conflict(format!(
-            "application {id} is already {}",
-            app.state
-        )));
-    }
-    Ok(Json(application_json(
-        &visible_application(&state, &actor, &id).await?,
-    )))
 }

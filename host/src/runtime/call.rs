@@ -3,6 +3,7 @@
 
 use super::error::CallError;
 use super::plugin::Plugin;
+use super::replay::Replayer;
 use super::sandbox::{CallContext, CallState};
 use super::transcript::{HostCall, LogLine};
 use super::values::{json_to_val, val_size, val_to_json};
@@ -86,6 +87,50 @@ pub(crate) fn run(
     ctx: CallContext,
     limits: &Limits,
 ) -> Result<CallOutcome, CallFailure> {
+    run_with(engine, plugin, world, function, input, ctx, limits, None).0
+}
+
+/// [`run`], optionally answering host calls from a recording; hands the
+/// replayer back so its caller can ask where the call diverged.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_with(
+    engine: &Engine,
+    plugin: &Plugin,
+    world: World,
+    function: &str,
+    input: &serde_json::Value,
+    ctx: CallContext,
+    limits: &Limits,
+    replay: Option<Replayer>,
+) -> (Result<CallOutcome, CallFailure>, Option<Replayer>) {
+    let mut replay = replay;
+    let result = run_inner(
+        engine,
+        plugin,
+        world,
+        function,
+        input,
+        ctx,
+        limits,
+        &mut replay,
+    );
+    (result, replay)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_inner(
+    engine: &Engine,
+    plugin: &Plugin,
+    world: World,
+    function: &str,
+    input: &serde_json::Value,
+    ctx: CallContext,
+    limits: &Limits,
+    replay: &mut Option<Replayer>,
+) -> Result<CallOutcome, CallFailure> {
+    // Held aside so a call refused before it starts hands no replayer back:
+    // it replayed nothing, so it cannot have diverged.
+    let pending = replay.take();
     let export = plugin.export(world, function).ok_or_else(|| {
         CallFailure::early(CallError::UnknownFunction {
             world: world.to_string(),
@@ -96,6 +141,7 @@ pub(crate) fn run(
 
     let started = Instant::now();
     let mut store = Store::new(engine, CallState::new(ctx, limits));
+    store.data_mut().host.replay = pending;
     store.limiter(|s| &mut s.limiter);
     store
         .set_fuel(limits.fuel)
@@ -114,7 +160,8 @@ pub(crate) fn run(
 
     let (stdout, stderr) = store.data().stdio();
     let memory_denied = store.data().limiter.denied;
-    let host = store.into_data().into_host();
+    let mut host = store.into_data().into_host();
+    *replay = host.replay.take();
     let mut logs = host.logs;
     push_stdio(&mut logs, "stdout", &stdout);
     push_stdio(&mut logs, "stderr", &stderr);

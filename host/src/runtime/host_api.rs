@@ -49,6 +49,17 @@ impl HostState {
         self.transcript.push(call);
     }
 
+    /// When replaying, the recorded answer to `asked` (already appended to
+    /// the transcript); `None` when the call runs live.
+    fn replayed(&mut self, asked: HostCall) -> wasmtime::Result<Option<HostCall>> {
+        let Some(replay) = self.replay.as_mut() else {
+            return Ok(None);
+        };
+        let answer = replay.answer(&asked)?;
+        self.transcript.push(answer.clone());
+        Ok(Some(answer))
+    }
+
     fn check_key(&self, key: &str) -> Result<(), KvError> {
         if key.len() > self.limits.kv_key_bytes as usize {
             return Err(KvError::TooLarge(format!(
@@ -68,6 +79,19 @@ fn kv_err_text(e: &KvError) -> String {
     }
 }
 
+/// The inverse of [`kv_err_text`], for answers replayed from a recording.
+fn kv_err_from_text(text: &str) -> KvError {
+    match text.split_once(": ") {
+        Some(("quota-exceeded", m)) => KvError::QuotaExceeded(m.to_string()),
+        Some(("too-large", m)) => KvError::TooLarge(m.to_string()),
+        _ => KvError::TooLarge(text.to_string()),
+    }
+}
+
+fn unhex(s: &str) -> wasmtime::Result<Vec<u8>> {
+    hex::decode(s).map_err(|e| wasmtime::format_err!("recorded bytes are not hex: {e}"))
+}
+
 fn level_name(level: LogLevel) -> &'static str {
     match level {
         LogLevel::Trace => "trace",
@@ -84,10 +108,13 @@ impl bazaar::plugin::host::Host for HostState {
     fn log(&mut self, level: LogLevel, message: String) -> wasmtime::Result<()> {
         self.charge()?;
         let level = level_name(level).to_string();
-        self.record(HostCall::Log {
+        let call = HostCall::Log {
             level: level.clone(),
             message: message.clone(),
-        });
+        };
+        if self.replayed(call.clone())?.is_none() {
+            self.record(call);
+        }
         if self.logs.len() < self.limits.log_lines as usize {
             self.logs.push(LogLine { level, message });
         } else {
@@ -98,6 +125,9 @@ impl bazaar::plugin::host::Host for HostState {
 
     fn now(&mut self) -> wasmtime::Result<i64> {
         self.charge()?;
+        if let Some(HostCall::Now { result }) = self.replayed(HostCall::Now { result: 0 })? {
+            return Ok(result);
+        }
         let result = self.ctx.now_ms;
         self.record(HostCall::Now { result });
         Ok(result)
@@ -105,6 +135,11 @@ impl bazaar::plugin::host::Host for HostState {
 
     fn random_u64(&mut self) -> wasmtime::Result<u64> {
         self.charge()?;
+        if let Some(HostCall::RandomU64 { result }) =
+            self.replayed(HostCall::RandomU64 { result: 0 })?
+        {
+            return Ok(result);
+        }
         let result = self.rng.next_u64();
         self.record(HostCall::RandomU64 { result });
         Ok(result)
@@ -113,6 +148,12 @@ impl bazaar::plugin::host::Host for HostState {
     fn random_bytes(&mut self, len: u32) -> wasmtime::Result<Vec<u8>> {
         self.charge()?;
         let mut buf = vec![0u8; len.min(MAX_RANDOM_BYTES) as usize];
+        let asked = HostCall::RandomBytes {
+            result: hex::encode(&buf),
+        };
+        if let Some(HostCall::RandomBytes { result }) = self.replayed(asked)? {
+            return unhex(&result);
+        }
         self.rng.fill_bytes(&mut buf);
         self.record(HostCall::RandomBytes {
             result: hex::encode(&buf),
@@ -124,6 +165,17 @@ impl bazaar::plugin::host::Host for HostState {
 impl bazaar::plugin::kv::Host for HostState {
     fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, KvError>> {
         self.charge()?;
+        let asked = HostCall::KvGet {
+            key: key.clone(),
+            result: Ok(None),
+        };
+        if let Some(HostCall::KvGet { result, .. }) = self.replayed(asked)? {
+            return Ok(match result {
+                Ok(Some(v)) => Ok(Some(unhex(&v)?)),
+                Ok(None) => Ok(None),
+                Err(e) => Err(kv_err_from_text(&e)),
+            });
+        }
         let result = match self.check_key(&key) {
             Ok(()) => Ok(self.overlay.get(self.ctx.kv.as_ref(), &key)?),
             Err(e) => Err(e),
@@ -140,6 +192,14 @@ impl bazaar::plugin::kv::Host for HostState {
 
     fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), KvError>> {
         self.charge()?;
+        let asked = HostCall::KvSet {
+            key: key.clone(),
+            value: hex::encode(&value),
+            result: Ok(()),
+        };
+        if let Some(HostCall::KvSet { result, .. }) = self.replayed(asked)? {
+            return Ok(result.map_err(|e| kv_err_from_text(&e)));
+        }
         let result = self.check_key(&key).and_then(|()| {
             if value.len() > self.limits.kv_value_bytes as usize {
                 return Err(KvError::TooLarge(format!(
@@ -163,6 +223,13 @@ impl bazaar::plugin::kv::Host for HostState {
 
     fn delete(&mut self, key: String) -> wasmtime::Result<Result<bool, KvError>> {
         self.charge()?;
+        let asked = HostCall::KvDelete {
+            key: key.clone(),
+            result: Ok(false),
+        };
+        if let Some(HostCall::KvDelete { result, .. }) = self.replayed(asked)? {
+            return Ok(result.map_err(|e| kv_err_from_text(&e)));
+        }
         let result = match self.check_key(&key) {
             Ok(()) => {
                 let existed = self.overlay.get(self.ctx.kv.as_ref(), &key)?.is_some();
@@ -184,6 +251,14 @@ impl bazaar::plugin::kv::Host for HostState {
         limit: u32,
     ) -> wasmtime::Result<Result<Vec<String>, KvError>> {
         self.charge()?;
+        let asked = HostCall::KvListKeys {
+            prefix: prefix.clone(),
+            limit,
+            result: Ok(Vec::new()),
+        };
+        if let Some(HostCall::KvListKeys { result, .. }) = self.replayed(asked)? {
+            return Ok(result.map_err(|e| kv_err_from_text(&e)));
+        }
         let result = match self.check_key(&prefix) {
             Ok(()) => Ok(self.overlay.list_keys(
                 self.ctx.kv.as_ref(),
@@ -204,6 +279,13 @@ impl bazaar::plugin::kv::Host for HostState {
 impl bazaar::plugin::config::Host for HostState {
     fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
         self.charge()?;
+        let asked = HostCall::ConfigGet {
+            key: key.clone(),
+            result: None,
+        };
+        if let Some(HostCall::ConfigGet { result, .. }) = self.replayed(asked)? {
+            return Ok(result);
+        }
         let result = self.ctx.config.get(&key).cloned();
         self.record(HostCall::ConfigGet {
             key,

@@ -49,6 +49,8 @@ pub struct HostState {
     pub(crate) dropped_logs: u32,
     pub(crate) limits: Limits,
     pub(crate) host_calls_exceeded: bool,
+    /// When replaying a case: the recording that answers every host call.
+    pub(crate) replay: Option<super::replay::Replayer>,
 }
 
 impl CallState {
@@ -71,6 +73,7 @@ impl CallState {
                 dropped_logs: 0,
                 limits: limits.clone(),
                 host_calls_exceeded: false,
+                replay: None,
             },
             stdout,
             stderr,

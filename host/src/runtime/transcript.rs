@@ -82,3 +82,52 @@ pub struct LogLine {
     /// The text.
     pub message: String,
 }
+
+impl HostCall {
+    /// Whether `other` asks the host for the same thing, answers aside. Writes
+    /// compare their values too: a replay checks what the plugin would store.
+    pub fn same_request(&self, other: &HostCall) -> bool {
+        use HostCall::*;
+        match (self, other) {
+            (
+                Log { level, message },
+                Log {
+                    level: l,
+                    message: m,
+                },
+            ) => level == l && message == m,
+            (Now { .. }, Now { .. }) | (RandomU64 { .. }, RandomU64 { .. }) => true,
+            (RandomBytes { result }, RandomBytes { result: r }) => result.len() == r.len(),
+            (KvGet { key, .. }, KvGet { key: k, .. })
+            | (KvDelete { key, .. }, KvDelete { key: k, .. })
+            | (ConfigGet { key, .. }, ConfigGet { key: k, .. }) => key == k,
+            (
+                KvSet { key, value, .. },
+                KvSet {
+                    key: k, value: v, ..
+                },
+            ) => key == k && value == v,
+            (
+                KvListKeys { prefix, limit, .. },
+                KvListKeys {
+                    prefix: p,
+                    limit: l,
+                    ..
+                },
+            ) => prefix == p && limit == l,
+            _ => false,
+        }
+    }
+
+    /// The request part of the call as JSON (what was asked, not answered).
+    pub fn request_json(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        if let Some(obj) = v.as_object_mut() {
+            if let (HostCall::RandomBytes { result }, Some(_)) = (self, obj.remove("result")) {
+                obj.insert("len".into(), (result.len() / 2).into());
+            }
+            obj.remove("result");
+        }
+        v
+    }
+}
