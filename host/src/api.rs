@@ -173,7 +173,10 @@ impl Application {
             secrets,
             clock,
             wake,
-            config: settings.worker.clone(),
+            config: WorkerConfig {
+                usage_late_window_ms: settings.usage_late_window_ms,
+                ..settings.worker.clone()
+            },
             stats,
             calls: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),

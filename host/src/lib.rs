@@ -13,6 +13,7 @@ pub mod clock;
 pub mod domain;
 pub mod ids;
 pub mod lifecycle;
+pub mod metering;
 pub mod quoting;
 pub mod runtime;
 pub mod secrets;

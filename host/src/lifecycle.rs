@@ -6,6 +6,9 @@
 //! process dies in between.
 
 mod calls;
+mod collect;
+
+pub use collect::WINDOW_MS as USAGE_WINDOW_MS;
 mod settle;
 mod sweep;
 
@@ -35,6 +38,8 @@ pub struct WorkerConfig {
     pub poll: Duration,
     /// How long an expired instance stays frozen before it is released.
     pub retention_ms: i64,
+    /// Usage records ending longer ago than this are refused as late.
+    pub usage_late_window_ms: i64,
 }
 
 impl Default for WorkerConfig {
@@ -44,6 +49,7 @@ impl Default for WorkerConfig {
             lease_ms: 30_000,
             poll: Duration::from_millis(250),
             retention_ms: 15 * 86_400_000,
+            usage_late_window_ms: crate::domain::usage::DEFAULT_LATE_WINDOW_MS,
         }
     }
 }
@@ -151,6 +157,9 @@ impl Worker {
         loop {
             if let Err(e) = self.sweep().await {
                 tracing::warn!(error = %e, "expiry sweep failed");
+            }
+            if let Err(e) = self.collect_usage().await {
+                tracing::warn!(error = %e, "usage collection failed");
             }
             let worked = match self.round(&lease).await {
                 Ok(n) => n,

@@ -141,7 +141,7 @@ pub use plugins::SellerPlugin;
 pub use products::{ApplicationRow, ProductRow};
 pub use reviews::ReviewRow;
 pub use rules::RuleActivation;
-pub use usage::UsageRow;
+pub use usage::{MeteredProduct, UsageRow};
 
 /// A stored plugin version.
 #[derive(Debug, Clone)]

@@ -131,7 +131,8 @@ async fn every_record_gets_a_result_and_replays_change_nothing() {
         "{again}"
     );
 
-    // The customer sees the two records, with their values as sent.
+    // The customer sees the two records, with their values as sent (next to
+    // what the metering plugin reported for the hour that has passed).
     let (status, usage) = app
         .get_as(&customer, &format!("/v1/instances/{metered}/usage"))
         .await;
@@ -140,6 +141,7 @@ async fn every_record_gets_a_result_and_replays_change_nothing() {
         .as_array()
         .unwrap()
         .iter()
+        .filter(|r| r["source"] == "api")
         .map(|r| r["value"].as_str().unwrap())
         .collect();
     assert_eq!(values, ["0.5", "8"], "{usage}");
@@ -202,4 +204,71 @@ async fn batches_are_bounded_and_only_sellers_send_them() {
         )
         .await;
     assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn the_metering_plugin_reports_each_hour_once() {
+    let app = spawn_app().await;
+    let (seller, product) = metered_product(&app).await;
+    let (_, customer) = app.account("customer", "Carol").await;
+    let metered = buy(&app, &customer, &product, "usage", "calls", "pay-per-use").await;
+    // Two hours later the purchase hour and the next one are collected.
+    app.post_as(
+        &app.operator,
+        "/v1/clock/advance",
+        json!({"ms": 2 * HOUR + 1}),
+    )
+    .await;
+    let path = format!("/v1/instances/{metered}/usage");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let records = loop {
+        let (status, usage) = app.get_as(&customer, &path).await;
+        assert_eq!(status, 200, "{usage}");
+        let records = usage["records"].as_array().unwrap().clone();
+        if records.len() >= 2 {
+            break records;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no usage collected: {usage}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(records.len(), 2, "{records:?}");
+    for r in &records {
+        assert_eq!(r["source"], "plugin", "{r}");
+        assert_eq!(r["billing-item"], "calls");
+        assert_eq!(r["value"], "60", "an hour is 60 minutes: {r}");
+        let (begin, end) = (r["begin"].as_i64().unwrap(), r["end"].as_i64().unwrap());
+        assert_eq!((begin % HOUR, end - begin), (0, HOUR), "{r}");
+    }
+    assert_eq!(
+        records[1]["begin"].as_i64(),
+        records[0]["end"].as_i64(),
+        "consecutive windows"
+    );
+    // Nothing was refused, and the seller re-sending the plugin's records
+    // stores nothing twice.
+    let (_, feed) = app.get_as(&seller, "/v1/feed?after=0&limit=100").await;
+    assert!(
+        !feed["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "usage.refused"),
+        "{feed}"
+    );
+    let (_, inst) = app
+        .get_as(&seller, &format!("/v1/instances/{metered}"))
+        .await;
+    let seller_id = inst["seller-instance-id"].as_str().unwrap();
+    let again: Vec<Value> = records
+        .iter()
+        .map(|r| json!({"metering-id": format!("{seller_id}:{}", r["begin"]), "instance-id": metered,
+                        "billing-item": "calls", "begin": r["begin"], "end": r["end"], "value": "60"}))
+        .collect();
+    let (_, reply) = app
+        .post_as(&seller, "/v1/usage", json!({"records": again}))
+        .await;
+    assert_eq!(reply["duplicates"], 2, "{reply}");
 }

@@ -14,3 +14,12 @@ CREATE TABLE usage_records (
 );
 
 CREATE INDEX usage_records_by_instance ON usage_records (instance_id, end_ms);
+
+-- How far each product's metering plugin has been asked for usage: windows
+-- before `collected_until` are done.
+CREATE TABLE metering_windows (
+    product_id       TEXT PRIMARY KEY,
+    collected_until  BIGINT NOT NULL,
+    retry_at         BIGINT NOT NULL DEFAULT 0,
+    updated_at       BIGINT NOT NULL
+);

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use super::orders::{INSTANCE, InstanceRow};
 use super::{Pool, Store, StoreError};
 use crate::domain::usage::UsageRecord;
 
@@ -25,6 +26,20 @@ pub struct UsageRow {
     pub source: String,
     /// When Bazaar stored it.
     pub received_at: i64,
+}
+
+/// A product with live pay-per-use instances, and how far its metering
+/// plugin has reported usage.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MeteredProduct {
+    /// The product.
+    pub product_id: String,
+    /// Its seller.
+    pub seller_id: String,
+    /// Windows before this are collected; `None` before the first.
+    pub collected_until: Option<i64>,
+    /// When its oldest live pay-per-use instance was bought.
+    pub first_bought: i64,
 }
 
 impl Store {
@@ -90,5 +105,76 @@ impl Store {
         let (n,): (i64,) =
             on_pool!(self, pool => sqlx::query_as(q).bind(instance_id).fetch_one(pool).await)?;
         Ok(n)
+    }
+
+    /// Products with live pay-per-use instances whose collection is not
+    /// backing off at `now_ms`.
+    pub async fn metered_products(&self, now_ms: i64) -> Result<Vec<MeteredProduct>, StoreError> {
+        let q = "SELECT i.product_id, i.seller_id, w.collected_until, MIN(i.created_at) AS first_bought \
+                 FROM instances i LEFT JOIN metering_windows w ON w.product_id = i.product_id \
+                 WHERE i.billing_mode = 'pay-per-use' AND i.state IN ('active', 'frozen') \
+                 AND (w.retry_at IS NULL OR w.retry_at <= $1) \
+                 GROUP BY i.product_id, i.seller_id, w.collected_until";
+        Ok(on_pool!(self, pool => sqlx::query_as(q).bind(now_ms).fetch_all(pool).await)?)
+    }
+
+    /// A product's live pay-per-use instances that the seller has provisioned.
+    pub async fn metered_instances(
+        &self,
+        product_id: &str,
+    ) -> Result<Vec<InstanceRow>, StoreError> {
+        let q = format!(
+            "SELECT {INSTANCE} FROM instances WHERE product_id = $1 AND billing_mode = 'pay-per-use' \
+             AND state IN ('active', 'frozen') AND seller_instance_id IS NOT NULL ORDER BY id"
+        );
+        Ok(on_pool!(self, pool => sqlx::query_as(&q).bind(product_id).fetch_all(pool).await)?)
+    }
+
+    /// Records that `product_id`'s usage is collected up to `until`.
+    pub async fn advance_metering(
+        &self,
+        product_id: &str,
+        until: i64,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
+        let q = "INSERT INTO metering_windows (product_id, collected_until, retry_at, updated_at) VALUES ($1, $2, 0, $3) \
+                 ON CONFLICT (product_id) DO UPDATE SET collected_until = excluded.collected_until, \
+                 retry_at = 0, updated_at = excluded.updated_at";
+        on_pool!(self, pool => sqlx::query(q).bind(product_id).bind(until).bind(now_ms).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Postpones `product_id`'s collection of the window at `from` until
+    /// `retry_at` after a failed plugin call.
+    pub async fn metering_failed(
+        &self,
+        product_id: &str,
+        from: i64,
+        retry_at: i64,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
+        let q = "INSERT INTO metering_windows (product_id, collected_until, retry_at, updated_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (product_id) DO UPDATE SET retry_at = excluded.retry_at, \
+                 updated_at = excluded.updated_at";
+        on_pool!(self, pool => sqlx::query(q).bind(product_id).bind(from).bind(retry_at).bind(now_ms).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Appends an event to a seller's change feed.
+    pub async fn append_event(
+        &self,
+        instance: &InstanceRow,
+        kind: &str,
+        detail: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
+        let q = "INSERT INTO instance_events (seller_id, customer_id, instance_id, order_id, kind, detail, at) \
+                 VALUES ($1, $2, $3, NULL, $4, $5, $6)";
+        on_pool!(self, pool => sqlx::query(q).bind(&instance.seller_id).bind(&instance.customer_id)
+            .bind(&instance.id).bind(kind).bind(detail).bind(now_ms).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
     }
 }

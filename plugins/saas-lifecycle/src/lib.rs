@@ -198,7 +198,7 @@ impl Metering for SaasLifecycle {
             .map(|instance| UsageRecord {
                 metering_id: format!("{}:{}", instance.instance_id, window.start),
                 instance_id: instance.instance_id,
-                billing_item: "minutes".to_owned(),
+                billing_item: instance.sku_code.clone(),
                 begin: window.start,
                 end: window.end,
                 value: minutes,

@@ -1,0 +1,144 @@
+//! Usage intake shared by both sources of usage records — sellers' batches
+//! (`POST /v1/usage`) and the metering plugins the worker calls each hour —
+//! so a record is judged the same whichever way it came: its own fields
+//! (`domain::usage`), then its instance, then dedup by metering id.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::domain::usage::{RawRecord, RecordStatus, UsageRecord, check_record};
+use crate::store::{InstanceRow, Store, StoreError};
+
+/// What became of one record.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Outcome {
+    /// Its position in the batch.
+    pub index: usize,
+    /// The metering id, when it had one.
+    pub metering_id: Option<String>,
+    /// Accepted, duplicate, or why it was refused.
+    pub status: RecordStatus,
+    /// Details for anything but acceptance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// A batch's records, parsed or not, judged at `now_ms` and the accepted
+/// ones stored for `seller_id` from `source` (`api` or `plugin`).
+pub async fn ingest(
+    store: &Store,
+    seller_id: &str,
+    records: Vec<Result<RawRecord, String>>,
+    now_ms: i64,
+    late_window_ms: i64,
+    source: &str,
+) -> Result<Vec<Outcome>, StoreError> {
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(records.len());
+    let mut valid: Vec<(usize, UsageRecord)> = Vec::new();
+    let mut seen = HashSet::new();
+    for (index, raw) in records.into_iter().enumerate() {
+        let metering_id = raw.as_ref().ok().and_then(|r| r.metering_id.clone());
+        let checked = raw
+            .map_err(|e| (RecordStatus::Invalid, e))
+            .and_then(|r| check_record(&r, now_ms, late_window_ms));
+        let (status, message) = match checked {
+            Ok(r) if !seen.insert(r.metering_id.clone()) => (
+                RecordStatus::Duplicate,
+                Some("repeated within the batch".into()),
+            ),
+            Ok(r) => {
+                valid.push((index, r));
+                (RecordStatus::Accepted, None)
+            }
+            Err((status, message)) => (status, Some(message)),
+        };
+        outcomes.push(Outcome {
+            index,
+            metering_id,
+            status,
+            message,
+        });
+    }
+
+    let ids: Vec<&str> = valid
+        .iter()
+        .map(|(_, r)| r.instance_id.as_str())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let instances: HashMap<String, InstanceRow> = store
+        .instances_by_id(&ids)
+        .await?
+        .into_iter()
+        .map(|i| (i.id.clone(), i))
+        .collect();
+    let mut storable = Vec::with_capacity(valid.len());
+    for (at, r) in &valid {
+        match refusal(instances.get(&r.instance_id), seller_id, r) {
+            Some((status, message)) => {
+                outcomes[*at].status = status;
+                outcomes[*at].message = Some(message);
+            }
+            None => storable.push((*at, r)),
+        }
+    }
+    let batch: Vec<&UsageRecord> = storable.iter().map(|(_, r)| *r).collect();
+    let new = store
+        .insert_usage(seller_id, &batch, source, now_ms)
+        .await?;
+    for ((at, _), is_new) in storable.iter().zip(new) {
+        if !is_new {
+            outcomes[*at].status = RecordStatus::Duplicate;
+            outcomes[*at].message = Some("already received".into());
+        }
+    }
+    Ok(outcomes)
+}
+
+/// Why a well-formed record cannot be charged to its instance, if it cannot.
+fn refusal(
+    instance: Option<&InstanceRow>,
+    seller_id: &str,
+    r: &UsageRecord,
+) -> Option<(RecordStatus, String)> {
+    let Some(i) = instance else {
+        return Some((
+            RecordStatus::UnknownInstance,
+            format!("no instance {}", r.instance_id),
+        ));
+    };
+    if i.seller_id != seller_id {
+        return Some((
+            RecordStatus::NotYourInstance,
+            "the instance is another seller's".into(),
+        ));
+    }
+    if i.billing_mode != "pay-per-use" {
+        return Some((
+            RecordStatus::NotPayPerUse,
+            format!("the instance is billed {}", i.billing_mode),
+        ));
+    }
+    if !matches!(i.state.as_str(), "active" | "frozen") {
+        return Some((
+            RecordStatus::InstanceNotLive,
+            format!("the instance is {}", i.state),
+        ));
+    }
+    if r.billing_item != i.sku_id {
+        return Some((
+            RecordStatus::UnknownBillingItem,
+            format!("the instance's billing item is {}", i.sku_id),
+        ));
+    }
+    // Usage is collected in whole hours, so the hour of the purchase counts.
+    if r.begin_ms < i.created_at - i.created_at.rem_euclid(crate::lifecycle::USAGE_WINDOW_MS) {
+        return Some((
+            RecordStatus::BadTime,
+            "the record begins before the hour the instance was bought in".into(),
+        ));
+    }
+    None
+}
