@@ -4,6 +4,7 @@
 mod accounts;
 mod applications;
 mod auth;
+mod billing;
 mod cases;
 mod error;
 mod feed;
@@ -203,6 +204,7 @@ impl Application {
                     .merge(instances::routes())
                     .merge(quotes::routes())
                     .merge(usage::routes())
+                    .merge(billing::routes())
                     .merge(feed::routes())
                     .merge(cases::routes())
                     .merge(rules::routes()),

@@ -54,6 +54,14 @@ enum Command {
         /// Refuse usage records that ended more than this many hours ago.
         #[arg(long, env = "BAZAAR_USAGE_LATE_WINDOW_HOURS", default_value_t = 168)]
         usage_late_window_hours: u32,
+        /// How long a pay-per-use instance with unpaid charges keeps serving
+        /// before it is frozen.
+        #[arg(long, env = "BAZAAR_ARREARS_GRACE_HOURS", default_value_t = 24)]
+        arrears_grace_hours: u32,
+        /// How long a frozen instance (expired or in arrears) is kept before
+        /// it is released.
+        #[arg(long, env = "BAZAAR_RETENTION_DAYS", default_value_t = 15)]
+        retention_days: u32,
     },
     /// Works with plugin components.
     Plugin {
@@ -144,6 +152,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             simulated_clock,
             no_worker,
             usage_late_window_hours,
+            arrears_grace_hours,
+            retention_days,
         } => {
             let mut settings = Settings::new(addr, data_dir);
             settings.database_url = database_url;
@@ -153,6 +163,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             settings.simulated_clock = simulated_clock;
             settings.run_worker = !no_worker;
             settings.usage_late_window_ms = i64::from(usage_late_window_hours) * 3_600_000;
+            settings.worker.arrears_grace_ms = i64::from(arrears_grace_hours) * 3_600_000;
+            settings.worker.retention_ms = i64::from(retention_days) * 86_400_000;
             serve(settings).await
         }
         Command::Plugin { command } => tokio::task::spawn_blocking(move || plugin(command)).await?,

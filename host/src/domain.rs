@@ -1,6 +1,7 @@
 //! The marketplace's rules, free of I/O: the product catalogue and its
 //! validation, pricing, the instance state machine, and service supervision.
 
+pub mod billing;
 pub mod catalog;
 pub mod instance;
 pub mod pricing;

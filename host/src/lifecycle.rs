@@ -5,6 +5,7 @@
 //! completion, so an order yields exactly one instance however often the
 //! process dies in between.
 
+mod billing;
 mod calls;
 mod collect;
 
@@ -40,6 +41,9 @@ pub struct WorkerConfig {
     pub retention_ms: i64,
     /// Usage records ending longer ago than this are refused as late.
     pub usage_late_window_ms: i64,
+    /// How long an instance with unpaid charges keeps serving before it is
+    /// frozen; `retention_ms` later it is released.
+    pub arrears_grace_ms: i64,
 }
 
 impl Default for WorkerConfig {
@@ -50,6 +54,7 @@ impl Default for WorkerConfig {
             poll: Duration::from_millis(250),
             retention_ms: 15 * 86_400_000,
             usage_late_window_ms: crate::domain::usage::DEFAULT_LATE_WINDOW_MS,
+            arrears_grace_ms: 86_400_000,
         }
     }
 }
@@ -160,6 +165,12 @@ impl Worker {
             }
             if let Err(e) = self.collect_usage().await {
                 tracing::warn!(error = %e, "usage collection failed");
+            }
+            if let Err(e) = self.bill_usage().await {
+                tracing::warn!(error = %e, "usage billing failed");
+            }
+            if let Err(e) = self.arrears_sweep().await {
+                tracing::warn!(error = %e, "arrears sweep failed");
             }
             let worked = match self.round(&lease).await {
                 Ok(n) => n,

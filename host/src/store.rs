@@ -118,6 +118,7 @@ macro_rules! insert_jobs {
 }
 
 mod accounts;
+mod billing;
 mod cases;
 mod completion;
 mod instances;
@@ -131,6 +132,7 @@ mod rules;
 mod usage;
 
 pub use accounts::{Account, Role};
+pub use billing::{ArrearsRow, ChargeRow, TopUp};
 pub use cases::CaseRow;
 pub use instances::Owner;
 pub use kv::StoreKv;

@@ -169,6 +169,24 @@ const ROUTES: &[(&str, &str, &str, &str)] = &[
         "Unsubscribe: released at once",
     ),
     (
+        "get",
+        "/v1/balance",
+        "customer",
+        "Balance and unpaid charges",
+    ),
+    (
+        "post",
+        "/v1/balance/top-up",
+        "customer",
+        "Add to the balance (honours `Idempotency-Key`); pays unpaid charges oldest first",
+    ),
+    (
+        "get",
+        "/v1/instances/{id}/charges",
+        "any",
+        "Pay-per-use charges of an instance",
+    ),
+    (
         "post",
         "/v1/usage",
         "seller",
@@ -303,6 +321,13 @@ fn body_of(method: &str, path: &str) -> Option<(Value, Value)> {
         ("post", "/v1/release-applications/{id}/reject") => {
             (text("reason"), json!({"reason": "The logo is missing"}))
         }
+        ("post", "/v1/balance/top-up") => (
+            object(
+                &["amount"],
+                json!({"amount": {"type": "string", "pattern": "^[0-9]+(\\.[0-9]{1,2})?$"}}),
+            ),
+            json!({"amount": "50.00"}),
+        ),
         ("post", "/v1/usage") => (
             object(
                 &["records"],

@@ -29,6 +29,7 @@ pub use calendar::{MS_PER_DAY, add_months, add_period, date_ms, months_per_perio
 pub use example::example_draft;
 pub use upgrades::{price_must_rise, upgrade_allowed, upgrade_rules};
 
+use super::billing::BillingCycle;
 use super::pricing::{Price, PricingModel};
 pub use validate::{FieldError, validate};
 
@@ -150,6 +151,9 @@ pub struct Specification {
     /// pricing of this specification.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pricing_plugin: Option<String>,
+    /// How often pay-per-use usage is charged: `hourly` or `daily` (the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_cycle: Option<BillingCycle>,
 }
 
 impl Specification {

@@ -16,11 +16,12 @@
 //! # Usage
 //!
 //! `collect-usage` bills each instance it is asked about for the window's
-//! length in minutes (rounded half-even to 6 places), billing item `minutes`,
-//! metering id `<instance-id>:<window.start>`. Deriving the value from the
-//! window rather than from a counter makes a re-collection of the same window
-//! return the same records, and the metering id makes the host charge them
-//! once.
+//! length in minutes (rounded half-even to 6 places), billing item the
+//! instance's SKU code, metering id `<instance-id>:<window.start>`. Deriving
+//! the value from the window rather than from a counter makes a
+//! re-collection of the same window return the same records, and the
+//! metering id makes the host charge them once. With the seller config
+//! `report-usage = false` it reports nothing (the seller sends usage by API).
 
 mod credentials;
 mod record;
@@ -190,6 +191,10 @@ impl Metering for SaasLifecycle {
                 "window.end",
                 "must be after window.start",
             ));
+        }
+        // A seller may switch reporting off and send usage by API instead.
+        if config::get("report-usage").as_deref() == Some("false") {
+            return Ok(Vec::new());
         }
         let minutes = (Decimal::from(window.duration_ms()) / Decimal::from(60_000))
             .round_dp_with_strategy(6, RoundingStrategy::MidpointNearestEven);

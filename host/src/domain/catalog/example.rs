@@ -73,6 +73,7 @@ fn standard() -> Specification {
         upgradable: false,
         pricing_model: PricingModel::Linear,
         pricing_plugin: None,
+        billing_cycle: None,
     }
 }
 
@@ -109,6 +110,7 @@ fn enterprise() -> Specification {
         upgradable: true,
         pricing_model: PricingModel::Linear,
         pricing_plugin: None,
+        billing_cycle: None,
     }
 }
 

@@ -38,6 +38,12 @@ pub(super) fn check_spec(p: &str, spec: &Specification, e: &mut Errors) {
         );
     }
     let periodic = modes.iter().any(|m| m.is_periodic());
+    if spec.billing_cycle.is_some() && !pay_per_use {
+        e.at(
+            format!("{p}.billing-cycle"),
+            "only pay-per-use specifications have a billing cycle",
+        );
+    }
 
     skus::check_attributes(p, spec, e);
     skus::check_quantity(p, spec, e);

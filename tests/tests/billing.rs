@@ -1,0 +1,215 @@
+//! Pay-per-use billing: closed cycles are rated by the specification's
+//! pricing model and paid from the balance; late records make a charge of
+//! their own; unpaid charges lead through grace, freeze and retention to
+//! release, and paying thaws the instance.
+
+use bazaar_tests::market::{listed_product_with, wait_instance};
+use bazaar_tests::{TestApp, spawn_app};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+const HOUR: i64 = 3_600_000;
+const DAY: i64 = 24 * HOUR;
+
+/// A product with an hourly pay-per-use specification priced by the seeds'
+/// tiers (0.30 a minute up to 3, then 0.20), usage sent by API only.
+async fn metered(app: &TestApp) -> (String, String) {
+    let (seller, product, _) = listed_product_with(app, "saas_lifecycle", |d| {
+        d["metering-plugin"] = d["lifecycle-plugin"].clone();
+        d["plugin-config"]["report-usage"] = json!("false");
+        d["specifications"].as_array_mut().unwrap().push(json!({
+            "id": "metered", "name": "Metered", "billing-modes": ["pay-per-use"],
+            "pricing-model": "tiered", "billing-cycle": "hourly",
+            "skus": [{"id": "calls", "prices": {"pay-per-use": [
+                {"up-to": "3", "unit-price": "0.30"}, {"unit-price": "0.20"}]}}]
+        }));
+    })
+    .await;
+    (seller, product)
+}
+
+async fn now(app: &TestApp) -> i64 {
+    app.get_as(&app.operator, "/v1/clock").await.1["now-ms"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn advance(app: &TestApp, ms: i64) {
+    let (status, body) = app
+        .post_as(&app.operator, "/v1/clock/advance", json!({"ms": ms}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// Sends one record of `value` ending a minute from now.
+async fn usage(app: &TestApp, seller: &str, instance: &str, id: &str, value: &str) {
+    let t = now(app).await;
+    let (_, reply) = app
+        .post_as(
+            seller,
+            "/v1/usage",
+            json!({"records": [{"metering-id": id, "instance-id": instance,
+            "billing-item": "calls", "begin": t, "end": t + 60_000, "value": value}]}),
+        )
+        .await;
+    assert_eq!(reply["accepted"], 1, "{reply}");
+}
+
+async fn charges_until(app: &TestApp, token: &str, instance: &str, n: usize) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = app
+            .get_as(token, &format!("/v1/instances/{instance}/charges"))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let charges = body["charges"].as_array().unwrap().clone();
+        if charges.len() >= n {
+            return charges;
+        }
+        assert!(Instant::now() < deadline, "charges never came: {body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn top_up(app: &TestApp, customer: &str, amount: &str, key: &str) -> Value {
+    let (status, body) = app
+        .send_as(
+            customer,
+            reqwest::Method::POST,
+            "/v1/balance/top-up",
+            json!({"amount": amount}),
+            Some(key),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn closed_cycles_are_rated_and_paid_from_the_balance() {
+    let app = spawn_app().await;
+    let (seller, product) = metered(&app).await;
+    let (_, customer) = app.account("customer", "Carol").await;
+    assert_eq!(
+        top_up(&app, &customer, "5.00", "k1").await["amount"],
+        "5.00"
+    );
+    let again = top_up(&app, &customer, "5.00", "k1").await;
+    assert_eq!(
+        (again["amount"].as_str(), again["replayed"].as_bool()),
+        (Some("5.00"), Some(true))
+    );
+
+    let (status, placed) = app
+        .post_as(&customer, "/v1/orders", json!({"product": product, "specification": "metered", "sku": "calls", "billing-mode": "pay-per-use"}))
+        .await;
+    assert_eq!(status, 202, "{placed}");
+    let iid = placed["instance"]["id"].as_str().unwrap().to_string();
+    wait_instance(&app, &customer, &iid, |i| i["state"] == "active").await;
+
+    // 8 minutes in one hour: 3 × 0.30 + 5 × 0.20 = 1.90 (the seeds' example).
+    usage(&app, &seller, &iid, "u-1", "8").await;
+    advance(&app, 2 * HOUR).await;
+    let charges = charges_until(&app, &customer, &iid, 1).await;
+    assert_eq!(
+        (
+            charges[0]["usage"].as_str(),
+            charges[0]["amount"].as_str(),
+            charges[0]["state"].as_str()
+        ),
+        (Some("8"), Some("1.90"), Some("paid")),
+        "{charges:?}"
+    );
+    assert_eq!(charges[0]["quote"]["lines"].as_array().unwrap().len(), 2);
+    let (_, balance) = app.get_as(&customer, "/v1/balance").await;
+    assert_eq!(balance["amount"], "3.10", "{balance}");
+
+    // A late record of the same hour is charged on its own: 2 × 0.30.
+    let cycle_end = charges[0]["cycle-end"].as_i64().unwrap();
+    let (_, reply) = app
+        .post_as(&seller, "/v1/usage", json!({"records": [{"metering-id": "u-2", "instance-id": iid,
+            "billing-item": "calls", "begin": cycle_end - 120_000, "end": cycle_end - 60_000, "value": "2"}]}))
+        .await;
+    assert_eq!(reply["accepted"], 1, "{reply}");
+    let charges = charges_until(&app, &customer, &iid, 2).await;
+    assert_eq!(charges[1]["amount"], "0.60", "{charges:?}");
+    assert_eq!(charges[1]["cycle-start"], charges[0]["cycle-start"]);
+    let (_, balance) = app.get_as(&customer, "/v1/balance").await;
+    assert_eq!(balance["amount"], "2.50", "{balance}");
+
+    // Bad top-ups are refused with the field.
+    for amount in ["0", "-1", "1.001", "2000000"] {
+        let (status, body) = app
+            .post_as(&customer, "/v1/balance/top-up", json!({"amount": amount}))
+            .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (400, Some("amount")),
+            "{amount}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn arrears_freeze_after_grace_thaw_when_paid_and_release_after_retention() {
+    let app = spawn_app().await;
+    let (seller, product) = metered(&app).await;
+    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, placed) = app
+        .post_as(&customer, "/v1/orders", json!({"product": product, "specification": "metered", "sku": "calls", "billing-mode": "pay-per-use"}))
+        .await;
+    let iid = placed["instance"]["id"].as_str().unwrap().to_string();
+    wait_instance(&app, &customer, &iid, |i| i["state"] == "active").await;
+
+    // Unpaid: the instance keeps serving through the grace period (a day).
+    usage(&app, &seller, &iid, "u-1", "8").await;
+    advance(&app, 2 * HOUR).await;
+    let charges = charges_until(&app, &customer, &iid, 1).await;
+    assert_eq!(charges[0]["state"], "unpaid", "{charges:?}");
+    let (_, balance) = app.get_as(&customer, "/v1/balance").await;
+    assert_eq!(balance["unpaid"].as_array().unwrap().len(), 1, "{balance}");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (_, inst) = app.get_as(&customer, &format!("/v1/instances/{iid}")).await;
+    assert_eq!(inst["state"], "active", "still in grace: {inst}");
+
+    // Grace over: frozen for arrears, through the seller's plugin.
+    advance(&app, DAY).await;
+    let inst = wait_instance(&app, &customer, &iid, |i| i["state"] == "frozen").await;
+    assert_eq!(inst["freeze-reason"], "arrears");
+
+    // Paying part of it changes nothing; paying all of it thaws the instance.
+    let part = top_up(&app, &customer, "1.00", "p1").await;
+    assert!(part["paid"].as_array().unwrap().is_empty(), "{part}");
+    let rest = top_up(&app, &customer, "1.00", "p2").await;
+    assert_eq!(
+        (rest["amount"].as_str(), rest["cleared"][0].as_str()),
+        (Some("0.10"), Some(iid.as_str())),
+        "{rest}"
+    );
+    wait_instance(&app, &customer, &iid, |i| i["state"] == "active").await;
+
+    // Unpaid again, and left unpaid through grace and retention: released.
+    usage(&app, &seller, &iid, "u-2", "8").await;
+    advance(&app, 2 * HOUR).await;
+    charges_until(&app, &customer, &iid, 2).await;
+    advance(&app, DAY).await;
+    wait_instance(&app, &customer, &iid, |i| i["state"] == "frozen").await;
+    advance(&app, 15 * DAY).await;
+    wait_instance(&app, &customer, &iid, |i| i["state"] == "released").await;
+    let (_, feed) = app.get_as(&seller, "/v1/feed?after=0&limit=100").await;
+    let kinds: Vec<&str> = feed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "instance.frozen").count(),
+        2,
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&"instance.unfrozen") && kinds.contains(&"instance.released"),
+        "{kinds:?}"
+    );
+}
