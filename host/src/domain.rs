@@ -4,6 +4,7 @@
 pub mod billing;
 pub mod catalog;
 pub mod instance;
+pub mod packages;
 pub mod pricing;
 pub mod supervision;
 pub mod usage;

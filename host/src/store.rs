@@ -125,6 +125,7 @@ mod instances;
 mod kv;
 mod order_batch;
 mod orders;
+mod packages;
 mod plugins;
 mod products;
 mod reviews;
@@ -132,13 +133,14 @@ mod rules;
 mod usage;
 
 pub use accounts::{Account, Role};
-pub use billing::{ArrearsRow, ChargeRow, TopUp};
+pub use billing::{ArrearsRow, ChargeRow, Charged, TopUp};
 pub use cases::CaseRow;
 pub use instances::Owner;
 pub use kv::StoreKv;
 pub use orders::{
     Completion, EventRow, InstanceGuard, InstanceRow, JobRow, NewEvent, NewJob, OrderRow, Placed,
 };
+pub use packages::PackageRow;
 pub use plugins::SellerPlugin;
 pub use products::{ApplicationRow, ProductRow};
 pub use reviews::ReviewRow;

@@ -213,3 +213,120 @@ async fn arrears_freeze_after_grace_thaw_when_paid_and_release_after_retention()
         "{kinds:?}"
     );
 }
+
+/// A product whose hourly pay-per-use minutes cost 0.20 each, with a
+/// 10-minute monthly package (resets every month, 5.00 a month) and a
+/// 10-minute stop-before-excess package (3.00).
+async fn packaged(app: &TestApp) -> (String, String) {
+    let (seller, product, _) = listed_product_with(app, "saas_lifecycle", |d| {
+        d["metering-plugin"] = d["lifecycle-plugin"].clone();
+        d["plugin-config"]["report-usage"] = json!("false");
+        d["specifications"].as_array_mut().unwrap().push(json!({
+            "id": "metered", "name": "Metered", "billing-modes": ["pay-per-use"], "billing-cycle": "hourly",
+            "skus": [{"id": "calls", "prices": {"pay-per-use": "0.20"}}],
+            "packages": [
+                {"id": "m10", "name": "10 minutes a month", "billing-item": "calls", "quota": "10",
+                 "period": "monthly", "reset": true, "price": "5.00"},
+                {"id": "stop10", "name": "10 minutes, then stop", "billing-item": "calls", "quota": "10",
+                 "period": "monthly", "price": "3.00", "stop-before-excess": true}
+            ]
+        }));
+    })
+    .await;
+    (seller, product)
+}
+
+async fn subscribe_metered(app: &TestApp, customer: &str, product: &str) -> String {
+    let (status, placed) = app
+        .post_as(customer, "/v1/orders", json!({"product": product, "specification": "metered", "sku": "calls", "billing-mode": "pay-per-use"}))
+        .await;
+    assert_eq!(status, 202, "{placed}");
+    let iid = placed["instance"]["id"].as_str().unwrap().to_string();
+    wait_instance(app, customer, &iid, |i| i["state"] == "active").await;
+    iid
+}
+
+#[tokio::test]
+async fn packages_are_deducted_first_and_reset_monthly() {
+    let app = spawn_app().await;
+    let (seller, product) = packaged(&app).await;
+    let (_, customer) = app.account("customer", "Carol").await;
+    let iid = subscribe_metered(&app, &customer, &product).await;
+    let path = format!("/v1/instances/{iid}/packages");
+    let (status, body) = app
+        .post_as(&customer, &path, json!({"package": "m10", "periods": 3}))
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (409, Some("conflict")),
+        "no balance yet: {body}"
+    );
+    top_up(&app, &customer, "20.00", "t1").await;
+    let (status, bought) = app
+        .post_as(&customer, &path, json!({"package": "m10", "periods": 3}))
+        .await;
+    assert_eq!(status, 201, "{bought}");
+    assert_eq!(bought["price"], "15.00");
+    let (status, body) = app
+        .post_as(&customer, &path, json!({"package": "nope"}))
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("package")),
+        "{body}"
+    );
+
+    // 8 minutes: all from the package.
+    usage(&app, &seller, &iid, "u-1", "8").await;
+    advance(&app, 2 * HOUR).await;
+    let charges = charges_until(&app, &customer, &iid, 1).await;
+    assert_eq!(charges[0]["amount"], "0.00", "{charges:?}");
+    assert_eq!(charges[0]["quote"]["lines"][0]["quantity"], "8");
+    // 5 more: 2 left in the package, 3 × 0.20 charged.
+    usage(&app, &seller, &iid, "u-2", "5").await;
+    advance(&app, 2 * HOUR).await;
+    let charges = charges_until(&app, &customer, &iid, 2).await;
+    assert_eq!(charges[1]["amount"], "0.60", "{charges:?}");
+    let (_, balance) = app.get_as(&customer, "/v1/balance").await;
+    assert_eq!(balance["amount"], "4.40", "{balance}");
+    // Next month the quota is back.
+    advance(&app, 31 * DAY).await;
+    usage(&app, &seller, &iid, "u-3", "4").await;
+    advance(&app, 2 * HOUR).await;
+    let charges = charges_until(&app, &customer, &iid, 3).await;
+    assert_eq!(charges[2]["amount"], "0.00", "{charges:?}");
+    let (_, held) = app.get_as(&customer, &path).await;
+    assert_eq!(held["packages"][0]["used"], "4", "{held}");
+}
+
+#[tokio::test]
+async fn a_used_up_stop_before_excess_package_stops_the_instance_until_another_is_bought() {
+    let app = spawn_app().await;
+    let (seller, product) = packaged(&app).await;
+    let (_, customer) = app.account("customer", "Carol").await;
+    let iid = subscribe_metered(&app, &customer, &product).await;
+    top_up(&app, &customer, "10.00", "t1").await;
+    let path = format!("/v1/instances/{iid}/packages");
+    let (status, body) = app
+        .post_as(&customer, &path, json!({"package": "stop10"}))
+        .await;
+    assert_eq!(status, 201, "{body}");
+
+    usage(&app, &seller, &iid, "u-1", "12").await;
+    advance(&app, 2 * HOUR).await;
+    let inst = wait_instance(&app, &customer, &iid, |i| i["state"] == "frozen").await;
+    assert_eq!(inst["freeze-reason"], "quota-exhausted");
+    let charges = charges_until(&app, &customer, &iid, 1).await;
+    assert_eq!(
+        charges[0]["amount"], "0.40",
+        "the 2 minutes beyond the quota: {charges:?}"
+    );
+
+    let (status, body) = app
+        .post_as(&customer, &path, json!({"package": "stop10"}))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    wait_instance(&app, &customer, &iid, |i| i["state"] == "active").await;
+    let (_, balance) = app.get_as(&customer, "/v1/balance").await;
+    assert_eq!(balance["amount"], "3.60", "10 - 3 - 0.40 - 3: {balance}");
+}

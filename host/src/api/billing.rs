@@ -6,8 +6,11 @@ use super::auth::Actor;
 use super::instances::visible_instance;
 use super::orders::idempotency_key;
 use super::{ApiError, AppState};
+use crate::domain::catalog::{ProductDraft, add_period};
+use crate::domain::instance::{FreezeReason, InstanceState, JobAction};
 use crate::domain::pricing::money::is_cents;
-use crate::store::{ChargeRow, Role};
+use crate::lifecycle::decision_job;
+use crate::store::{ChargeRow, InstanceGuard, PackageRow, Role};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
@@ -22,6 +25,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/balance", get(balance))
         .route("/balance/top-up", post(top_up))
         .route("/instances/{id}/charges", get(charges))
+        .route("/instances/{id}/packages", get(packages).post(buy_package))
 }
 
 /// The largest single top-up.
@@ -95,4 +99,104 @@ async fn charges(
     Ok(Json(
         json!({"charges": rows.iter().map(charge_json).collect::<Vec<_>>()}),
     ))
+}
+
+fn package_json(p: &PackageRow) -> Value {
+    json!({
+        "id": p.id, "offer": p.offer_id, "billing-item": p.billing_item, "quota": p.quota,
+        "used": p.used, "period": p.period, "reset": p.reset,
+        "stop-before-excess": p.stop_before_excess, "price": p.price,
+        "starts-at": p.starts_at, "expires-at": p.expires_at,
+    })
+}
+
+async fn packages(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let i = visible_instance(&state, &actor, &id).await?;
+    let rows = state.store.packages_of(&i.id).await?;
+    Ok(Json(
+        json!({"packages": rows.iter().map(package_json).collect::<Vec<_>>()}),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct BuyPackage {
+    package: String,
+    #[serde(default = "one")]
+    periods: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// Buys a package offered on the instance's specification, paid from the
+/// balance; an instance stopped because its stop-before-excess quota ran
+/// out serves again.
+async fn buy_package(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<(axum::http::StatusCode, Json<Value>), ApiError> {
+    actor.require(&[Role::Customer])?;
+    let i = visible_instance(&state, &actor, &id).await?;
+    let req: BuyPackage = super::json::parse(&body)?;
+    if !(1..=36).contains(&req.periods) {
+        return Err(ApiError::bad("periods", "buy 1 to 36 periods"));
+    }
+    if !matches!(i.state.as_str(), "active" | "frozen") {
+        return Err(ApiError::Conflict(format!("the instance is {}", i.state)));
+    }
+    let product = state
+        .store
+        .product(&i.product_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no instance {id}")))?;
+    let live: ProductDraft = serde_json::from_str(product.live.as_deref().unwrap_or("null"))?;
+    let offer = live
+        .spec(&i.spec_id)
+        .and_then(|s| s.packages.iter().find(|o| o.id == req.package))
+        .ok_or_else(|| {
+            ApiError::bad(
+                "package",
+                format!("the specification offers no package `{}`", req.package),
+            )
+        })?;
+    if offer.billing_item != i.sku_id {
+        return Err(ApiError::bad(
+            "package",
+            "the package covers another billing item",
+        ));
+    }
+    let now = state.clock.now_ms();
+    let expires_at = add_period(now, offer.period, req.periods)
+        .ok_or_else(|| ApiError::bad("periods", "out of range"))?;
+    let row = state
+        .store
+        .buy_package(actor.id(), &i.id, offer, req.periods, expires_at, now)
+        .await?;
+    if i.state == "frozen"
+        && i.freeze_reason.as_deref() == Some(FreezeReason::QuotaExhausted.as_str())
+    {
+        let guard = InstanceGuard {
+            id: &i.id,
+            states: &[InstanceState::Frozen.as_str()],
+            new_state: Some(InstanceState::Active.as_str()),
+            freeze_reason: None,
+        };
+        let job = decision_job(
+            &i.id,
+            &JobAction::Unfreeze,
+            &format!("{}:{now}:package", i.id),
+        );
+        if state.store.decide(guard, job, now).await? {
+            state.wake.notify_one();
+        }
+    }
+    Ok((axum::http::StatusCode::CREATED, Json(package_json(&row))))
 }

@@ -187,6 +187,18 @@ const ROUTES: &[(&str, &str, &str, &str)] = &[
         "Pay-per-use charges of an instance",
     ),
     (
+        "get",
+        "/v1/instances/{id}/packages",
+        "any",
+        "Usage packages of a pay-per-use instance",
+    ),
+    (
+        "post",
+        "/v1/instances/{id}/packages",
+        "customer",
+        "Buy a usage package from the balance",
+    ),
+    (
         "post",
         "/v1/usage",
         "seller",
@@ -327,6 +339,10 @@ fn body_of(method: &str, path: &str) -> Option<(Value, Value)> {
                 json!({"amount": {"type": "string", "pattern": "^[0-9]+(\\.[0-9]{1,2})?$"}}),
             ),
             json!({"amount": "50.00"}),
+        ),
+        ("post", "/v1/instances/{id}/packages") => (
+            object(&["package"], json!({"package": s, "periods": n})),
+            json!({"package": "minutes-100", "periods": 3}),
         ),
         ("post", "/v1/usage") => (
             object(

@@ -30,6 +30,7 @@ pub use example::example_draft;
 pub use upgrades::{price_must_rise, upgrade_allowed, upgrade_rules};
 
 use super::billing::BillingCycle;
+use super::packages::PackageOffer;
 use super::pricing::{Price, PricingModel};
 pub use validate::{FieldError, validate};
 
@@ -154,6 +155,9 @@ pub struct Specification {
     /// How often pay-per-use usage is charged: `hourly` or `daily` (the default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billing_cycle: Option<BillingCycle>,
+    /// Usage packages offered on a pay-per-use specification.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<PackageOffer>,
 }
 
 impl Specification {

@@ -65,8 +65,24 @@ impl Worker {
                 }
             };
             for c in cycles {
-                if self.store.charge_usage(&i, c, &price, now).await?.is_some() {
-                    charged += 1;
+                let Some(done) = self.store.charge_usage(&i, c, &price, now).await? else {
+                    continue;
+                };
+                charged += 1;
+                if done.exhausted {
+                    let action = JobAction::Freeze {
+                        reason: FreezeReason::QuotaExhausted,
+                    };
+                    let guard = InstanceGuard {
+                        id: &i.id,
+                        states: &[InstanceState::Active.as_str()],
+                        new_state: Some(InstanceState::Frozen.as_str()),
+                        freeze_reason: Some(FreezeReason::QuotaExhausted.as_str()),
+                    };
+                    let job = decision_job(&i.id, &action, &format!("{}:{now}:quota", i.id));
+                    if self.store.decide(guard, job, now).await? {
+                        self.wake.notify_one();
+                    }
                 }
             }
         }

@@ -5,8 +5,10 @@
 use rust_decimal::Decimal;
 
 use super::orders::InstanceRow;
+use super::packages::{PACKAGE, PackageRow};
 use super::{Pool, Store, StoreError};
-use crate::domain::pricing::Quote;
+use crate::domain::packages::{Held, deduct};
+use crate::domain::pricing::{Quote, QuoteLine};
 use crate::ids::new_id;
 
 /// One rated cycle of an instance's usage.
@@ -39,6 +41,15 @@ pub struct ChargeRow {
 }
 
 const CHARGE: &str = "id, instance_id, customer_id, seller_id, cycle_start, cycle_end, usage, amount, quote, state, created_at, paid_at";
+
+/// A rated cycle.
+#[derive(Debug, Clone)]
+pub struct Charged {
+    /// The charge.
+    pub row: ChargeRow,
+    /// A stop-before-excess package of the instance ran out: stop it.
+    pub exhausted: bool,
+}
 
 /// What a top-up did.
 #[derive(Debug, Clone)]
@@ -100,7 +111,8 @@ impl Store {
     }
 
     /// Rates the instance's unrated records ending in `(start, end]` into one
-    /// charge priced by `price`, pays it from the customer's balance if the
+    /// charge: packages valid at the cycle cover what they can, the excess is
+    /// priced by `price`, and the charge is paid from the customer's balance if the
     /// balance covers it, and otherwise leaves it unpaid and the instance in
     /// arrears. `None` when there was nothing to rate or `price` declined.
     pub async fn charge_usage(
@@ -109,7 +121,7 @@ impl Store {
         (start, end): (i64, i64),
         price: &(dyn Fn(Decimal) -> Option<Quote> + Sync),
         now_ms: i64,
-    ) -> Result<Option<ChargeRow>, StoreError> {
+    ) -> Result<Option<Charged>, StoreError> {
         let id = new_id("chg");
         let lock = self.row_lock();
         let _turn = self.write_turn().await;
@@ -127,9 +139,34 @@ impl Store {
             let values: Vec<(String,)> = sqlx::query_as("SELECT value FROM usage_records WHERE charge_id = $1")
                 .bind(&id).fetch_all(&mut *tx).await?;
             let usage: Decimal = values.iter().map(|(v,)| dec(v)).sum();
-            let Some(quote) = price(usage) else {
+            // Packages first (§3.5.4.1): earliest-expiring, valid at the cycle.
+            let bought: Vec<PackageRow> = sqlx::query_as(&format!(
+                "SELECT {PACKAGE} FROM packages WHERE instance_id = $1 AND billing_item = $2 \
+                 AND starts_at < $4 AND expires_at > $3{lock}"
+            ))
+            .bind(&i.id).bind(&i.sku_id).bind(start).bind(end)
+            .fetch_all(&mut *tx).await?;
+            let mut held: Vec<Held> = bought.iter().map(PackageRow::held).collect();
+            let (covered, excess) = deduct(&mut held, usage, (start, end));
+            for h in &held {
+                sqlx::query("UPDATE packages SET used = $2, period_index = $3 WHERE id = $1")
+                    .bind(&h.id).bind(h.used.normalize().to_string()).bind(h.period_index)
+                    .execute(&mut *tx).await?;
+            }
+            let stops: Vec<&Held> = held
+                .iter()
+                .filter(|h| bought.iter().any(|b| b.id == h.id && b.stop_before_excess))
+                .collect();
+            let exhausted = !stops.is_empty() && stops.iter().all(|h| h.used >= h.quota);
+            let Some(priced) = price(excess) else {
                 return Ok(None);
             };
+            let mut lines: Vec<QuoteLine> = covered
+                .iter()
+                .map(|(id, units)| QuoteLine::new(format!("package {id}"), *units, Decimal::ZERO))
+                .collect();
+            lines.extend(priced.lines);
+            let quote = Quote::new(&priced.currency, lines, priced.priced_by);
             let balance: Option<(String,)> = sqlx::query_as(&format!(
                 "SELECT amount FROM balances WHERE customer_id = $1{lock}"
             ))
@@ -174,7 +211,7 @@ impl Store {
                 .execute(&mut *tx).await?;
             }
             tx.commit().await?;
-            row
+            Charged { row, exhausted }
         });
         Ok(Some(row))
     }

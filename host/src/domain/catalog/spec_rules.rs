@@ -38,6 +38,7 @@ pub(super) fn check_spec(p: &str, spec: &Specification, e: &mut Errors) {
         );
     }
     let periodic = modes.iter().any(|m| m.is_periodic());
+    check_packages(p, spec, pay_per_use, e);
     if spec.billing_cycle.is_some() && !pay_per_use {
         e.at(
             format!("{p}.billing-cycle"),
@@ -113,6 +114,56 @@ pub(super) fn check_spec(p: &str, spec: &Specification, e: &mut Errors) {
             format!("{p}.upgradable"),
             "upgrades need monthly or yearly billing",
         );
+    }
+}
+
+/// Package offers: pay-per-use only, at most ten, unique slugs, a SKU of the
+/// specification as billing item, a positive quota, a monthly or yearly
+/// period and a price in cents.
+fn check_packages(p: &str, spec: &Specification, pay_per_use: bool, e: &mut Errors) {
+    if spec.packages.is_empty() {
+        return;
+    }
+    if !pay_per_use {
+        e.at(
+            format!("{p}.packages"),
+            "only pay-per-use specifications offer packages",
+        );
+    }
+    if spec.packages.len() > 10 {
+        e.at(format!("{p}.packages"), "at most 10 packages");
+    }
+    e.duplicates(
+        spec.packages
+            .iter()
+            .enumerate()
+            .map(|(k, o)| (format!("{p}.packages[{k}].id"), o.id.as_str())),
+        "package id",
+    );
+    for (k, o) in spec.packages.iter().enumerate() {
+        let at = format!("{p}.packages[{k}]");
+        if !is_slug(&o.id) {
+            e.at(
+                format!("{at}.id"),
+                "must be 1-40 characters of a-z, 0-9 and -",
+            );
+        }
+        e.text(format!("{at}.name"), &o.name, NAME_MAX);
+        if spec.sku(&o.billing_item).is_none() {
+            e.at(
+                format!("{at}.billing-item"),
+                "must be a SKU of this specification",
+            );
+        }
+        if o.quota <= rust_decimal::Decimal::ZERO {
+            e.at(format!("{at}.quota"), "must be positive");
+        }
+        if !o.period.is_periodic() {
+            e.at(format!("{at}.period"), "must be monthly or yearly");
+        }
+        if o.price.is_sign_negative() || !crate::domain::pricing::money::is_cents(o.price) {
+            e.at(format!("{at}.price"), "a non-negative amount in cents");
+        }
     }
 }
 
