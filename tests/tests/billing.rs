@@ -14,6 +14,10 @@ const DAY: i64 = 24 * HOUR;
 /// A product with an hourly pay-per-use specification priced by the seeds'
 /// tiers (0.30 a minute up to 3, then 0.20), usage sent by API only.
 async fn metered(app: &TestApp) -> (String, String) {
+    metered_with(app, |_| {}).await
+}
+
+async fn metered_with(app: &TestApp, edit: impl FnOnce(&mut Value)) -> (String, String) {
     let (seller, product, _) = listed_product_with(app, "saas_lifecycle", |d| {
         d["metering-plugin"] = d["lifecycle-plugin"].clone();
         d["plugin-config"]["report-usage"] = json!("false");
@@ -23,6 +27,12 @@ async fn metered(app: &TestApp) -> (String, String) {
             "skus": [{"id": "calls", "prices": {"pay-per-use": [
                 {"up-to": "3", "unit-price": "0.30"}, {"unit-price": "0.20"}]}}]
         }));
+        edit(
+            d.get_mut("specifications")
+                .and_then(|s| s.as_array_mut())
+                .and_then(|s| s.last_mut())
+                .unwrap(),
+        );
     })
     .await;
     (seller, product)
@@ -329,4 +339,26 @@ async fn a_used_up_stop_before_excess_package_stops_the_instance_until_another_i
     wait_instance(&app, &customer, &iid, |i| i["state"] == "active").await;
     let (_, balance) = app.get_as(&customer, "/v1/balance").await;
     assert_eq!(balance["amount"], "3.60", "10 - 3 - 0.40 - 3: {balance}");
+}
+
+#[tokio::test]
+async fn tiered_usage_accumulates_over_the_month() {
+    let app = spawn_app().await;
+    let (seller, product) =
+        metered_with(&app, |spec| spec["accumulation-cycle"] = json!("monthly")).await;
+    let (_, customer) = app.account("customer", "Carol").await;
+    let iid = subscribe_metered(&app, &customer, &product).await;
+    top_up(&app, &customer, "10.00", "t1").await;
+    // Hour one: 2 minutes in the first tier (0.60). Hour two: the tiers go on
+    // from 2, so 1 more at 0.30 and 2 at 0.20 (0.70, not 0.90).
+    usage(&app, &seller, &iid, "u-1", "2").await;
+    advance(&app, HOUR).await;
+    usage(&app, &seller, &iid, "u-2", "3").await;
+    advance(&app, 2 * HOUR).await;
+    let charges = charges_until(&app, &customer, &iid, 2).await;
+    let amounts: Vec<&str> = charges
+        .iter()
+        .map(|c| c["amount"].as_str().unwrap())
+        .collect();
+    assert_eq!(amounts, ["0.60", "0.70"], "{charges:?}");
 }

@@ -13,6 +13,7 @@ CREATE TABLE usage_charges (
     cycle_start  BIGINT NOT NULL,
     cycle_end    BIGINT NOT NULL,
     usage        TEXT NOT NULL,
+    billed_usage TEXT NOT NULL,
     amount       TEXT NOT NULL,
     quote        TEXT NOT NULL,
     state        TEXT NOT NULL CHECK (state IN ('paid', 'unpaid')),

@@ -34,7 +34,7 @@ const TOP_UP_MAX: i64 = 1_000_000;
 fn charge_json(c: &ChargeRow) -> Value {
     json!({
         "id": c.id, "instance-id": c.instance_id, "cycle-start": c.cycle_start, "cycle-end": c.cycle_end,
-        "usage": c.usage, "amount": c.amount, "state": c.state,
+        "usage": c.usage, "billed-usage": c.billed_usage, "amount": c.amount, "state": c.state,
         "quote": serde_json::from_str::<Value>(&c.quote).unwrap_or(Value::Null),
         "created-at": c.created_at, "paid-at": c.paid_at,
     })

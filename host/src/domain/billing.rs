@@ -34,6 +34,15 @@ impl BillingCycle {
     }
 }
 
+/// Over how long tiered usage prices accumulate (§3.5.4.3): the tiers restart
+/// at the start of each one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AccumulationCycle {
+    /// The UTC calendar month.
+    Monthly,
+}
+
 /// Where an instance with unpaid charges stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArrearsStep {

@@ -25,11 +25,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use calendar::{MS_PER_DAY, add_months, add_period, date_ms, months_per_period};
+pub use calendar::{MS_PER_DAY, add_months, add_period, date_ms, month_start, months_per_period};
 pub use example::example_draft;
 pub use upgrades::{price_must_rise, upgrade_allowed, upgrade_rules};
 
-use super::billing::BillingCycle;
+use super::billing::{AccumulationCycle, BillingCycle};
 use super::packages::PackageOffer;
 use super::pricing::{Price, PricingModel};
 pub use validate::{FieldError, validate};
@@ -155,6 +155,10 @@ pub struct Specification {
     /// How often pay-per-use usage is charged: `hourly` or `daily` (the default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billing_cycle: Option<BillingCycle>,
+    /// For tiered pay-per-use prices: the tiers run over this cycle instead of
+    /// restarting every billing cycle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accumulation_cycle: Option<AccumulationCycle>,
     /// Usage packages offered on a pay-per-use specification.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub packages: Vec<PackageOffer>,

@@ -6,8 +6,8 @@
 //! sweep.
 
 use super::{Worker, decision_job};
-use crate::domain::billing::{ArrearsStep, BillingCycle, arrears_step};
-use crate::domain::catalog::ProductDraft;
+use crate::domain::billing::{AccumulationCycle, ArrearsStep, BillingCycle, arrears_step};
+use crate::domain::catalog::{ProductDraft, month_start};
 use crate::domain::instance::{FreezeReason, InstanceState, JobAction, ReleaseReason};
 use crate::domain::pricing::usage_quote;
 use crate::store::{InstanceGuard, StoreError};
@@ -57,7 +57,13 @@ impl Worker {
                 .collect();
             cycles.sort_unstable();
             cycles.dedup();
-            let price = |usage| match usage_quote(&live.currency, spec, sku, usage) {
+            let price = |parts: &[rust_decimal::Decimal], before| match usage_quote(
+                &live.currency,
+                spec,
+                sku,
+                parts,
+                before,
+            ) {
                 Ok(q) => Some(q),
                 Err(e) => {
                     tracing::warn!(instance = %i.id, error = %e, "usage cannot be priced; left unrated");
@@ -65,7 +71,10 @@ impl Worker {
                 }
             };
             for c in cycles {
-                let Some(done) = self.store.charge_usage(&i, c, &price, now).await? else {
+                let from = spec
+                    .accumulation_cycle
+                    .map(|AccumulationCycle::Monthly| month_start(c.0));
+                let Some(done) = self.store.charge_usage(&i, c, from, &price, now).await? else {
                     continue;
                 };
                 charged += 1;

@@ -28,6 +28,8 @@ pub struct ChargeRow {
     pub cycle_end: i64,
     /// Total usage rated, a decimal string.
     pub usage: String,
+    /// The part of it not covered by packages, which was priced.
+    pub billed_usage: String,
     /// The amount, a decimal string in cents.
     pub amount: String,
     /// The itemised quote, JSON.
@@ -40,7 +42,7 @@ pub struct ChargeRow {
     pub paid_at: Option<i64>,
 }
 
-const CHARGE: &str = "id, instance_id, customer_id, seller_id, cycle_start, cycle_end, usage, amount, quote, state, created_at, paid_at";
+const CHARGE: &str = "id, instance_id, customer_id, seller_id, cycle_start, cycle_end, usage, billed_usage, amount, quote, state, created_at, paid_at";
 
 /// A rated cycle.
 #[derive(Debug, Clone)]
@@ -119,7 +121,8 @@ impl Store {
         &self,
         i: &InstanceRow,
         (start, end): (i64, i64),
-        price: &(dyn Fn(Decimal) -> Option<Quote> + Sync),
+        accumulate_from: Option<i64>,
+        price: &(dyn Fn(&[Decimal], Decimal) -> Option<Quote> + Sync),
         now_ms: i64,
     ) -> Result<Option<Charged>, StoreError> {
         let id = new_id("chg");
@@ -136,9 +139,12 @@ impl Store {
             if claimed == 0 {
                 return Ok(None);
             }
-            let values: Vec<(String,)> = sqlx::query_as("SELECT value FROM usage_records WHERE charge_id = $1")
-                .bind(&id).fetch_all(&mut *tx).await?;
-            let usage: Decimal = values.iter().map(|(v,)| dec(v)).sum();
+            let values: Vec<(String,)> = sqlx::query_as(
+                "SELECT value FROM usage_records WHERE charge_id = $1 ORDER BY end_ms, metering_id",
+            )
+            .bind(&id).fetch_all(&mut *tx).await?;
+            let values: Vec<Decimal> = values.iter().map(|(v,)| dec(v)).collect();
+            let usage: Decimal = values.iter().sum();
             // Packages first (§3.5.4.1): earliest-expiring, valid at the cycle.
             let bought: Vec<PackageRow> = sqlx::query_as(&format!(
                 "SELECT {PACKAGE} FROM packages WHERE instance_id = $1 AND billing_item = $2 \
@@ -158,7 +164,29 @@ impl Store {
                 .filter(|h| bought.iter().any(|b| b.id == h.id && b.stop_before_excess))
                 .collect();
             let exhausted = !stops.is_empty() && stops.iter().all(|h| h.used >= h.quota);
-            let Some(priced) = price(excess) else {
+            // What packages covered comes off the earliest records first.
+            let mut cover = usage - excess;
+            let parts: Vec<Decimal> = values
+                .iter()
+                .filter_map(|v| {
+                    let take = cover.min(*v);
+                    cover -= take;
+                    (*v > take).then(|| *v - take)
+                })
+                .collect();
+            let before = match accumulate_from {
+                None => Decimal::ZERO,
+                Some(from) => {
+                    let billed: Vec<(String,)> = sqlx::query_as(
+                        "SELECT billed_usage FROM usage_charges WHERE instance_id = $1 \
+                         AND cycle_start >= $2 AND cycle_start <= $3",
+                    )
+                    .bind(&i.id).bind(from).bind(start)
+                    .fetch_all(&mut *tx).await?;
+                    billed.iter().map(|(b,)| dec(b)).sum()
+                }
+            };
+            let Some(priced) = price(&parts, before) else {
                 return Ok(None);
             };
             let mut lines: Vec<QuoteLine> = covered
@@ -189,6 +217,7 @@ impl Store {
                 cycle_start: start,
                 cycle_end: end,
                 usage: usage.normalize().to_string(),
+                billed_usage: excess.normalize().to_string(),
                 amount: quote.total.to_string(),
                 quote: serde_json::to_string(&quote).unwrap_or_default(),
                 state: if paid { "paid" } else { "unpaid" }.into(),
@@ -196,10 +225,10 @@ impl Store {
                 paid_at: paid.then_some(now_ms),
             };
             sqlx::query(&format!(
-                "INSERT INTO usage_charges ({CHARGE}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                "INSERT INTO usage_charges ({CHARGE}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
             ))
             .bind(&row.id).bind(&row.instance_id).bind(&row.customer_id).bind(&row.seller_id)
-            .bind(row.cycle_start).bind(row.cycle_end).bind(&row.usage).bind(&row.amount)
+            .bind(row.cycle_start).bind(row.cycle_end).bind(&row.usage).bind(&row.billed_usage).bind(&row.amount)
             .bind(&row.quote).bind(&row.state).bind(row.created_at).bind(row.paid_at)
             .execute(&mut *tx).await?;
             if !paid {

@@ -51,6 +51,12 @@ pub fn add_months(start_ms: i64, months: i64) -> Option<i64> {
         .checked_add(time_of_day)
 }
 
+/// Midnight UTC on the first of the month `ms` falls in.
+pub fn month_start(ms: i64) -> i64 {
+    let (year, month, _) = civil_from_days(ms.div_euclid(MS_PER_DAY));
+    date_ms(year, month, 1)
+}
+
 /// Midnight UTC of a civil date (`month` 1–12, `day` 1–31), in Unix
 /// milliseconds.
 pub fn date_ms(year: i64, month: u32, day: u32) -> i64 {

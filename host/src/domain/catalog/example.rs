@@ -74,6 +74,7 @@ fn standard() -> Specification {
         pricing_model: PricingModel::Linear,
         pricing_plugin: None,
         billing_cycle: None,
+        accumulation_cycle: None,
         packages: Vec::new(),
     }
 }
@@ -112,6 +113,7 @@ fn enterprise() -> Specification {
         pricing_model: PricingModel::Linear,
         pricing_plugin: None,
         billing_cycle: None,
+        accumulation_cycle: None,
         packages: Vec::new(),
     }
 }

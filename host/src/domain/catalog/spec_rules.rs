@@ -39,6 +39,14 @@ pub(super) fn check_spec(p: &str, spec: &Specification, e: &mut Errors) {
     }
     let periodic = modes.iter().any(|m| m.is_periodic());
     check_packages(p, spec, pay_per_use, e);
+    if spec.accumulation_cycle.is_some()
+        && !(pay_per_use && spec.pricing_model == crate::domain::pricing::PricingModel::Tiered)
+    {
+        e.at(
+            format!("{p}.accumulation-cycle"),
+            "only tiered pay-per-use prices accumulate",
+        );
+    }
     if spec.billing_cycle.is_some() && !pay_per_use {
         e.at(
             format!("{p}.billing-cycle"),

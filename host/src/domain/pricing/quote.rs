@@ -4,6 +4,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::model::PricingModel;
 use super::model::{PriceError, period_price, portions};
 use super::money::{MONEY_SCALE, money};
 use crate::domain::catalog::{BillingMode, Sku, Specification};
@@ -126,27 +127,70 @@ pub fn subscription_quote(currency: &str, t: &SubscriptionTerms) -> Result<Quote
     Ok(Quote::new(currency, lines, by))
 }
 
-/// The price of `usage` units of a pay-per-use SKU in one accumulation cycle,
-/// by the specification's model (fixed = linear, tiered or volume).
+/// The price of a cycle's usage of a pay-per-use SKU (seller guide
+/// §3.5.4.3), `records` being the usage records' values left after packages:
+///
+/// - fixed (`linear`): every unit at the unit price;
+/// - `volume`: each record at the price of the tier its own value falls in;
+/// - `tiered`: the tiers continue from `before`, the usage already billed
+///   earlier in the accumulation cycle (0 when it is the billing cycle).
+///
+/// Lines are grouped by tier.
 pub fn usage_quote(
     currency: &str,
     spec: &Specification,
     sku: &Sku,
-    usage: Decimal,
+    records: &[Decimal],
+    before: Decimal,
 ) -> Result<Quote, PriceError> {
     let model = spec.pricing_model;
     let price = sku
         .prices
         .get(&BillingMode::PayPerUse)
         .ok_or_else(|| PriceError::NoPrice(BillingMode::PayPerUse.to_string()))?;
-    let lines = portions(model, price, usage)?
+    let total: Decimal = records.iter().sum();
+    let mut parts: Vec<(Option<String>, Decimal, Decimal)> = Vec::new();
+    let mut add = |label: Option<String>, unit: Decimal, units: Decimal| {
+        if units <= Decimal::ZERO {
+            return;
+        }
+        match parts.iter_mut().find(|(l, u, _)| *l == label && *u == unit) {
+            Some(part) => part.2 += units,
+            None => parts.push((label, unit, units)),
+        }
+    };
+    match model {
+        PricingModel::Linear => {
+            for p in portions(model, price, total)? {
+                add(p.range_label(), p.unit_price, p.units);
+            }
+        }
+        PricingModel::Volume => {
+            for r in records {
+                for p in portions(model, price, *r)? {
+                    add(p.range_label(), p.unit_price, p.units);
+                }
+            }
+        }
+        PricingModel::Tiered => {
+            let prior = portions(model, price, before)?;
+            for p in portions(model, price, before + total)? {
+                let billed = prior
+                    .iter()
+                    .find(|q| q.above == p.above)
+                    .map_or(Decimal::ZERO, |q| q.units);
+                add(p.range_label(), p.unit_price, p.units - billed);
+            }
+        }
+    }
+    let lines = parts
         .into_iter()
-        .map(|p| {
-            let what = p.range_label().map_or_else(
+        .map(|(label, unit, units)| {
+            let what = label.map_or_else(
                 || format!("{} usage", sku.id),
                 |r| format!("{} usage {r}", sku.id),
             );
-            QuoteLine::new(what, p.units, p.unit_price)
+            QuoteLine::new(what, units, unit)
         })
         .collect();
     Ok(Quote::new(
@@ -251,15 +295,25 @@ mod tests {
         let mut sku = spec.skus[0].clone();
         sku.prices = [(BillingMode::PayPerUse, tiers)].into();
         spec.pricing_model = PricingModel::Tiered;
-        let q = usage_quote("USD", &spec, &sku, d("8")).expect("tiered");
+        let q = usage_quote("USD", &spec, &sku, &[d("8")], Decimal::ZERO).expect("tiered");
         assert_eq!(q.total.to_string(), "1.90");
         assert_eq!(q.lines.len(), 2);
         spec.pricing_model = PricingModel::Volume;
-        let q = usage_quote("USD", &spec, &sku, d("8")).expect("volume");
+        let q = usage_quote("USD", &spec, &sku, &[d("8")], Decimal::ZERO).expect("volume");
         assert_eq!(q.total.to_string(), "1.60");
         // Fractions of a unit are rounded at the line: 0.125 min × 0.30 = 0.0375 → 0.04.
         spec.pricing_model = PricingModel::Tiered;
-        let q = usage_quote("USD", &spec, &sku, d("0.125")).expect("fraction");
+        let q = usage_quote("USD", &spec, &sku, &[d("0.125")], Decimal::ZERO).expect("fraction");
         assert_eq!(q.total.to_string(), "0.04");
+        // Tiers continue over the accumulation cycle: 2 minutes billed before,
+        // 3 now: 1 × 0.30 + 2 × 0.20.
+        let q = usage_quote("USD", &spec, &sku, &[d("3")], d("2")).expect("accumulated");
+        assert_eq!(q.total.to_string(), "0.70");
+        // Volume prices each record by its own tier: 3 → 0.90, 5 → 1.00.
+        spec.pricing_model = PricingModel::Volume;
+        let q =
+            usage_quote("USD", &spec, &sku, &[d("3"), d("5")], Decimal::ZERO).expect("per record");
+        assert_eq!(q.total.to_string(), "1.90");
+        assert_eq!(q.lines.len(), 2);
     }
 }
