@@ -22,6 +22,9 @@ pub enum StoreError {
     /// A uniqueness or state rule of the data refused the write.
     #[error("{0}")]
     Conflict(String),
+    /// A direct SQLite access (rusqlite, outside the pool) failed.
+    #[error("sqlite error: {0}")]
+    Direct(String),
     /// Migrations failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),

@@ -3,7 +3,6 @@
 -- customer's balance or left unpaid, which puts the instance in arrears.
 ALTER TABLE usage_records ADD COLUMN charge_id TEXT;
 CREATE INDEX usage_records_unrated ON usage_records (end_ms) WHERE charge_id IS NULL;
-CREATE INDEX usage_records_by_charge ON usage_records (charge_id);
 
 CREATE TABLE usage_charges (
     id           TEXT PRIMARY KEY,

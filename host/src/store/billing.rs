@@ -140,9 +140,12 @@ impl Store {
                 return Ok(None);
             }
             let values: Vec<(String,)> = sqlx::query_as(
-                "SELECT value FROM usage_records WHERE charge_id = $1 ORDER BY end_ms, metering_id",
+                // By instance and time, the index every record is in anyway.
+                "SELECT value FROM usage_records WHERE instance_id = $2 AND end_ms > $3 AND end_ms <= $4 \
+                 AND charge_id = $1 ORDER BY end_ms, metering_id",
             )
-            .bind(&id).fetch_all(&mut *tx).await?;
+            .bind(&id).bind(&i.id).bind(start).bind(end)
+            .fetch_all(&mut *tx).await?;
             let values: Vec<Decimal> = values.iter().map(|(v,)| dec(v)).collect();
             let usage: Decimal = values.iter().sum();
             // Packages first (§3.5.4.1): earliest-expiring, valid at the cycle.
