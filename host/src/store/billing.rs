@@ -79,6 +79,10 @@ pub struct ArrearsRow {
     pub freeze_reason: Option<String>,
 }
 
+/// Sets a customer's balance (`$1` customer, `$2` amount, `$3` time).
+pub(super) const SET_BALANCE: &str = "INSERT INTO balances (customer_id, amount, updated_at) VALUES ($1, $2, $3) \
+     ON CONFLICT (customer_id) DO UPDATE SET amount = excluded.amount, updated_at = excluded.updated_at";
+
 fn dec(s: &str) -> Decimal {
     s.parse().unwrap_or(Decimal::ZERO)
 }
@@ -86,7 +90,7 @@ fn dec(s: &str) -> Decimal {
 impl Store {
     /// `FOR UPDATE` where the database has it; SQLite's single writer makes
     /// it unnecessary there.
-    fn row_lock(&self) -> &'static str {
+    pub(super) fn row_lock(&self) -> &'static str {
         match self.pool {
             Pool::Sqlite(_) => "",
             Pool::Postgres(_) => " FOR UPDATE",
@@ -205,10 +209,7 @@ impl Store {
             let balance = balance.map_or(Decimal::ZERO, |(a,)| dec(&a));
             let paid = quote.total <= balance;
             if paid && !quote.total.is_zero() {
-                sqlx::query(
-                    "INSERT INTO balances (customer_id, amount, updated_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (customer_id) DO UPDATE SET amount = excluded.amount, updated_at = excluded.updated_at",
-                )
+                sqlx::query(SET_BALANCE)
                 .bind(&i.customer_id).bind((balance - quote.total).to_string()).bind(now_ms)
                 .execute(&mut *tx).await?;
             }
@@ -300,10 +301,7 @@ impl Store {
                     touched.push(instance.clone());
                 }
             }
-            sqlx::query(
-                "INSERT INTO balances (customer_id, amount, updated_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (customer_id) DO UPDATE SET amount = excluded.amount, updated_at = excluded.updated_at",
-            )
+            sqlx::query(SET_BALANCE)
             .bind(customer_id).bind(balance.to_string()).bind(now_ms)
             .execute(&mut *tx).await?;
             let mut cleared = Vec::new();

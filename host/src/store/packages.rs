@@ -3,6 +3,7 @@
 
 use rust_decimal::Decimal;
 
+use super::billing::SET_BALANCE;
 use super::{Pool, Store, StoreError};
 use crate::domain::catalog::BillingMode;
 use crate::domain::packages::{Held, PACKAGES_MAX, PackageOffer};
@@ -81,10 +82,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<PackageRow, StoreError> {
         let cost = offer.price * Decimal::from(periods);
-        let lock = match self.pool {
-            Pool::Sqlite(_) => "",
-            Pool::Postgres(_) => " FOR UPDATE",
-        };
+        let lock = self.row_lock();
         let row = PackageRow {
             id: new_id("pkg"),
             customer_id: customer_id.into(),
@@ -118,10 +116,7 @@ impl Store {
                     "the package costs {cost} and the balance is {}; top up first", balance.round_dp(2)
                 )));
             }
-            sqlx::query(
-                "INSERT INTO balances (customer_id, amount, updated_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (customer_id) DO UPDATE SET amount = excluded.amount, updated_at = excluded.updated_at",
-            )
+            sqlx::query(SET_BALANCE)
             .bind(customer_id).bind((balance - cost).to_string()).bind(now_ms)
             .execute(&mut *tx).await?;
             sqlx::query(&format!(
