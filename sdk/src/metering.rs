@@ -42,7 +42,7 @@ pub struct UsageRecord {
     pub metering_id: String,
     /// The instance the usage belongs to.
     pub instance_id: String,
-    /// The billing item, as declared on the specification (e.g. `minutes`).
+    /// The billing item: the instance's pay-per-use SKU code.
     pub billing_item: String,
     /// When the usage began.
     pub begin: Timestamp,

@@ -11,7 +11,7 @@ async fn example_plugins_upload_and_report_their_worlds() {
         ("saas_lifecycle", json!(["lifecycle", "metering"])),
         ("tiered_pricing", json!(["pricing"])),
         ("listing_rules", json!(["review"])),
-        ("hostile", json!(["lifecycle"])),
+        ("hostile", json!(["lifecycle", "metering"])),
         ("flat_pricing_py", json!(["pricing"])),
     ] {
         let (status, body) = app.upload(plugin_bytes(name)).await;

@@ -272,3 +272,78 @@ async fn the_metering_plugin_reports_each_hour_once() {
         .await;
     assert_eq!(reply["duplicates"], 2, "{reply}");
 }
+
+/// A product metered by the hostile plugin, its pay-per-use SKU `sku`.
+async fn hostile_metered(app: &TestApp, sku: &'static str) -> (String, String) {
+    let (seller, product, _) = listed_product_with(app, "hostile", move |d| {
+        d["metering-plugin"] = d["lifecycle-plugin"].clone();
+        d["specifications"].as_array_mut().unwrap().push(json!({
+            "id": "usage", "name": "Usage", "billing-modes": ["pay-per-use"],
+            "skus": [{"id": sku, "prices": {"pay-per-use": "0.30"}}]
+        }));
+    })
+    .await;
+    (seller, product)
+}
+
+#[tokio::test]
+async fn plugin_usage_is_checked_like_any_other_and_a_failing_plugin_holds_up_only_its_product() {
+    let app = spawn_app().await;
+    let (seller, good) = hostile_metered(&app, "calls").await;
+    let (_, failing) = hostile_metered(&app, "fail").await;
+    let (_, customer) = app.account("customer", "Carol").await;
+    let metered = buy(&app, &customer, &good, "usage", "calls", "pay-per-use").await;
+    let stuck = buy(&app, &customer, &failing, "usage", "fail", "pay-per-use").await;
+    app.post_as(
+        &app.operator,
+        "/v1/clock/advance",
+        json!({"ms": 2 * HOUR + 1}),
+    )
+    .await;
+
+    // Per hour the plugin reports a good record, a zero one and one for an
+    // instance that does not exist: only the good ones are stored, and the
+    // zero ones are reported to the seller on the feed.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let path = format!("/v1/instances/{metered}/usage");
+    loop {
+        let (_, usage) = app.get_as(&customer, &path).await;
+        let records = usage["records"].as_array().unwrap();
+        if records.len() >= 2 {
+            assert_eq!(records.len(), 2, "{usage}");
+            assert!(
+                records
+                    .iter()
+                    .all(|r| r["value"] == "1" && r["source"] == "plugin"),
+                "{usage}"
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no usage collected: {usage}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (_, feed) = app.get_as(&seller, "/v1/feed?after=0&limit=100").await;
+    let refused: Vec<&Value> = feed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "usage.refused")
+        .collect();
+    assert_eq!(refused.len(), 2, "{feed}");
+    assert_eq!(refused[0]["instance-id"], metered.as_str());
+    assert_eq!(
+        refused[0]["detail"]["record"]["status"], "bad-value",
+        "{feed}"
+    );
+
+    // The product whose plugin fails has nothing collected, and its failure
+    // held up nobody else; the service keeps serving.
+    let (status, usage) = app
+        .get_as(&customer, &format!("/v1/instances/{stuck}/usage"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(usage["records"].as_array().unwrap().is_empty(), "{usage}");
+}

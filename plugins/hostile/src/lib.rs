@@ -14,12 +14,21 @@
 //! | anything else | succeeds normally |
 //!
 //! The other lifecycle functions keep the SDK's defaults.
+//!
+//! It also exports `metering` (world `saas-plugin`): `collect-usage` fails
+//! with a `transient` error when any instance runs the SKU `fail`, and
+//! otherwise reports, per instance, one good record (1 unit), one record of
+//! 0 units (which the host must refuse) and one for an instance `ghost` that
+//! does not exist.
 
 mod probes;
 
 use std::hint::black_box;
 
-use bazaar_sdk::{AppInfo, Lifecycle, PluginError, Provisioned, Subscription, log};
+use bazaar_sdk::{
+    AppInfo, Decimal, Lifecycle, MeteredInstance, Metering, PluginError, Provisioned, Subscription,
+    UsageRecord, UsageWindow, log,
+};
 
 /// Size of the blocks `memory` allocates.
 const BLOCK_BYTES: usize = 1 << 20;
@@ -91,7 +100,36 @@ impl Lifecycle for Hostile {
     }
 }
 
-bazaar_sdk::register_lifecycle!(Hostile);
+impl Metering for Hostile {
+    fn collect_usage(
+        window: UsageWindow,
+        instances: Vec<MeteredInstance>,
+    ) -> Result<Vec<UsageRecord>, PluginError> {
+        if instances.iter().any(|i| i.sku_code == "fail") {
+            return Err(PluginError::transient("hostile metering backend is down"));
+        }
+        let record = |instance: &str, item: &str, tag: &str, value: Decimal| UsageRecord {
+            metering_id: format!("{instance}:{}:{tag}", window.start),
+            instance_id: instance.to_owned(),
+            billing_item: item.to_owned(),
+            begin: window.start,
+            end: window.end,
+            value,
+        };
+        Ok(instances
+            .iter()
+            .flat_map(|i| {
+                [
+                    record(&i.instance_id, &i.sku_code, "good", Decimal::ONE),
+                    record(&i.instance_id, &i.sku_code, "zero", Decimal::ZERO),
+                    record("ghost", &i.sku_code, "ghost", Decimal::ONE),
+                ]
+            })
+            .collect())
+    }
+}
+
+bazaar_sdk::register_saas!(Hostile);
 
 fn provisioned(
     subscription: &Subscription,
