@@ -159,18 +159,24 @@ impl Worker {
     /// jobs, then sleeps until woken or the poll interval passes.
     pub async fn run(self) {
         let lease = self.lease.clone();
+        let mut next_billing = Instant::now();
         loop {
             if let Err(e) = self.sweep().await {
                 tracing::warn!(error = %e, "expiry sweep failed");
             }
-            if let Err(e) = self.collect_usage().await {
-                tracing::warn!(error = %e, "usage collection failed");
-            }
-            if let Err(e) = self.bill_usage().await {
-                tracing::warn!(error = %e, "usage billing failed");
-            }
-            if let Err(e) = self.arrears_sweep().await {
-                tracing::warn!(error = %e, "arrears sweep failed");
+            // Pay-per-use work follows the clock, not orders: once per poll
+            // interval keeps its queries out of every round of a busy queue.
+            if Instant::now() >= next_billing {
+                next_billing = Instant::now() + self.config.poll;
+                if let Err(e) = self.collect_usage().await {
+                    tracing::warn!(error = %e, "usage collection failed");
+                }
+                if let Err(e) = self.bill_usage().await {
+                    tracing::warn!(error = %e, "usage billing failed");
+                }
+                if let Err(e) = self.arrears_sweep().await {
+                    tracing::warn!(error = %e, "arrears sweep failed");
+                }
             }
             let worked = match self.round(&lease).await {
                 Ok(n) => n,

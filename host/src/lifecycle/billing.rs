@@ -5,9 +5,9 @@
 //! idempotent write, so a crash between steps is picked up by the next
 //! sweep.
 
-use super::{Worker, decision_job};
+use super::{ProductCache, Worker, decision_job};
 use crate::domain::billing::{AccumulationCycle, ArrearsStep, BillingCycle, arrears_step};
-use crate::domain::catalog::{ProductDraft, month_start};
+use crate::domain::catalog::month_start;
 use crate::domain::instance::{FreezeReason, InstanceState, JobAction, ReleaseReason};
 use crate::domain::pricing::usage_quote;
 use crate::store::{InstanceGuard, StoreError};
@@ -26,17 +26,12 @@ impl Worker {
         // No cycle is shorter than an hour, so nothing ending after the last
         // full hour can be in a closed cycle.
         let before = now - now.rem_euclid(HOUR_MS);
+        let products = ProductCache::default();
         for id in self.store.unrated_instances(before, LIMIT).await? {
             let Some(i) = self.store.instance(&id).await? else {
                 continue;
             };
-            let Some(product) = self.store.product(&i.product_id).await? else {
-                continue;
-            };
-            let Some(live) = product
-                .live
-                .and_then(|l| serde_json::from_str::<ProductDraft>(&l).ok())
-            else {
+            let Some(live) = products.get(&self.store, &i.product_id).await? else {
                 continue;
             };
             let Some((spec, sku)) = live
