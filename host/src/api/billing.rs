@@ -126,12 +126,8 @@ async fn packages(
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 struct BuyPackage {
     package: String,
-    #[serde(default = "one")]
+    #[serde(default = "super::instances::one")]
     periods: u32,
-}
-
-fn one() -> u32 {
-    1
 }
 
 /// Buys a package offered on the instance's specification, paid from the

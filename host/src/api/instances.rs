@@ -4,7 +4,7 @@
 
 use super::auth::Actor;
 use super::orders::{answer, fingerprint, guard, idempotency_key, order_json, owner};
-use super::quotes::{UpgradeRequest, mode, price_periods, price_upgrade};
+use super::quotes::{MAX_PERIODS, UpgradeRequest, mode, price_periods, price_upgrade};
 use super::{ApiError, AppState};
 use crate::domain::catalog::ProductDraft;
 use crate::domain::instance::{InstanceState, JobAction, ReleaseReason};
@@ -199,7 +199,8 @@ struct Periods {
     periods: u32,
 }
 
-fn one() -> u32 {
+/// The serde default of a count of periods.
+pub(super) fn one() -> u32 {
     1
 }
 
@@ -214,14 +215,25 @@ fn periods_of(body: &[u8]) -> Result<u32, ApiError> {
 }
 
 pub(super) fn check_periods(p: u32) -> Result<u32, ApiError> {
-    if (1..=60).contains(&p) {
+    if (1..=MAX_PERIODS).contains(&p) {
         Ok(p)
     } else {
-        Err(ApiError::bad("periods", "buy 1 to 60 periods"))
+        Err(ApiError::bad(
+            "periods",
+            format!("buy 1 to {MAX_PERIODS} periods"),
+        ))
     }
 }
 
 const LIVE: &[&str] = &["active", "frozen"];
+
+/// Where a trial's paid period starts (now), after checking `i` is a trial.
+pub(super) fn conversion_start(i: &InstanceRow, now: i64) -> Result<i64, ApiError> {
+    if !i.trial {
+        return Err(ApiError::Conflict("only a trial can be converted".into()));
+    }
+    Ok(now)
+}
 
 /// Where a renewal of `i` starts, after checking it can be renewed: an active
 /// instance's period is extended; an expired one starts anew now.
@@ -286,11 +298,8 @@ async fn convert(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let (i, live, _) = own(&state, &actor, &id).await?;
     let periods = periods_of(&body)?;
-    if !i.trial {
-        return Err(ApiError::Conflict("only a trial can be converted".into()));
-    }
-    let (quote, expires_at) =
-        price_periods(&state, &i, &live, state.clock.now_ms(), periods).await?;
+    let from = conversion_start(&i, state.clock.now_ms())?;
+    let (quote, expires_at) = price_periods(&state, &i, &live, from, periods).await?;
     let detail = json!({"periods": periods, "expires-at": expires_at});
     place(
         &state,

@@ -331,21 +331,17 @@ async fn quote_subscription(
 #[serde(tag = "action", rename_all = "kebab-case")]
 enum Change {
     Renew {
-        #[serde(default = "one")]
+        #[serde(default = "super::instances::one")]
         periods: u32,
     },
     Convert {
-        #[serde(default = "one")]
+        #[serde(default = "super::instances::one")]
         periods: u32,
     },
     Upgrade {
         sku: String,
         quantity: Option<u32>,
     },
-}
-
-fn one() -> u32 {
-    1
 }
 
 async fn quote_change(
@@ -366,10 +362,8 @@ async fn quote_change(
         }
         Change::Convert { periods } => {
             super::instances::check_periods(periods)?;
-            if !i.trial {
-                return Err(ApiError::Conflict("only a trial can be converted".into()));
-            }
-            let (q, e) = price_periods(&state, &i, &live, now, periods).await?;
+            let from = super::instances::conversion_start(&i, now)?;
+            let (q, e) = price_periods(&state, &i, &live, from, periods).await?;
             (q, Some(e))
         }
         Change::Upgrade { sku, quantity } => {
