@@ -10,54 +10,16 @@
 
 #![allow(missing_docs)]
 
+mod common;
+
 use bazaar_host::api::{Application, Settings};
 use bazaar_host::runtime::RuntimeConfig;
+use common::{Client, env_usize};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 const OPERATOR: &str = "bz_bench_operator_token_00000000000000000";
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-struct Client {
-    http: reqwest::Client,
-    base: String,
-}
-
-impl Client {
-    async fn post(&self, token: &str, path: &str, body: Value) -> Value {
-        let res = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .expect("request");
-        let status = res.status();
-        let body: Value = res.json().await.expect("json");
-        assert!(status.is_success(), "{path}: {status} {body}");
-        body
-    }
-
-    async fn get(&self, token: &str, path: &str) -> Value {
-        self.http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("request")
-            .json()
-            .await
-            .expect("json")
-    }
-}
 
 async fn wait_for_jobs(c: &Client, jobs: u64) -> Value {
     loop {

@@ -11,8 +11,11 @@
 
 #![allow(missing_docs)]
 
+mod common;
+
 use bazaar_host::api::{Application, Settings};
 use bazaar_host::runtime::RuntimeConfig;
+use common::{Client, env_usize};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -20,27 +23,6 @@ use std::time::{Duration, Instant};
 const OPERATOR: &str = "bz_bench_operator_token_00000000000000000";
 const BATCH: usize = 1_000;
 const INSTANCES: usize = 50;
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-async fn post(http: &reqwest::Client, base: &str, token: &str, path: &str, body: Value) -> Value {
-    let res = http
-        .post(format!("{base}{path}"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("request");
-    let status = res.status();
-    let body: Value = res.json().await.expect("json");
-    assert!(status.is_success(), "{path}: {status} {body}");
-    body
-}
 
 /// A fresh PostgreSQL database next to the one in `url`.
 async fn fresh_postgres(url: &str) -> String {
@@ -87,13 +69,14 @@ fn main() {
         let base = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped(std::future::pending()));
         let http = reqwest::Client::new();
+        let c = Client { http: http.clone(), base: base.clone() };
 
-        let seller = post(&http, &base, OPERATOR, "/v1/accounts", json!({"role": "seller", "name": "S"})).await["token"].as_str().unwrap().to_string();
-        let customer = post(&http, &base, OPERATOR, "/v1/accounts", json!({"role": "customer", "name": "C"})).await["token"].as_str().unwrap().to_string();
+        let seller = c.post(OPERATOR, "/v1/accounts", json!({"role": "seller", "name": "S"})).await["token"].as_str().unwrap().to_string();
+        let customer = c.post(OPERATOR, "/v1/accounts", json!({"role": "customer", "name": "C"})).await["token"].as_str().unwrap().to_string();
         let wasm = std::fs::read(root.join("target/plugins/saas_lifecycle.wasm")).expect("run `cargo xtask plugins` first");
         let res = http.post(format!("{base}/v1/plugins?name=life")).bearer_auth(&seller).body(wasm).send().await.unwrap();
         let sha = res.json::<Value>().await.unwrap()["sha256"].as_str().unwrap().to_string();
-        let product = post(&http, &base, &seller, "/v1/products", json!({
+        let product = c.post(&seller, "/v1/products", json!({
             "name": "Bench", "version": "V1.0", "description": "d", "supervised": false,
             "lifecycle-plugin": sha, "metering-plugin": sha,
             "specifications": [{"id": "use", "name": "Use", "billing-modes": ["pay-per-use"], "skus": [{"id": "calls", "prices": {"pay-per-use": "0.01"}}]}]
@@ -101,15 +84,15 @@ fn main() {
         // A release needs saved cases of the calls the product uses.
         let calls = format!("/v1/plugins/{sha}/calls");
         let call = |world: &str, function: &str, input: Value| json!({"world": world, "function": function, "input": input, "now-ms": 0, "seed": 1, "commit": true, "save": true});
-        let created = post(&http, &base, &seller, &calls, call("lifecycle", "create-instance", json!({"subscription": {"order-id": "case-1", "customer-id": "c", "customer-name": "C", "product-id": "p", "sku-code": "calls", "billing-mode": "pay-per-use", "attributes": [], "quantity": "1", "period-count": 0, "trial": false, "expires-at": null}}))).await;
+        let created = c.post(&seller, &calls, call("lifecycle", "create-instance", json!({"subscription": {"order-id": "case-1", "customer-id": "c", "customer-name": "C", "product-id": "p", "sku-code": "calls", "billing-mode": "pay-per-use", "attributes": [], "quantity": "1", "period-count": 0, "trial": false, "expires-at": null}}))).await;
         let instance = created["output"]["ok"]["instance-id"].clone();
-        post(&http, &base, &seller, &calls, call("lifecycle", "release-instance", json!({"instance-id": instance, "reason": "unsubscribed"}))).await;
-        post(&http, &base, &seller, &calls, call("metering", "collect-usage", json!({"window": {"start": 0, "end": 3_600_000}, "instances": [{"instance-id": "i", "sku-code": "calls"}]}))).await;
-        let application = post(&http, &base, &seller, &format!("/v1/products/{product}/release-applications"), json!({})).await;
-        post(&http, &base, OPERATOR, &format!("/v1/release-applications/{}/approve", application["id"].as_str().unwrap()), json!({})).await;
+        c.post(&seller, &calls, call("lifecycle", "release-instance", json!({"instance-id": instance, "reason": "unsubscribed"}))).await;
+        c.post(&seller, &calls, call("metering", "collect-usage", json!({"window": {"start": 0, "end": 3_600_000}, "instances": [{"instance-id": "i", "sku-code": "calls"}]}))).await;
+        let application = c.post(&seller, &format!("/v1/products/{product}/release-applications"), json!({})).await;
+        c.post(OPERATOR, &format!("/v1/release-applications/{}/approve", application["id"].as_str().unwrap()), json!({})).await;
         let mut instances = Vec::new();
         for _ in 0..INSTANCES {
-            let placed = post(&http, &base, &customer, "/v1/orders", json!({"product": product, "specification": "use", "sku": "calls", "billing-mode": "pay-per-use"})).await;
+            let placed = c.post(&customer, "/v1/orders", json!({"product": product, "specification": "use", "sku": "calls", "billing-mode": "pay-per-use"})).await;
             instances.push(placed["instance"]["id"].as_str().unwrap().to_string());
         }
         // Usage must begin after the purchase and end before now.

@@ -93,3 +93,50 @@ pub fn context(kv: &MemoryKv, seed: u64) -> CallContext {
 pub fn benchmarking() -> bool {
     std::env::args().any(|a| a == "--bench")
 }
+
+/// A `usize` from the environment variable `name`, or `default`.
+pub fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// An HTTP client of a service under bench.
+pub struct Client {
+    /// The connection pool.
+    pub http: reqwest::Client,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+}
+
+impl Client {
+    /// POSTs JSON as `token`; panics unless the answer is a success.
+    pub async fn post(&self, token: &str, path: &str, body: Value) -> Value {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status();
+        let body: Value = res.json().await.expect("json");
+        assert!(status.is_success(), "{path}: {status} {body}");
+        body
+    }
+
+    /// GETs JSON as `token`.
+    pub async fn get(&self, token: &str, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("json")
+    }
+}
