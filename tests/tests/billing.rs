@@ -206,7 +206,25 @@ async fn arrears_freeze_after_grace_thaw_when_paid_and_release_after_retention()
     wait_instance(&app, &customer, &iid, |i| i["state"] == "frozen").await;
     advance(&app, 15 * DAY).await;
     wait_instance(&app, &customer, &iid, |i| i["state"] == "released").await;
-    let (_, feed) = app.get_as(&seller, "/v1/feed?after=0&limit=100").await;
+    // The state changes when the marketplace decides; the feed event when the
+    // seller's plugin has done the release.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let feed = loop {
+        let (_, feed) = app.get_as(&seller, "/v1/feed?after=0&limit=100").await;
+        if feed["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "instance.released")
+        {
+            break feed;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the release never reached the feed: {feed}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     let kinds: Vec<&str> = feed["events"]
         .as_array()
         .unwrap()
