@@ -228,12 +228,17 @@ pub async fn fresh_database_url(data_dir: &std::path::Path) -> String {
 }
 
 fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
     use std::time::{SystemTime, UNIX_EPOCH};
+    // Two tests of one process can read the same clock value; the counter
+    // keeps their databases apart.
+    static NEXT: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    format!("{:x}_{:x}", nanos, std::process::id())
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("{:x}_{:x}_{n}", nanos, std::process::id())
 }
 
 /// Starts the service preloading `preload_dirs`, reusing `data_dir` if given;
