@@ -65,6 +65,19 @@ impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         match e {
             crate::store::StoreError::Conflict(m) => ApiError::Conflict(m),
+            // PostgreSQL refuses NUL in text, e.g. from a percent-encoded
+            // path or query: the request was bad, nothing was written.
+            crate::store::StoreError::Db(e)
+                if e.as_database_error()
+                    .and_then(|d| d.code())
+                    .is_some_and(|c| c == "22021" || c == "22P05") =>
+            {
+                ApiError::BadRequest {
+                    message: "text must not contain NUL or characters the database cannot store"
+                        .into(),
+                    field: None,
+                }
+            }
             other => ApiError::Internal(other.into()),
         }
     }

@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 
 /// Parses `body`, naming the offending field path or position on failure.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    refuse_nul(body)?;
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -15,4 +16,51 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             field: (path != ".").then_some(path),
         }
     })
+}
+
+/// Refuses a body whose strings hold NUL (`\u0000`): PostgreSQL text cannot
+/// store it, and both databases must answer the same way.
+pub fn refuse_nul(body: &[u8]) -> Result<(), ApiError> {
+    let mut from = 0;
+    while let Some(found) = find(&body[from..], b"u0000") {
+        let at = from + found;
+        // An escape only if the `u` follows an odd run of backslashes
+        // (`\\u0000` is a backslash followed by the text `u0000`).
+        let slashes = body[..at].iter().rev().take_while(|b| **b == b'\\').count();
+        if slashes % 2 == 1 {
+            let before = &body[..at];
+            let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+            let column = at
+                - before
+                    .iter()
+                    .rposition(|b| *b == b'\n')
+                    .map_or(0, |p| p + 1);
+            return Err(ApiError::BadRequest {
+                message: format!(
+                    "invalid JSON body: strings must not contain NUL (\\u0000), found at line {line} column {column}"
+                ),
+                field: None,
+            });
+        }
+        from = at + 1;
+    }
+    Ok(())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refuse_nul;
+
+    #[test]
+    fn only_an_escaped_nul_is_refused() {
+        assert!(refuse_nul(br#"{"name": "a\u0000b"}"#).is_err());
+        assert!(refuse_nul(br#"{"name": "a\\\u0000b"}"#).is_err());
+        assert!(refuse_nul(br#"{"name": "a\\u0000b"}"#).is_ok());
+        assert!(refuse_nul(br#"{"name": "u0000"}"#).is_ok());
+        assert!(refuse_nul(br#"{"name": "a\u0001"}"#).is_ok());
+    }
 }

@@ -86,6 +86,12 @@ pub enum RecordStatus {
     BadValue,
 }
 
+/// Identifiers are stored as sent; PostgreSQL text cannot hold NUL and no
+/// seller means a tab or newline in an id, so control characters are refused.
+fn printable(s: &str) -> bool {
+    !s.chars().any(char::is_control)
+}
+
 /// Checks one record's own fields at `now_ms`; records ending before
 /// `now_ms - late_window_ms` are refused as too late.
 pub fn check_record(
@@ -98,17 +104,22 @@ pub fn check_record(
         .metering_id
         .as_deref()
         .filter(|m| !m.is_empty() && m.len() <= METERING_ID_MAX && m.trim() == *m)
-        .ok_or_else(|| invalid("metering-id must be 1-128 bytes without surrounding spaces"))?;
+        .filter(|m| printable(m))
+        .ok_or_else(|| {
+            invalid(
+                "metering-id must be 1-128 bytes without surrounding spaces or control characters",
+            )
+        })?;
     let instance_id = raw
         .instance_id
         .as_deref()
-        .filter(|m| !m.is_empty())
-        .ok_or_else(|| invalid("instance-id is required"))?;
+        .filter(|m| !m.is_empty() && printable(m))
+        .ok_or_else(|| invalid("instance-id is required, without control characters"))?;
     let billing_item = raw
         .billing_item
         .as_deref()
-        .filter(|m| !m.is_empty())
-        .ok_or_else(|| invalid("billing-item is required"))?;
+        .filter(|m| !m.is_empty() && printable(m))
+        .ok_or_else(|| invalid("billing-item is required, without control characters"))?;
     let (Some(begin_ms), Some(end_ms)) = (raw.begin, raw.end) else {
         return Err(invalid("begin and end are required (Unix milliseconds)"));
     };
@@ -195,6 +206,20 @@ mod tests {
     #[test]
     fn each_fault_has_its_status() {
         assert_eq!(status(|r| r.metering_id = None), RecordStatus::Invalid);
+        for bad in ["m\u{0}1", "m\t1", "m\n1"] {
+            assert_eq!(
+                status(|r| r.metering_id = Some(bad.into())),
+                RecordStatus::Invalid
+            );
+        }
+        assert_eq!(
+            status(|r| r.instance_id = Some("ins\u{0}".into())),
+            RecordStatus::Invalid
+        );
+        assert_eq!(
+            status(|r| r.billing_item = Some("calls\r".into())),
+            RecordStatus::Invalid
+        );
         assert_eq!(
             status(|r| r.metering_id = Some(" m".into())),
             RecordStatus::Invalid
