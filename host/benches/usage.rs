@@ -29,10 +29,19 @@ async fn fresh_postgres(url: &str) -> String {
     use sqlx::Connection;
     let name = format!("bazaar_bench_{}", std::process::id());
     let mut admin = sqlx::PgConnection::connect(url).await.expect("postgres");
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("drop");
+    // Earlier runs' databases (each run makes its own) are dropped first.
+    let old: Vec<String> = sqlx::query_scalar(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'bazaar\\_bench\\_%'",
+    )
+    .fetch_all(&mut admin)
+    .await
+    .expect("list databases");
+    for db in old {
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+            .execute(&mut admin)
+            .await
+            .expect("drop");
+    }
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&mut admin)
         .await

@@ -80,3 +80,65 @@ async fn a_url_that_is_neither_sqlite_nor_postgres_is_refused() {
         "{err}"
     );
 }
+
+/// A metering id that another writer stores while a batch is being written
+/// (after the batch looked for stored ids, before its rows land) comes back
+/// as not new, and the batch's other records are stored. On PostgreSQL the
+/// batch's `COPY` waits on the other transaction's key, fails when it
+/// commits, and the batch is written again with `ON CONFLICT DO NOTHING`.
+#[tokio::test]
+async fn a_usage_batch_meeting_an_id_stored_meanwhile_reports_it_as_not_new() {
+    use bazaar_host::domain::usage::UsageRecord;
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database_url(dir.path()).await;
+    let store = Store::connect(&url).await.expect("store");
+    let record = |id: &str| UsageRecord {
+        metering_id: id.into(),
+        instance_id: "ins_1".into(),
+        billing_item: "calls".into(),
+        begin_ms: 0,
+        end_ms: 1_000,
+        value: rust_decimal::Decimal::ONE,
+    };
+    let insert_other = "INSERT INTO usage_records (seller_id, metering_id, instance_id, billing_item, \
+                        begin_ms, end_ms, value, source, received_at) \
+                        VALUES ('acc_s', 'taken', 'ins_1', 'calls', 0, 1000, '5', 'api', 0)";
+    // The other writer holds its uncommitted row while the batch starts.
+    let (release, hold) = tokio::sync::oneshot::channel::<()>();
+    let (held, wait_held) = tokio::sync::oneshot::channel::<()>();
+    let other = tokio::spawn(async move {
+        use sqlx::Connection;
+        if url.starts_with("postgres") {
+            let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+            let mut tx = conn.begin().await.unwrap();
+            sqlx::query(insert_other).execute(&mut *tx).await.unwrap();
+            held.send(()).unwrap();
+            hold.await.unwrap();
+            tx.commit().await.unwrap();
+        } else {
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.unwrap();
+            sqlx::query(insert_other).execute(&mut *tx).await.unwrap();
+            held.send(()).unwrap();
+            hold.await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    });
+    wait_held.await.unwrap();
+    let (taken, fresh) = (record("taken"), record("fresh"));
+    let batch = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .insert_usage("acc_s", &[&taken, &fresh], "api", 5)
+                .await
+        })
+    };
+    // Long enough for the batch to look up its ids and start writing.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    release.send(()).unwrap();
+    other.await.unwrap();
+    let new = batch.await.unwrap().expect("the batch is stored");
+    assert_eq!(new, [false, true]);
+    assert_eq!(store.usage_count("ins_1").await.unwrap(), 2);
+}

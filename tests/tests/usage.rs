@@ -174,6 +174,104 @@ async fn every_record_gets_a_result_and_replays_change_nothing() {
     assert_eq!(own["results"][0]["status"], "unknown-instance");
 }
 
+/// Batches arriving together that share new metering ids store each id
+/// once and answer `accepted` for it exactly once. On PostgreSQL this is the
+/// path where a batch's `COPY` meets an id a concurrent batch stored first.
+#[tokio::test]
+async fn concurrent_batches_store_each_metering_id_once() {
+    let app = spawn_app().await;
+    let (seller, product) = metered_product(&app).await;
+    let (_, customer) = app.account("customer", "Carol").await;
+    let metered = buy(&app, &customer, &product, "usage", "calls", "pay-per-use").await;
+    app.post_as(&app.operator, "/v1/clock/advance", json!({"ms": HOUR}))
+        .await;
+    let now = app.get_as(&app.operator, "/v1/clock").await.1["now-ms"]
+        .as_i64()
+        .unwrap();
+    const SENDERS: usize = 10;
+    const SHARED: usize = 150;
+    const OWN: usize = 20;
+    // Backslashes and quotes go through the databases' escaping untouched.
+    let shared = |n: usize| format!("s\\{n}\"q");
+    let mut set = tokio::task::JoinSet::new();
+    for k in 0..SENDERS {
+        let mut records: Vec<Value> = (0..SHARED)
+            .map(|n| record(&shared(n), &metered, "calls", now - 1_000, "1"))
+            .collect();
+        records
+            .extend((0..OWN).map(|n| record(&format!("own-{k}-{n}"), &metered, "calls", now, "2")));
+        // Each sender lists the shared ids in a different order.
+        records.rotate_left(k * 17 % (SHARED + OWN));
+        let req = app
+            .client
+            .post(app.url("/v1/usage"))
+            .bearer_auth(&seller)
+            .json(&json!({"records": records}));
+        set.spawn(async move {
+            let res = req.send().await.expect("request");
+            assert_eq!(res.status(), 200);
+            res.json::<Value>().await.expect("json")
+        });
+    }
+    let replies = set.join_all().await;
+    let mut accepted = std::collections::HashMap::<String, usize>::new();
+    for reply in &replies {
+        assert_eq!(reply["refused"], 0, "{reply}");
+        for r in reply["results"].as_array().unwrap() {
+            let id = r["metering-id"].as_str().unwrap().to_string();
+            match r["status"].as_str().unwrap() {
+                "accepted" => *accepted.entry(id).or_default() += 1,
+                "duplicate" => assert!(id.starts_with('s'), "{r}"),
+                other => panic!("{other}: {r}"),
+            }
+        }
+    }
+    assert_eq!(accepted.len(), SHARED + SENDERS * OWN);
+    assert!(accepted.values().all(|n| *n == 1), "{accepted:?}");
+
+    let (status, usage) = app
+        .get_as(
+            &customer,
+            &format!("/v1/instances/{metered}/usage?limit=1000"),
+        )
+        .await;
+    assert_eq!(status, 200, "{usage}");
+    let ids: std::collections::HashSet<&str> = usage["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["source"] == "api")
+        .map(|r| r["metering-id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), SHARED + SENDERS * OWN);
+    assert!(ids.contains(shared(7).as_str()), "{usage}");
+
+    // NUL cannot be stored (PostgreSQL text refuses it), so it is refused
+    // per record on both databases, and anywhere else in a body.
+    let (_, reply) = app
+        .post_as(
+            &seller,
+            "/v1/usage",
+            json!({"records": [record("nul\u{0}", &metered, "calls", now, "1")]}),
+        )
+        .await;
+    assert_eq!(reply["results"][0]["status"], "invalid", "{reply}");
+    let (status, body) = app
+        .post_as(
+            &app.operator,
+            "/v1/accounts",
+            json!({"role": "seller", "name": "a\u{0}b"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("bad-request")),
+        "{body}"
+    );
+    let (status, body) = app.get_as(&customer, "/v1/instances/ins%00x").await;
+    assert!(status == 400 || status == 404, "{status} {body}");
+}
+
 #[tokio::test]
 async fn batches_are_bounded_and_only_sellers_send_them() {
     let app = spawn_app().await;

@@ -1,11 +1,12 @@
 //! Usage records: stored once per (seller, metering id), whichever source
 //! sent them first.
 
-use std::collections::HashSet;
-
 use super::orders::{INSTANCE, InstanceRow};
 use super::{Pool, Store, StoreError};
 use crate::domain::usage::UsageRecord;
+
+mod postgres;
+mod sqlite;
 
 /// A stored usage record.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -59,13 +60,10 @@ impl Store {
         let values: Vec<String> = records.iter().map(|r| r.value.to_string()).collect();
         let _turn = self.write_turn().await;
         if let Some(file) = &self.sqlite_file {
-            // sqlx's SQLite driver binds a 9,000-parameter statement through
-            // its connection thread; a cached one-row statement on the
-            // calling thread is several times faster (BENCHMARKS §8).
-            let rows: Vec<direct::Row> = records
+            let rows: Vec<sqlite::Row> = records
                 .iter()
                 .zip(values)
-                .map(|(r, value)| direct::Row {
+                .map(|(r, value)| sqlite::Row {
                     metering_id: r.metering_id.clone(),
                     instance_id: r.instance_id.clone(),
                     billing_item: r.billing_item.clone(),
@@ -76,36 +74,18 @@ impl Store {
                 .collect();
             let (file, seller, source) = (file.clone(), seller_id.to_string(), source.to_string());
             return tokio::task::spawn_blocking(move || {
-                direct::insert(&file, &seller, &rows, &source, now_ms)
+                sqlite::insert(&file, &seller, &rows, &source, now_ms)
             })
             .await
             .map_err(|e| StoreError::Direct(format!("usage insert task: {e}")))?
             .map_err(|e| StoreError::Direct(e.to_string()));
         }
-        let inserted: Vec<(String,)> = on_pool!(self, pool => {
-            let mut q = sqlx::QueryBuilder::new(
-                "INSERT INTO usage_records (seller_id, metering_id, instance_id, billing_item, \
-                 begin_ms, end_ms, value, source, received_at) ",
-            );
-            q.push_values(records.iter().zip(&values), |mut b, (r, value)| {
-                b.push_bind(seller_id)
-                    .push_bind(&r.metering_id)
-                    .push_bind(&r.instance_id)
-                    .push_bind(&r.billing_item)
-                    .push_bind(r.begin_ms)
-                    .push_bind(r.end_ms)
-                    .push_bind(value)
-                    .push_bind(source)
-                    .push_bind(now_ms);
-            });
-            q.push(" ON CONFLICT (seller_id, metering_id) DO NOTHING RETURNING metering_id");
-            q.build_query_as().fetch_all(pool).await
-        })?;
-        let new: HashSet<&str> = inserted.iter().map(|(m,)| m.as_str()).collect();
-        Ok(records
-            .iter()
-            .map(|r| new.contains(r.metering_id.as_str()))
-            .collect())
+        match &self.pool {
+            Pool::Postgres(pool) => {
+                Ok(postgres::insert(pool, seller_id, records, &values, source, now_ms).await?)
+            }
+            Pool::Sqlite(_) => Err(StoreError::Direct("a SQLite store without its file".into())),
+        }
     }
 
     /// An instance's usage records, oldest first, after `after_end_ms`.
@@ -200,83 +180,5 @@ impl Store {
         on_pool!(self, pool => sqlx::query(q).bind(&instance.seller_id).bind(&instance.customer_id)
             .bind(&instance.id).bind(kind).bind(detail).bind(now_ms).execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(())
-    }
-}
-
-/// Writes usage records to the SQLite file on the calling thread, under the
-/// store's writer turn, with a cached one-row statement.
-mod direct {
-    use rusqlite::{Connection, OpenFlags, params};
-    use std::cell::RefCell;
-    use std::collections::HashMap;
-    use std::path::{Path, PathBuf};
-
-    thread_local! {
-        static WRITERS: RefCell<HashMap<PathBuf, Connection>> = RefCell::new(HashMap::new());
-    }
-
-    /// One record, owned so it can cross to a blocking thread.
-    pub(super) struct Row {
-        pub metering_id: String,
-        pub instance_id: String,
-        pub billing_item: String,
-        pub begin_ms: i64,
-        pub end_ms: i64,
-        pub value: String,
-    }
-
-    /// Inserts `rows` in one transaction; answers which were new.
-    pub(super) fn insert(
-        file: &Path,
-        seller_id: &str,
-        rows: &[Row],
-        source: &str,
-        now_ms: i64,
-    ) -> rusqlite::Result<Vec<bool>> {
-        WRITERS.with(|cell| {
-            let mut map = cell.borrow_mut();
-            if !map.contains_key(file) {
-                // Services come and go in tests; keep a thread from holding
-                // connections to many old files.
-                if map.len() >= 4 {
-                    map.clear();
-                }
-                let conn = Connection::open_with_flags(
-                    file,
-                    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
-                conn.busy_timeout(std::time::Duration::from_secs(5))?;
-                conn.pragma_update(None, "synchronous", "NORMAL")?;
-                map.insert(file.to_path_buf(), conn);
-            }
-            let Some(conn) = map.get_mut(file) else {
-                return Err(rusqlite::Error::InvalidPath(file.to_path_buf()));
-            };
-            let tx = conn.transaction()?;
-            let mut new = Vec::with_capacity(rows.len());
-            {
-                let mut stmt = tx.prepare_cached(
-                    "INSERT INTO usage_records (seller_id, metering_id, instance_id, billing_item, \
-                     begin_ms, end_ms, value, source, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
-                     ON CONFLICT (seller_id, metering_id) DO NOTHING",
-                )?;
-                for r in rows {
-                    let changed = stmt.execute(params![
-                        seller_id,
-                        r.metering_id,
-                        r.instance_id,
-                        r.billing_item,
-                        r.begin_ms,
-                        r.end_ms,
-                        r.value,
-                        source,
-                        now_ms
-                    ])?;
-                    new.push(changed == 1);
-                }
-            }
-            tx.commit()?;
-            Ok(new)
-        })
     }
 }
