@@ -44,6 +44,10 @@ pub(super) fn insert(
             )?;
             conn.busy_timeout(std::time::Duration::from_secs(5))?;
             conn.pragma_update(None, "synchronous", "NORMAL")?;
+            // As the pool's connections (`Store::connect`): pages through
+            // memory mapping and a 64 MiB cache, not a read call per page.
+            conn.pragma_update(None, "mmap_size", 268_435_456)?;
+            conn.pragma_update(None, "cache_size", -65_536)?;
             map.insert(file.to_path_buf(), conn);
         }
         let Some(conn) = map.get_mut(file) else {
