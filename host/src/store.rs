@@ -148,7 +148,7 @@ pub use plugins::SellerPlugin;
 pub use products::{ApplicationRow, ProductRow};
 pub use reviews::ReviewRow;
 pub use rules::RuleActivation;
-pub use usage::{MeteredProduct, UsageRow};
+pub use usage::{MeteredProduct, MeteringStatus, UsageRow};
 
 /// A stored plugin version.
 #[derive(Debug, Clone)]

@@ -445,3 +445,102 @@ async fn plugin_usage_is_checked_like_any_other_and_a_failing_plugin_holds_up_on
     assert_eq!(status, 200);
     assert!(usage["records"].as_array().unwrap().is_empty(), "{usage}");
 }
+
+/// Polls the product's metering status until `until` holds (10 s at most).
+async fn metering_status(
+    app: &TestApp,
+    seller: &str,
+    product: &str,
+    until: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (status, body) = app
+            .get_as(seller, &format!("/v1/products/{product}/metering"))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        if until(&body) {
+            return body;
+        }
+        assert!(std::time::Instant::now() < deadline, "{body}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// A metering plugin that keeps failing is called again after 1 minute,
+/// then 2 (simulated time), never in between however often the worker
+/// polls, and its seller can read how many calls failed and why. A working
+/// plugin's product shows its progress and no failures.
+#[tokio::test]
+async fn a_failing_metering_plugin_backs_off_and_its_seller_sees_why() {
+    let app = spawn_app().await;
+    let (seller, failing) = hostile_metered(&app, "fail").await;
+    let (good_seller, good) = hostile_metered(&app, "calls").await;
+    let (_, customer) = app.account("customer", "Carol").await;
+    buy(&app, &customer, &failing, "usage", "fail", "pay-per-use").await;
+    buy(&app, &customer, &good, "usage", "calls", "pay-per-use").await;
+    let before = metering_status(&app, &seller, &failing, |_| true).await;
+    assert_eq!(before["collected-until"], Value::Null, "{before}");
+    assert_eq!(before["consecutive-failures"], 0, "{before}");
+    app.post_as(&app.operator, "/v1/clock/advance", json!({"ms": 2 * HOUR}))
+        .await;
+
+    let first = metering_status(&app, &seller, &failing, |s| s["consecutive-failures"] == 1).await;
+    let failed_at = first["updated-at"].as_i64().unwrap();
+    assert_eq!(
+        first["retry-at"].as_i64(),
+        Some(failed_at + 60_000),
+        "{first}"
+    );
+    // The window that failed is the first: nothing before it collected.
+    assert!(
+        first["collected-until"].as_i64().unwrap() <= failed_at - HOUR,
+        "{first}"
+    );
+    assert!(
+        first["last-error"]
+            .as_str()
+            .is_some_and(|e| e.contains("returned an error") && e.contains("backend is down")),
+        "{first}"
+    );
+    // Many polls of the worker, and 59 simulated seconds: no second call.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    app.post_as(&app.operator, "/v1/clock/advance", json!({"ms": 59_000}))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let waiting = metering_status(&app, &seller, &failing, |_| true).await;
+    assert_eq!(waiting["consecutive-failures"], 1, "{waiting}");
+    // Past the minute: called again, failing again, and now waits two.
+    app.post_as(&app.operator, "/v1/clock/advance", json!({"ms": 2_000}))
+        .await;
+    let second = metering_status(&app, &seller, &failing, |s| s["consecutive-failures"] == 2).await;
+    assert_eq!(
+        second["retry-at"].as_i64(),
+        Some(second["updated-at"].as_i64().unwrap() + 120_000),
+        "{second}"
+    );
+
+    // The working product collected both hours and has no failures.
+    let fine = metering_status(&app, &good_seller, &good, |s| {
+        !s["collected-until"].is_null()
+    })
+    .await;
+    assert_eq!(fine["consecutive-failures"], 0, "{fine}");
+    assert_eq!(fine["last-error"], Value::Null, "{fine}");
+    assert_eq!(fine["retry-at"], Value::Null, "{fine}");
+
+    // Customers and other sellers cannot read it; operators can.
+    let (status, _) = app
+        .get_as(&app.operator, &format!("/v1/products/{failing}/metering"))
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .get_as(&customer, &format!("/v1/products/{failing}/metering"))
+        .await;
+    assert_eq!(status, 403);
+    let (_, other) = app.account("seller", "Other").await;
+    let (status, _) = app
+        .get_as(&other, &format!("/v1/products/{failing}/metering"))
+        .await;
+    assert_eq!(status, 404);
+}

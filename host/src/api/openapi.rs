@@ -212,6 +212,12 @@ const ROUTES: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "get",
+        "/v1/products/{id}/metering",
+        "seller, operator",
+        "How the product's usage collection stands: collected until, failures in a row, the last error, the next retry",
+    ),
+    (
+        "get",
         "/v1/feed",
         "seller",
         "Instance changes after a cursor (`?after=&limit=`)",

@@ -6,7 +6,9 @@
 
 use super::auth::Actor;
 use super::instances::visible_instance;
+use super::products::visible_product;
 use super::{ApiError, AppState};
+use crate::domain::catalog::ProductDraft;
 use crate::domain::usage::{BATCH_MAX, RawRecord, RecordStatus};
 use crate::metering;
 use crate::store::Role;
@@ -21,6 +23,7 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/usage", post(ingest))
         .route("/instances/{id}/usage", get(list))
+        .route("/products/{id}/metering", get(metering))
 }
 
 #[derive(Deserialize)]
@@ -117,4 +120,34 @@ async fn list(
         })).collect::<Vec<_>>(),
         "next": next,
     })))
+}
+
+/// How the product's usage collection stands: how far its metering plugin
+/// has reported, and, while it fails, how often, why, and when it is called
+/// again. For the product's seller and operators.
+async fn metering(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    actor.require(&[Role::Seller, Role::Operator])?;
+    let p = visible_product(&state, &actor, &id).await?;
+    let plugin = p
+        .live
+        .as_deref()
+        .and_then(|live| serde_json::from_str::<ProductDraft>(live).ok())
+        .and_then(|live| live.metering_plugin);
+    let status = state.store.metering_status(&p.id).await?;
+    let now = state.clock.now_ms();
+    Ok(Json(match status {
+        None => json!({
+            "product": p.id, "metering-plugin": plugin, "collected-until": null,
+            "consecutive-failures": 0, "last-error": null, "retry-at": null, "updated-at": null,
+        }),
+        Some(s) => json!({
+            "product": p.id, "metering-plugin": plugin, "collected-until": s.collected_until,
+            "consecutive-failures": s.failures, "last-error": s.last_error,
+            "retry-at": (s.retry_at > now).then_some(s.retry_at), "updated-at": s.updated_at,
+        }),
+    }))
 }

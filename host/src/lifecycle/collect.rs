@@ -21,8 +21,11 @@ use crate::store::{InstanceRow, MeteredProduct, StoreError, StoreKv};
 
 /// Usage is collected in windows of an hour, aligned to the hour (UTC).
 pub const WINDOW_MS: i64 = 3_600_000;
-/// A product whose plugin failed is asked again after this long.
-const RETRY_MS: i64 = 60_000;
+/// A product whose plugin failed is asked again after this long, doubled
+/// for each further failure in a row up to [`RETRY_MAX_MS`].
+pub const RETRY_MS: i64 = 60_000;
+/// The longest wait between two calls of a failing metering plugin.
+pub const RETRY_MAX_MS: i64 = WINDOW_MS;
 /// At most this many refused records per window become feed events.
 const REFUSALS_REPORTED: usize = 20;
 
@@ -41,10 +44,20 @@ impl Worker {
             }
             match self.collect_window(&p, start, now).await {
                 Ok(()) => done += 1,
-                Err(why) => {
-                    tracing::warn!(product = %p.product_id, start, error = %why, "usage collection failed; retrying later");
+                Err(failure) => {
+                    let wait = retry_delay(p.failures + 1);
+                    let (Failure::Plugin(why) | Failure::Internal(why)) = &failure;
+                    tracing::warn!(product = %p.product_id, start, error = %why, wait, "usage collection failed; retrying later");
+                    // The seller sees what their plugin did, not the
+                    // service's own faults.
+                    let shown = match &failure {
+                        Failure::Plugin(why) => why.as_str(),
+                        Failure::Internal(_) => {
+                            "the service could not collect this window; it retries on its own"
+                        }
+                    };
                     self.store
-                        .metering_failed(&p.product_id, start, now + RETRY_MS, now)
+                        .metering_failed(&p.product_id, start, now + wait, shown, now)
                         .await?;
                 }
             }
@@ -52,18 +65,23 @@ impl Worker {
         Ok(done)
     }
 
-    async fn collect_window(&self, p: &MeteredProduct, start: i64, now: i64) -> Result<(), String> {
+    async fn collect_window(
+        &self,
+        p: &MeteredProduct,
+        start: i64,
+        now: i64,
+    ) -> Result<(), Failure> {
         let end = start + WINDOW_MS;
         let product = self
             .store
             .product(&p.product_id)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(Failure::internal)?;
         let live: Option<ProductDraft> = product
             .and_then(|row| row.live)
             .and_then(|live| serde_json::from_str(&live).ok());
         let Some(live) = live else {
-            return Err("the product has no live definition".into());
+            return Err(Failure::internal("the product has no live definition"));
         };
         let Some(sha) = live.metering_plugin.clone() else {
             // Nothing can report usage; sellers send it by API instead.
@@ -72,12 +90,12 @@ impl Worker {
         let plugin = self
             .runtime
             .get(&sha)
-            .ok_or_else(|| format!("metering plugin {sha} is not loaded"))?;
+            .ok_or_else(|| Failure::internal(format!("metering plugin {sha} is not loaded")))?;
         let instances = self
             .store
             .metered_instances(&p.product_id)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(Failure::internal)?;
         if instances.is_empty() {
             return self.advance(p, end, now).await;
         }
@@ -99,7 +117,7 @@ impl Worker {
             kv: Arc::new(StoreKv::new(self.store.clone(), namespace.clone())),
         };
         let runtime = self.runtime.clone();
-        let _permit = self.calls.acquire().await.map_err(|e| e.to_string())?;
+        let _permit = self.calls.acquire().await.map_err(Failure::internal)?;
         let outcome = tokio::task::spawn_blocking(move || {
             runtime.call(
                 &plugin,
@@ -111,10 +129,13 @@ impl Worker {
             )
         })
         .await
-        .map_err(|e| e.to_string())?
-        .map_err(|f| f.error.to_string())?;
+        .map_err(Failure::internal)?
+        .map_err(|f| Failure::Plugin(f.error.to_string()))?;
         let Some(Value::Array(records)) = outcome.output.get("ok") else {
-            return Err(format!("the plugin answered {}", outcome.output));
+            return Err(Failure::Plugin(match outcome.output.get("err") {
+                Some(e) => format!("collect-usage returned an error: {e}"),
+                None => format!("collect-usage answered {}", outcome.output),
+            }));
         };
         let raw = records
             .iter()
@@ -133,7 +154,7 @@ impl Worker {
         let late = self.config.usage_late_window_ms;
         let outcomes = metering::ingest(&self.store, &p.seller_id, raw, now, late, "plugin")
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(Failure::internal)?;
         let by_id: HashMap<&str, &InstanceRow> =
             instances.iter().map(|i| (i.id.as_str(), i)).collect();
         let refused = outcomes
@@ -150,7 +171,7 @@ impl Worker {
                     self.store
                         .append_event(i, "usage.refused", &detail, now)
                         .await
-                        .map_err(|e| e.to_string())?;
+                        .map_err(Failure::internal)?;
                 }
                 None => {
                     tracing::warn!(product = %p.product_id, outcome = ?o, "metering plugin reported usage of an unknown instance")
@@ -165,14 +186,47 @@ impl Worker {
         self.store
             .kv_commit(&namespace, &writes)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(Failure::internal)?;
         self.advance(p, end, now).await
     }
 
-    async fn advance(&self, p: &MeteredProduct, until: i64, now: i64) -> Result<(), String> {
+    async fn advance(&self, p: &MeteredProduct, until: i64, now: i64) -> Result<(), Failure> {
         self.store
             .advance_metering(&p.product_id, until, now)
             .await
-            .map_err(|e| e.to_string())
+            .map_err(Failure::internal)
+    }
+}
+
+/// Why a window was not collected.
+enum Failure {
+    /// The metering plugin trapped, ran out of budget or answered garbage.
+    Plugin(String),
+    /// The service's own machinery failed.
+    Internal(String),
+}
+
+impl Failure {
+    fn internal(e: impl std::fmt::Display) -> Self {
+        Failure::Internal(e.to_string())
+    }
+}
+
+/// How long to wait after the `failures`-th failure in a row.
+pub fn retry_delay(failures: i64) -> i64 {
+    let doublings = failures.clamp(1, 16) - 1;
+    (RETRY_MS << doublings).min(RETRY_MAX_MS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{RETRY_MAX_MS, retry_delay};
+
+    #[test]
+    fn the_retry_delay_doubles_up_to_an_hour() {
+        let minutes: Vec<i64> = (1..=8).map(|n| retry_delay(n) / 60_000).collect();
+        assert_eq!(minutes, [1, 2, 4, 8, 16, 32, 60, 60]);
+        assert_eq!(retry_delay(i64::MAX), RETRY_MAX_MS);
+        assert_eq!(retry_delay(0), 60_000);
     }
 }

@@ -41,6 +41,23 @@ pub struct MeteredProduct {
     pub collected_until: Option<i64>,
     /// When its oldest live pay-per-use instance was bought.
     pub first_bought: i64,
+    /// Failed collections since the last one that succeeded.
+    pub failures: i64,
+}
+
+/// How a product's usage collection stands, for its seller.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MeteringStatus {
+    /// Windows before this are collected.
+    pub collected_until: i64,
+    /// No call before this, after a failure; 0 when none failed.
+    pub retry_at: i64,
+    /// Failed collections since the last one that succeeded.
+    pub failures: i64,
+    /// Why the last failed collection failed, until one succeeds.
+    pub last_error: Option<String>,
+    /// When this last changed.
+    pub updated_at: i64,
 }
 
 impl Store {
@@ -114,11 +131,12 @@ impl Store {
     /// Products with live pay-per-use instances whose collection is not
     /// backing off at `now_ms`.
     pub async fn metered_products(&self, now_ms: i64) -> Result<Vec<MeteredProduct>, StoreError> {
-        let q = "SELECT i.product_id, i.seller_id, w.collected_until, MIN(i.created_at) AS first_bought \
+        let q = "SELECT i.product_id, i.seller_id, w.collected_until, MIN(i.created_at) AS first_bought, \
+                 COALESCE(w.failures, 0) AS failures \
                  FROM instances i LEFT JOIN metering_windows w ON w.product_id = i.product_id \
                  WHERE i.billing_mode = 'pay-per-use' AND i.state IN ('active', 'frozen') \
                  AND (w.retry_at IS NULL OR w.retry_at <= $1) \
-                 GROUP BY i.product_id, i.seller_id, w.collected_until";
+                 GROUP BY i.product_id, i.seller_id, w.collected_until, w.failures";
         Ok(on_pool!(self, pool => sqlx::query_as(q).bind(now_ms).fetch_all(pool).await)?)
     }
 
@@ -144,26 +162,40 @@ impl Store {
         let _turn = self.write_turn().await;
         let q = "INSERT INTO metering_windows (product_id, collected_until, retry_at, updated_at) VALUES ($1, $2, 0, $3) \
                  ON CONFLICT (product_id) DO UPDATE SET collected_until = excluded.collected_until, \
-                 retry_at = 0, updated_at = excluded.updated_at";
+                 retry_at = 0, failures = 0, last_error = NULL, updated_at = excluded.updated_at";
         on_pool!(self, pool => sqlx::query(q).bind(product_id).bind(until).bind(now_ms).execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     /// Postpones `product_id`'s collection of the window at `from` until
-    /// `retry_at` after a failed plugin call.
+    /// `retry_at` after a failed plugin call, counting the failure and
+    /// keeping `error` for the seller.
     pub async fn metering_failed(
         &self,
         product_id: &str,
         from: i64,
         retry_at: i64,
+        error: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         let _turn = self.write_turn().await;
-        let q = "INSERT INTO metering_windows (product_id, collected_until, retry_at, updated_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (product_id) DO UPDATE SET retry_at = excluded.retry_at, \
-                 updated_at = excluded.updated_at";
-        on_pool!(self, pool => sqlx::query(q).bind(product_id).bind(from).bind(retry_at).bind(now_ms).execute(pool).await.map(|r| r.rows_affected()))?;
+        let q = "INSERT INTO metering_windows (product_id, collected_until, retry_at, updated_at, failures, last_error) \
+                 VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (product_id) DO UPDATE SET retry_at = excluded.retry_at, \
+                 updated_at = excluded.updated_at, failures = metering_windows.failures + 1, \
+                 last_error = excluded.last_error";
+        on_pool!(self, pool => sqlx::query(q).bind(product_id).bind(from).bind(retry_at).bind(now_ms).bind(error)
+            .execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(())
+    }
+
+    /// How `product_id`'s usage collection stands; `None` before its first.
+    pub async fn metering_status(
+        &self,
+        product_id: &str,
+    ) -> Result<Option<MeteringStatus>, StoreError> {
+        let q = "SELECT collected_until, retry_at, failures, last_error, updated_at \
+                 FROM metering_windows WHERE product_id = $1";
+        Ok(on_pool!(self, pool => sqlx::query_as(q).bind(product_id).fetch_optional(pool).await)?)
     }
 
     /// Appends an event to a seller's change feed.
