@@ -26,6 +26,8 @@ pub const WINDOW_MS: i64 = 3_600_000;
 pub const RETRY_MS: i64 = 60_000;
 /// The longest wait between two calls of a failing metering plugin.
 pub const RETRY_MAX_MS: i64 = WINDOW_MS;
+/// At most this many characters of a failed collection's error are kept.
+const ERROR_SHOWN_MAX: usize = 500;
 /// At most this many refused records per window become feed events.
 const REFUSALS_REPORTED: usize = 20;
 
@@ -56,8 +58,10 @@ impl Worker {
                             "the service could not collect this window; it retries on its own"
                         }
                     };
+                    // A garbage answer can be as large as a plugin's output.
+                    let shown: String = shown.chars().take(ERROR_SHOWN_MAX).collect();
                     self.store
-                        .metering_failed(&p.product_id, start, now + wait, shown, now)
+                        .metering_failed(&p.product_id, start, now + wait, &shown, now)
                         .await?;
                 }
             }
