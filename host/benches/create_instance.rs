@@ -27,7 +27,7 @@
 
 mod common;
 
-use bazaar_host::runtime::{CallBudget, MemoryKv, Runtime, World};
+use bazaar_host::runtime::{CallBudget, MemoryKv, Runtime, RuntimeConfig, World};
 use bytes::Bytes;
 use criterion::Criterion;
 use http_body_util::{BodyExt, Full};
@@ -591,6 +591,28 @@ fn benches(c: &mut Criterion) {
             out
         })
     });
+    // The same call with the first bytes of memory and tables kept mapped
+    // between calls (zeroed in place rather than decommitted and faulted in).
+    for kib in [0usize, 64, 1024] {
+        let runtime = Runtime::new(RuntimeConfig {
+            keep_resident_bytes: kib << 10,
+            ..RuntimeConfig::default()
+        })
+        .expect("runtime");
+        let plugin = runtime
+            .load(&common::plugin_bytes("saas_lifecycle"))
+            .expect("loading saas_lifecycle");
+        let kv = MemoryKv::new();
+        let mut i = 0u64;
+        group.bench_function(format!("create-instance-keep-resident-{kib}k"), |b| {
+            b.iter(|| {
+                i += 1;
+                let out = runtime_create(&runtime, &plugin, &kv, &format!("order-{i}"), i);
+                assert_provisioned(&out);
+                out
+            })
+        });
+    }
     for (name, keep_resident) in [
         ("instantiate-only", false),
         ("instantiate-only-keep-resident", true),

@@ -48,6 +48,12 @@ pub struct RuntimeConfig {
     pub cache_dir: Option<PathBuf>,
     /// Plugin instances that may be alive at once (pooling allocator slots).
     pub max_instances: u32,
+    /// Bytes at the start of each instance's linear memory and tables that
+    /// are zeroed in place and kept mapped when a call ends, instead of being
+    /// returned to the OS and faulted in again by the next call; 0 returns
+    /// everything. Either way the next instance starts from the module's
+    /// initial memory.
+    pub keep_resident_bytes: usize,
 }
 
 impl Default for RuntimeConfig {
@@ -56,6 +62,10 @@ impl Default for RuntimeConfig {
             limits: Limits::default(),
             cache_dir: None,
             max_instances: 128,
+            // Two threads calling plugins made ~1.3x the calls/s with this
+            // than with every page decommitted (TLB shoot-downs between the
+            // cores); 1 MiB was slower than both (BENCHMARKS §1, §3).
+            keep_resident_bytes: 256 << 10,
         }
     }
 }
@@ -286,7 +296,9 @@ fn engine_config(config: &RuntimeConfig) -> Config {
         .max_memory_size(usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX))
         // Return freed instance memory to the OS in batches rather than with
         // one madvise (and TLB shoot-down) per call.
-        .decommit_batch_size(32);
+        .decommit_batch_size(32)
+        .linear_memory_keep_resident(config.keep_resident_bytes)
+        .table_keep_resident(config.keep_resident_bytes);
     let mut c = Config::new();
     c.wasm_component_model(true)
         .consume_fuel(true)

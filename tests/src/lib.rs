@@ -264,6 +264,7 @@ pub async fn spawn_app_with(
         limits: test_limits(),
         cache_dir,
         max_instances: 32,
+        ..RuntimeConfig::default()
     };
     // The same operator token on every start, so a restarted service (which
     // finds its operator already there) is still reachable.

@@ -154,6 +154,29 @@ async fn the_same_input_always_gives_the_same_output() {
     app.stop().await;
 }
 
+/// Every call starts from the component's initial memory, whatever the
+/// calls before it did to theirs: instance slots are reused (and part of
+/// their memory kept mapped) between calls.
+#[tokio::test]
+async fn no_call_sees_memory_a_previous_call_left() {
+    let app = spawn_app().await;
+    let hostile = upload(&app, "hostile").await;
+    let memo = |body: &Value| {
+        body["output"]["ok"]["app"]["memo"]
+            .as_str()
+            .map(String::from)
+    };
+    for round in 0..3 {
+        let (status, body) = create(&app, &hostile, "remember", round).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(memo(&body).as_deref(), Some("seen 7"), "{body}");
+        // A call that fills memory and traps, then a normal one.
+        create(&app, &hostile, "memory", round).await;
+        create(&app, &hostile, "Alice", round).await;
+    }
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn plugins_see_no_environment_files_or_network() {
     let app = spawn_app().await;

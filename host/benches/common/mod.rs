@@ -32,8 +32,18 @@ pub fn plugin_bytes(name: &str) -> Vec<u8> {
 }
 
 /// A runtime with the default limits and no artifact cache.
+/// `BAZAAR_BENCH_KEEP_RESIDENT_KIB` sets `RuntimeConfig::keep_resident_bytes`.
 pub fn runtime() -> Runtime {
-    Runtime::new(RuntimeConfig::default()).expect("runtime")
+    Runtime::new(RuntimeConfig {
+        keep_resident_bytes: std::env::var("BAZAAR_BENCH_KEEP_RESIDENT_KIB")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .map_or(RuntimeConfig::default().keep_resident_bytes, |kib| {
+                kib << 10
+            }),
+        ..RuntimeConfig::default()
+    })
+    .expect("runtime")
 }
 
 /// The `subscription` record of `lifecycle.create-instance` for `order_id`.

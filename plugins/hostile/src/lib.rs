@@ -11,6 +11,7 @@
 //! | `big-output` | succeeds with an 8 MiB memo of `x` (output limits must catch it) |
 //! | `clock-random` | succeeds with an instance id reporting host time and randomness and WASI clocks and hash seeds (see `probes.rs`) |
 //! | `env` | succeeds with a memo reporting environment variables, filesystem and network access (see `probes.rs`) |
+//! | `remember` | succeeds with a memo `seen N`: N is a static that starts at 7 and that every call increments, so a call that sees anything but 7 ran in memory a previous call left behind |
 //! | anything else | succeeds normally |
 //!
 //! The other lifecycle functions keep the SDK's defaults.
@@ -24,6 +25,7 @@
 mod probes;
 
 use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bazaar_sdk::{
     AppInfo, Decimal, Lifecycle, MeteredInstance, Metering, PluginError, Provisioned, Subscription,
@@ -38,6 +40,9 @@ const BIG_OUTPUT_BYTES: usize = 8 << 20;
 
 /// Touching one byte per page is enough to make the pages resident.
 const PAGE_BYTES: usize = 4096;
+
+/// Starts at 7 (a data segment, not zeroed memory), incremented per call.
+static SEEN: AtomicU64 = AtomicU64::new(7);
 
 struct Hostile;
 
@@ -71,6 +76,20 @@ impl Lifecycle for Hostile {
                 Some(probes::environment()),
             )),
             "refuse" => Err(PluginError::refused("hostile plugin refuses every order")),
+            "remember" => {
+                let seen = SEEN.fetch_add(1, Ordering::Relaxed);
+                // Dirty a heap page too, for the next instance to inherit if
+                // memory were not reset.
+                let mut scratch = vec![0u8; 64 << 10];
+                let at = seen as usize % scratch.len();
+                scratch[at] = 1;
+                black_box(&scratch);
+                Ok(provisioned(
+                    &subscription,
+                    format!("hostile-{}", subscription.order_id),
+                    Some(format!("seen {seen}")),
+                ))
+            }
             // Transient until the host's logical clock reaches the given
             // time: lets tests watch the host retry and then succeed.
             b if b.starts_with("transient-until:") => {
