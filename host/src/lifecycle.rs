@@ -134,8 +134,7 @@ impl ProductCache {
         let live = store
             .product(id)
             .await?
-            .and_then(|row| row.live)
-            .and_then(|live| serde_json::from_str(&live).ok())
+            .and_then(|row| row.live_draft())
             .map(Arc::new);
         map.insert(id.to_string(), live.clone());
         Ok(live)

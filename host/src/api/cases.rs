@@ -164,13 +164,10 @@ async fn remove(
     let products = state.store.products(Some(&row.seller_id), None).await?;
     let depends = products.iter().find(|p| {
         p.status != "removed"
-            && p.live
-                .as_deref()
-                .and_then(|l| serde_json::from_str::<ProductDraft>(l).ok())
-                .is_some_and(|d| {
-                    d.lifecycle_plugin == row.plugin
-                        || d.metering_plugin.as_deref() == Some(&row.plugin)
-                })
+            && p.live_draft().is_some_and(|d| {
+                d.lifecycle_plugin == row.plugin
+                    || d.metering_plugin.as_deref() == Some(&row.plugin)
+            })
     });
     if let Some(p) = depends {
         return Err(ApiError::Conflict(format!(

@@ -194,11 +194,7 @@ async fn update_draft(
         return Err(ApiError::Conflict("a removed product cannot change".into()));
     }
     let draft = checked_draft(&state, actor.id(), &body).await?;
-    if let Some(live) = p
-        .live
-        .as_deref()
-        .and_then(|l| serde_json::from_str::<ProductDraft>(l).ok())
-    {
+    if let Some(live) = p.live_draft() {
         // Seeds §3.5.1: supervision is chosen at release and cannot change.
         if live.supervised != draft.supervised {
             return Err(ApiError::bad(

@@ -8,7 +8,6 @@ use super::auth::Actor;
 use super::instances::visible_instance;
 use super::products::visible_product;
 use super::{ApiError, AppState};
-use crate::domain::catalog::ProductDraft;
 use crate::domain::usage::{BATCH_MAX, RawRecord, RecordStatus};
 use crate::metering;
 use crate::store::Role;
@@ -132,22 +131,17 @@ async fn metering(
 ) -> Result<Json<Value>, ApiError> {
     actor.require(&[Role::Seller, Role::Operator])?;
     let p = visible_product(&state, &actor, &id).await?;
-    let plugin = p
-        .live
-        .as_deref()
-        .and_then(|live| serde_json::from_str::<ProductDraft>(live).ok())
-        .and_then(|live| live.metering_plugin);
-    let status = state.store.metering_status(&p.id).await?;
+    let plugin = p.live_draft().and_then(|live| live.metering_plugin);
+    // `None` before the first collection.
+    let s = state.store.metering_status(&p.id).await?;
     let now = state.clock.now_ms();
-    Ok(Json(match status {
-        None => json!({
-            "product": p.id, "metering-plugin": plugin, "collected-until": null,
-            "consecutive-failures": 0, "last-error": null, "retry-at": null, "updated-at": null,
-        }),
-        Some(s) => json!({
-            "product": p.id, "metering-plugin": plugin, "collected-until": s.collected_until,
-            "consecutive-failures": s.failures, "last-error": s.last_error,
-            "retry-at": (s.retry_at > now).then_some(s.retry_at), "updated-at": s.updated_at,
-        }),
-    }))
+    Ok(Json(json!({
+        "product": p.id,
+        "metering-plugin": plugin,
+        "collected-until": s.as_ref().map(|s| s.collected_until),
+        "consecutive-failures": s.as_ref().map_or(0, |s| s.failures),
+        "last-error": s.as_ref().and_then(|s| s.last_error.as_deref()),
+        "retry-at": s.as_ref().map(|s| s.retry_at).filter(|at| *at > now),
+        "updated-at": s.as_ref().map(|s| s.updated_at),
+    })))
 }

@@ -11,8 +11,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::{Worker, product_namespace};
-use crate::domain::catalog::ProductDraft;
+use super::{ProductCache, Worker, product_namespace};
 use crate::domain::usage::{RawRecord, RecordStatus};
 use crate::ids::seed_of;
 use crate::metering;
@@ -23,9 +22,9 @@ use crate::store::{InstanceRow, MeteredProduct, StoreError, StoreKv};
 pub const WINDOW_MS: i64 = 3_600_000;
 /// A product whose plugin failed is asked again after this long, doubled
 /// for each further failure in a row up to [`RETRY_MAX_MS`].
-pub const RETRY_MS: i64 = 60_000;
+const RETRY_MS: i64 = 60_000;
 /// The longest wait between two calls of a failing metering plugin.
-pub const RETRY_MAX_MS: i64 = WINDOW_MS;
+const RETRY_MAX_MS: i64 = WINDOW_MS;
 /// At most this many characters of a failed collection's error are kept.
 const ERROR_SHOWN_MAX: usize = 500;
 /// At most this many refused records per window become feed events.
@@ -37,6 +36,7 @@ impl Worker {
         let now = self.clock.now_ms();
         let boundary = now - now.rem_euclid(WINDOW_MS);
         let mut done = 0;
+        let products = ProductCache::default();
         for p in self.store.metered_products(now).await? {
             let start = p
                 .collected_until
@@ -44,7 +44,7 @@ impl Worker {
             if start + WINDOW_MS > boundary {
                 continue;
             }
-            match self.collect_window(&p, start, now).await {
+            match self.collect_window(&products, &p, start, now).await {
                 Ok(()) => done += 1,
                 Err(failure) => {
                     let wait = retry_delay(p.failures + 1);
@@ -71,19 +71,16 @@ impl Worker {
 
     async fn collect_window(
         &self,
+        products: &ProductCache,
         p: &MeteredProduct,
         start: i64,
         now: i64,
     ) -> Result<(), Failure> {
         let end = start + WINDOW_MS;
-        let product = self
-            .store
-            .product(&p.product_id)
+        let live = products
+            .get(&self.store, &p.product_id)
             .await
             .map_err(Failure::internal)?;
-        let live: Option<ProductDraft> = product
-            .and_then(|row| row.live)
-            .and_then(|live| serde_json::from_str(&live).ok());
         let Some(live) = live else {
             return Err(Failure::internal("the product has no live definition"));
         };
@@ -217,7 +214,7 @@ impl Failure {
 }
 
 /// How long to wait after the `failures`-th failure in a row.
-pub fn retry_delay(failures: i64) -> i64 {
+fn retry_delay(failures: i64) -> i64 {
     let doublings = failures.clamp(1, 16) - 1;
     (RETRY_MS << doublings).min(RETRY_MAX_MS)
 }

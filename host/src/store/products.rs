@@ -51,6 +51,17 @@ pub struct ApplicationRow {
     pub decided_by: Option<String>,
 }
 
+impl ProductRow {
+    /// The approved definition, when there is one (a stored definition was
+    /// checked when it was approved, so one that does not parse is treated
+    /// as absent).
+    pub fn live_draft(&self) -> Option<crate::domain::catalog::ProductDraft> {
+        self.live
+            .as_deref()
+            .and_then(|live| serde_json::from_str(live).ok())
+    }
+}
+
 const PRODUCT: &str = "id, seller_id, status, draft, live, live_version, created_at, updated_at";
 const APPLICATION: &str = "id, product_id, seller_id, version, snapshot, state, reason, submitted_at, decided_at, decided_by";
 
