@@ -124,6 +124,7 @@ mod accounts;
 mod billing;
 mod cases;
 mod completion;
+mod direct;
 mod instances;
 mod kv;
 mod order_batch;

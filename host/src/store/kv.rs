@@ -60,46 +60,26 @@ impl KvStore for StoreKv {
 
 /// Read-only SQLite connections, one per thread and file.
 mod direct {
+    use super::super::direct::{Connections, with as with_connection};
     use crate::runtime::KvBackendError;
     use rusqlite::{Connection, OpenFlags, OptionalExtension};
-    use std::cell::RefCell;
-    use std::collections::HashMap;
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     thread_local! {
-        static CONNECTIONS: RefCell<HashMap<PathBuf, Connection>> = RefCell::new(HashMap::new());
-    }
-
-    fn err(e: rusqlite::Error) -> KvBackendError {
-        KvBackendError(e.to_string())
+        static READERS: Connections = Connections::default();
     }
 
     fn with<T>(
         file: &Path,
         f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T, KvBackendError> {
-        CONNECTIONS.with(|cell| {
-            let mut map = cell.borrow_mut();
-            if !map.contains_key(file) {
-                // Services come and go in tests; keep a thread from holding
-                // connections to many old files.
-                if map.len() >= 4 {
-                    map.clear();
-                }
-                let conn = Connection::open_with_flags(
-                    file,
-                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )
-                .map_err(err)?;
-                conn.busy_timeout(std::time::Duration::from_secs(5))
-                    .map_err(err)?;
-                map.insert(file.to_path_buf(), conn);
-            }
-            let conn = map
-                .get(file)
-                .ok_or_else(|| KvBackendError("no connection".into()))?;
-            f(conn).map_err(err)
-        })
+        let open = |file: &Path| {
+            Connection::open_with_flags(
+                file,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+        };
+        with_connection(&READERS, file, open, |c| f(c)).map_err(|e| KvBackendError(e.to_string()))
     }
 
     pub(super) fn get(

@@ -74,34 +74,26 @@ impl Store {
         if records.is_empty() {
             return Ok(Vec::new());
         }
-        let values: Vec<String> = records.iter().map(|r| r.value.to_string()).collect();
-        let _turn = self.write_turn().await;
-        if let Some(file) = &self.sqlite_file {
-            let rows: Vec<sqlite::Row> = records
-                .iter()
-                .zip(values)
-                .map(|(r, value)| sqlite::Row {
-                    metering_id: r.metering_id.clone(),
-                    instance_id: r.instance_id.clone(),
-                    billing_item: r.billing_item.clone(),
-                    begin_ms: r.begin_ms,
-                    end_ms: r.end_ms,
-                    value,
-                })
-                .collect();
-            let (file, seller, source) = (file.clone(), seller_id.to_string(), source.to_string());
-            return tokio::task::spawn_blocking(move || {
-                sqlite::insert(&file, &seller, &rows, &source, now_ms)
-            })
-            .await
-            .map_err(|e| StoreError::Direct(format!("usage insert task: {e}")))?
-            .map_err(|e| StoreError::Direct(e.to_string()));
-        }
-        match &self.pool {
-            Pool::Postgres(pool) => {
-                Ok(postgres::insert(pool, seller_id, records, &values, source, now_ms).await?)
+        match (&self.pool, &self.sqlite_file) {
+            (Pool::Postgres(pool), _) => {
+                Ok(postgres::insert(pool, seller_id, records, source, now_ms).await?)
             }
-            Pool::Sqlite(_) => Err(StoreError::Direct("a SQLite store without its file".into())),
+            (Pool::Sqlite(_), Some(file)) => {
+                // Owned, to cross to a blocking thread.
+                let records: Vec<UsageRecord> = records.iter().map(|r| (*r).clone()).collect();
+                let (file, seller, source) =
+                    (file.clone(), seller_id.to_string(), source.to_string());
+                let _turn = self.write_turn().await;
+                tokio::task::spawn_blocking(move || {
+                    sqlite::insert(&file, &seller, &records, &source, now_ms)
+                })
+                .await
+                .map_err(|e| StoreError::Direct(format!("usage insert task: {e}")))?
+                .map_err(|e| StoreError::Direct(e.to_string()))
+            }
+            (Pool::Sqlite(_), None) => {
+                Err(StoreError::Direct("a SQLite store without its file".into()))
+            }
         }
     }
 

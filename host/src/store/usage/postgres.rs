@@ -20,19 +20,18 @@ use crate::domain::usage::UsageRecord;
 const COLUMNS: &str = "seller_id, metering_id, instance_id, billing_item, begin_ms, end_ms, value, source, received_at";
 
 /// Stores the records that are new and answers which they were, in order.
-/// `values` are the records' values as decimal strings.
 pub(super) async fn insert(
     pool: &PgPool,
     seller_id: &str,
     records: &[&UsageRecord],
-    values: &[String],
     source: &str,
     now_ms: i64,
 ) -> Result<Vec<bool>, sqlx::Error> {
+    let values: Vec<String> = records.iter().map(|r| r.value.to_string()).collect();
     let batch = Batch {
         seller_id,
         records,
-        values,
+        values: &values,
         source,
         now_ms,
     };
