@@ -13,8 +13,8 @@
 
 mod common;
 
-use bazaar_host::api::{Application, Settings};
 use bazaar_host::runtime::RuntimeConfig;
+use bazaar_host::startup::{Application, Settings};
 use common::{Client, env_usize};
 use serde_json::{Value, json};
 use std::path::PathBuf;

@@ -1,5 +1,6 @@
-//! The HTTP API: an axum application built zero-to-production style
-//! (`Application::build` → `port` → `run_until_stopped`).
+//! The HTTP API: handlers that parse a request, check who asks, call a use
+//! case in [`crate::app`] and render its answer. No handler writes to the
+//! store; `startup.rs` wires this router to the use cases.
 
 mod accounts;
 mod applications;
@@ -7,9 +8,9 @@ mod auth;
 mod billing;
 mod cases;
 mod error;
+mod extract;
 mod feed;
 mod instances;
-mod json;
 pub mod openapi;
 mod orders;
 mod plugins;
@@ -19,289 +20,86 @@ mod regressions;
 mod review;
 mod rules;
 mod usage;
+mod views;
 
-pub use accounts::create_account;
+pub use crate::app::accounts::create_account;
 pub use error::ApiError;
 pub use plugins::plugin_report;
 
-use crate::clock::Clock;
-use crate::lifecycle::{Worker, WorkerConfig, WorkerStats};
-use crate::runtime::{Runtime, RuntimeConfig};
-use crate::secrets::SecretBox;
-use crate::store::Store;
+use crate::app::App;
+use crate::lifecycle::WorkerStats;
+use crate::runtime::Runtime;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
-use tokio::net::TcpListener;
-use tokio::sync::Notify;
+use utoipa_axum::router::OpenApiRouter;
 
-/// How to run the service.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// Address to listen on; port 0 picks a free port.
-    pub addr: SocketAddr,
-    /// Where the service keeps its files (the SQLite database by default,
-    /// compiled artifacts).
-    pub data_dir: PathBuf,
-    /// `sqlite://...` or `postgres://...`; defaults to `data_dir/bazaar.db`.
-    pub database_url: Option<String>,
-    /// Directories of `.wasm` plugins to load at start-up (the examples).
-    pub preload_dirs: Vec<PathBuf>,
-    /// The plugin runtime's settings; its cache dir defaults to `data_dir/artifacts`.
-    pub runtime: RuntimeConfig,
-    /// AES-256 key (64 hex digits) for credentials at rest; without one a key
-    /// file is generated in `data_dir`.
-    pub secret_key: Option<String>,
-    /// The first operator's token on first start; generated when `None`.
-    pub operator_token: Option<String>,
-    /// Whether operators may move the clock (tests, demos).
-    pub simulated_clock: bool,
-    /// Whether this process runs the lifecycle worker.
-    pub run_worker: bool,
-    /// The worker's tuning.
-    pub worker: WorkerConfig,
-    /// Usage records ending longer ago than this are refused as late.
-    pub usage_late_window_ms: i64,
-}
-
-impl Settings {
-    /// Defaults around a data directory: SQLite inside it, no preloads, the
-    /// real clock, the worker on.
-    pub fn new(addr: SocketAddr, data_dir: PathBuf) -> Self {
-        Self {
-            addr,
-            data_dir,
-            database_url: None,
-            preload_dirs: Vec::new(),
-            runtime: RuntimeConfig::default(),
-            secret_key: None,
-            operator_token: None,
-            simulated_clock: false,
-            run_worker: true,
-            worker: WorkerConfig::default(),
-            usage_late_window_ms: crate::domain::usage::DEFAULT_LATE_WINDOW_MS,
-        }
-    }
-}
-
-/// What every handler can reach.
+/// What every handler can reach: the use cases' [`App`], the worker's
+/// counters and the token cache. It derefs to the [`App`].
 #[derive(Clone)]
 pub struct AppState {
-    pub(crate) runtime: Arc<Runtime>,
-    pub(crate) store: Store,
-    pub(crate) clock: Clock,
-    pub(crate) secrets: SecretBox,
-    /// Wakes the lifecycle worker when an order queues a job.
-    pub(crate) wake: Arc<Notify>,
+    pub(crate) app: App,
     /// The worker's counters.
     pub(crate) stats: Arc<WorkerStats>,
     /// Accounts by token hash.
     pub(crate) tokens: Arc<auth::TokenCache>,
-    /// Usage records ending longer ago than this are refused as late.
-    pub(crate) usage_late_window_ms: i64,
 }
 
-/// A built, bound, not yet serving application.
-pub struct Application {
-    listener: TcpListener,
-    router: Router,
-    worker: Option<Worker>,
-    operator_token: Option<String>,
-}
-
-impl Application {
-    /// Opens the data directory and the database (migrating it), builds the
-    /// runtime, loads the preloaded and previously uploaded plugins, and binds
-    /// the listener.
-    pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(&settings.data_dir)?;
-        if settings.runtime.cache_dir.is_none() {
-            settings.runtime.cache_dir = Some(settings.data_dir.join("artifacts"));
-        }
-        let url = settings.database_url.clone().unwrap_or_else(|| {
-            format!("sqlite://{}", settings.data_dir.join("bazaar.db").display())
-        });
-        let store = Store::connect(&url).await?;
-        tracing::info!(backend = store.backend(), "store ready");
-        let secrets =
-            SecretBox::from_config_or_file(settings.secret_key.as_deref(), &settings.data_dir)?;
-        let clock = if settings.simulated_clock {
-            Clock::simulated()
-        } else {
-            Clock::system()
-        };
-        let operator_token = accounts::bootstrap_operator(
-            &store,
-            settings.operator_token.as_deref(),
-            clock.now_ms(),
-        )
-        .await?;
-        // Jobs this node claimed before it died are free again at once; with
-        // SQLite, one process owns the file, so every lease is this node's.
-        let node = node_id(&settings.data_dir)?;
-        let single = store.backend() == "sqlite";
-        let freed = store
-            .release_leases((!single).then_some(node.as_str()))
-            .await?;
-        if freed > 0 {
-            tracing::info!(jobs = freed, "took back jobs interrupted by the last stop");
-        }
-        let runtime = Arc::new(Runtime::new(settings.runtime.clone())?);
-        let stored = store.plugins().await?;
-        let rt = runtime.clone();
-        let dirs = settings.preload_dirs.clone();
-        tokio::task::spawn_blocking(move || preload(&rt, &dirs, &stored)).await??;
-
-        let wake = Arc::new(Notify::new());
-        let stats = Arc::new(WorkerStats::default());
-        let state = AppState {
-            runtime: runtime.clone(),
-            store: store.clone(),
-            clock: clock.clone(),
-            secrets: secrets.clone(),
-            wake: wake.clone(),
-            stats: stats.clone(),
-            tokens: Arc::default(),
-            usage_late_window_ms: settings.usage_late_window_ms,
-        };
-        let worker = settings.run_worker.then(|| Worker {
-            lease: format!("{node}:{}", crate::ids::new_id("boot")),
-            store,
-            runtime: runtime.clone(),
-            secrets,
-            clock,
-            wake,
-            config: WorkerConfig {
-                usage_late_window_ms: settings.usage_late_window_ms,
-                ..settings.worker.clone()
-            },
+impl AppState {
+    /// Handler state around the use cases.
+    pub fn new(app: App, stats: Arc<WorkerStats>) -> Self {
+        AppState {
+            app,
             stats,
-            calls: Arc::new(tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(2, |n| n.get()),
-            )),
-        });
-        let body_limit =
-            usize::try_from(runtime.limits().component_bytes).unwrap_or(usize::MAX) + 4096;
-        let router = Router::new()
-            .route(
-                "/healthz",
-                get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
-            )
-            .route(
-                "/v1/openapi.json",
-                get(|| async { axum::Json(openapi::document()) }),
-            )
-            .nest(
-                "/v1",
-                plugins::routes()
-                    .merge(accounts::routes())
-                    .merge(products::routes())
-                    .merge(applications::routes())
-                    .merge(orders::routes())
-                    .merge(instances::routes())
-                    .merge(quotes::routes())
-                    .merge(usage::routes())
-                    .merge(billing::routes())
-                    .merge(feed::routes())
-                    .merge(cases::routes())
-                    .merge(rules::routes()),
-            )
-            .fallback(|| async { ApiError::NotFound("no such route".into()) })
-            .layer(DefaultBodyLimit::max(body_limit))
-            .layer(tower_http::trace::TraceLayer::new_for_http())
-            .with_state(state);
-        let listener = TcpListener::bind(settings.addr).await?;
-        Ok(Self {
-            listener,
-            router,
-            worker,
-            operator_token,
-        })
-    }
-
-    /// The operator token created by this first start, to be shown once;
-    /// `None` when an operator already existed.
-    pub fn operator_token(&self) -> Option<&str> {
-        self.operator_token.as_deref()
-    }
-
-    /// The port actually bound.
-    pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
-    }
-
-    /// Serves (and runs the lifecycle worker) until `shutdown` resolves,
-    /// then drains in-flight requests. The worker is stopped between jobs'
-    /// transactions; an interrupted job is simply taken up again next start.
-    pub async fn run_until_stopped(
-        self,
-        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
-        let worker = self.worker.map(|w| tokio::spawn(w.run()));
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
-        if let Some(w) = worker {
-            w.abort();
-        }
-        served
-    }
-}
-
-/// This node's stable id, kept in its data directory: job leases carry it so
-/// a restarted node can recognise its own interrupted claims.
-fn node_id(data_dir: &std::path::Path) -> std::io::Result<String> {
-    let path = data_dir.join("node.id");
-    match std::fs::read_to_string(&path) {
-        Ok(id) if !id.trim().is_empty() => Ok(id.trim().to_string()),
-        _ => {
-            let id = crate::ids::new_id("node");
-            std::fs::write(&path, &id)?;
-            Ok(id)
+            tokens: Arc::default(),
         }
     }
 }
 
-/// Loads the stored plugin versions and every `.wasm` in `dirs`; a bad file
-/// is logged and skipped so one broken example cannot keep the service from
-/// starting.
-fn preload(
-    runtime: &Runtime,
-    dirs: &[PathBuf],
-    stored: &[crate::store::StoredPlugin],
-) -> anyhow::Result<()> {
-    for p in stored {
-        if let Err(e) = runtime.load(&p.component) {
-            tracing::warn!(sha256 = %p.sha256, error = %e, "stored plugin no longer loads");
-        }
+impl std::ops::Deref for AppState {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.app
     }
-    for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            tracing::warn!(dir = %dir.display(), "plugin directory not found; skipping");
-            continue;
-        };
-        let mut paths: Vec<_> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
-            .collect();
-        paths.sort();
-        for path in paths {
-            let bytes = std::fs::read(&path)?;
-            match runtime.load(&bytes) {
-                Ok(p) => tracing::info!(
-                    file = %path.display(),
-                    sha256 = %p.sha256,
-                    worlds = ?p.worlds,
-                    load_ms = p.load_ms,
-                    cached = p.from_cache,
-                    "plugin loaded"
-                ),
-                Err(e) => tracing::warn!(file = %path.display(), error = %e, "plugin rejected"),
-            }
-        }
-    }
-    Ok(())
+}
+
+/// The `/v1` routes and the OpenAPI document derived from their handlers:
+/// every route is registered through `OpenApiRouter`, so a route cannot be
+/// served without being documented.
+pub fn v1_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(plugins::routes())
+        .merge(accounts::routes())
+        .merge(products::routes())
+        .merge(applications::routes())
+        .merge(orders::routes())
+        .merge(instances::routes())
+        .merge(quotes::routes())
+        .merge(usage::routes())
+        .merge(billing::routes())
+        .merge(feed::routes())
+        .merge(cases::routes())
+        .merge(rules::routes())
+}
+
+/// The service's routes: `/healthz`, `/v1/openapi.json` and the `/v1` API.
+pub fn router(state: AppState, runtime: &Runtime) -> Router {
+    let body_limit = usize::try_from(runtime.limits().component_bytes).unwrap_or(usize::MAX) + 4096;
+    let (v1, _derived) = v1_routes().split_for_parts();
+    Router::new()
+        .route(
+            "/healthz",
+            get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+        )
+        .route(
+            "/v1/openapi.json",
+            get(|| async { axum::Json(openapi::document()) }),
+        )
+        .nest("/v1", v1)
+        .fallback(|| async { ApiError::NotFound("no such route".into()) })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
 }

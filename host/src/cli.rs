@@ -3,9 +3,9 @@
 
 mod cases;
 
-use crate::api::{Application, Settings};
 use crate::now_millis;
 use crate::runtime::{CallBudget, CallContext, MemoryKv, Runtime, RuntimeConfig, World};
+use crate::startup::{Application, Settings};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use std::collections::BTreeMap;

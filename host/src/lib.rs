@@ -7,17 +7,22 @@
 //! line ([`cli`]).
 
 pub mod api;
-pub mod cases;
+pub mod app;
 pub mod cli;
 pub mod clock;
-pub mod domain;
 pub mod ids;
 pub mod lifecycle;
 pub mod metering;
 pub mod quoting;
-pub mod runtime;
 pub mod secrets;
+pub mod startup;
 pub mod store;
+
+// The bottom layers are crates of their own, so the compiler enforces that
+// they import nothing above them; these aliases keep one path to each.
+pub use bazaar_domain as domain;
+pub use bazaar_runtime as runtime;
+pub use bazaar_runtime::cases;
 
 /// The system clock in milliseconds since the Unix epoch; domain code reads
 /// [`clock::Clock`] instead, which tests can move.

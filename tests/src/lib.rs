@@ -4,8 +4,8 @@
 
 pub mod market;
 
-use bazaar_host::api::{Application, Settings};
 use bazaar_host::runtime::{Limits, RuntimeConfig};
+use bazaar_host::startup::{Application, Settings};
 use std::path::PathBuf;
 
 /// Where the built example plugins are (`BAZAAR_PLUGINS_DIR`, set by

@@ -9,16 +9,17 @@ use super::products::{checked_draft, own_product};
 use super::{ApiError, AppState};
 use crate::ids::new_id;
 use crate::store::{ApplicationRow, Role};
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .route("/products/{id}/release-applications", post(submit))
         .route("/release-applications", get(applications))
         .route("/release-applications/{id}", get(application))
@@ -178,7 +179,7 @@ async fn decide(
     let req: Decision = if body.is_empty() {
         Decision { reason: None }
     } else {
-        super::json::parse(body)?
+        super::extract::parse(body)?
     };
     let reason = req
         .reason

@@ -1,46 +1,37 @@
 //! Who is calling: every route but the health check and the OpenAPI
 //! document takes an [`Actor`], resolved from `Authorization: Bearer <token>`.
-//! Handlers then check the role with [`Actor::require`] and ownership by
-//! answering 404 for other accounts' ids, so ids cannot be probed.
+//! Handlers then check the role with [`Caller::require`] and look records up
+//! through `app::access`, which answers 404 for other accounts' ids.
 
 use super::{ApiError, AppState};
-use crate::store::{Account, Role};
+use crate::app::Caller;
+use crate::store::Account;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
-/// The authenticated account of a request.
+/// The authenticated account of a request; it derefs to the use cases'
+/// [`Caller`].
 #[derive(Debug, Clone)]
-pub struct Actor(pub Account);
+pub struct Actor {
+    /// The account as stored (what `GET /v1/me` shows).
+    pub account: Account,
+    caller: Caller,
+}
 
 impl Actor {
-    /// The account id.
-    pub fn id(&self) -> &str {
-        &self.0.id
-    }
-
-    /// The role.
-    pub fn role(&self) -> Role {
-        self.0.role
-    }
-
-    /// Fails with 403 unless the actor has one of `roles`.
-    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if roles.contains(&self.0.role) {
-            Ok(())
-        } else {
-            let names: Vec<_> = roles.iter().map(|r| r.as_str()).collect();
-            Err(ApiError::Forbidden(format!(
-                "this route is for {}; you are a {}",
-                names.join(" or "),
-                self.0.role.as_str()
-            )))
+    fn new(account: Account) -> Self {
+        Actor {
+            caller: Caller::from(account.clone()),
+            account,
         }
     }
+}
 
-    /// Whether the actor may see something owned by `owner_id`: its owner
-    /// and operators.
-    pub fn may_see(&self, owner_id: &str) -> bool {
-        self.0.role == Role::Operator || self.0.id == owner_id
+impl std::ops::Deref for Actor {
+    type Target = Caller;
+
+    fn deref(&self) -> &Caller {
+        &self.caller
     }
 }
 
@@ -63,7 +54,7 @@ impl FromRequestParts<AppState> for Actor {
             })?;
         let hash = crate::ids::token_hash(token);
         if let Some(account) = state.tokens.get(&hash) {
-            return Ok(Actor(account));
+            return Ok(Actor::new(account));
         }
         let account = state
             .store
@@ -71,7 +62,7 @@ impl FromRequestParts<AppState> for Actor {
             .await?
             .ok_or_else(|| ApiError::Unauthorized("unknown or revoked token".into()))?;
         state.tokens.put(hash, account.clone());
-        Ok(Actor(account))
+        Ok(Actor::new(account))
     }
 }
 

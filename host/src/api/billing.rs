@@ -3,25 +3,26 @@
 //! the worker, which the top-up wakes.
 
 use super::auth::Actor;
+use super::extract::idempotency_key;
 use super::instances::visible_instance;
-use super::orders::idempotency_key;
 use super::{ApiError, AppState};
 use crate::domain::catalog::{ProductDraft, add_period};
 use crate::domain::instance::{FreezeReason, InstanceState, JobAction};
 use crate::domain::pricing::money::is_cents;
 use crate::lifecycle::decision_job;
 use crate::store::{ChargeRow, InstanceGuard, PackageRow, Role};
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use bytes::Bytes;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .route("/balance", get(balance))
         .route("/balance/top-up", post(top_up))
         .route("/instances/{id}/charges", get(charges))
@@ -64,7 +65,7 @@ async fn top_up(
 ) -> Result<Json<Value>, ApiError> {
     actor.require(&[Role::Customer])?;
     let key = idempotency_key(&headers)?;
-    let req: TopUpRequest = super::json::parse(&body)?;
+    let req: TopUpRequest = super::extract::parse(&body)?;
     if req.amount <= Decimal::ZERO
         || req.amount > Decimal::from(TOP_UP_MAX)
         || !is_cents(req.amount)
@@ -141,7 +142,7 @@ async fn buy_package(
 ) -> Result<(axum::http::StatusCode, Json<Value>), ApiError> {
     actor.require(&[Role::Customer])?;
     let i = visible_instance(&state, &actor, &id).await?;
-    let req: BuyPackage = super::json::parse(&body)?;
+    let req: BuyPackage = super::extract::parse(&body)?;
     if !(1..=36).contains(&req.periods) {
         return Err(ApiError::bad("periods", "buy 1 to 36 periods"));
     }

@@ -9,15 +9,16 @@ use crate::domain::catalog::{FieldError, ProductDraft};
 use crate::ids::new_id;
 use crate::runtime::World;
 use crate::store::{CaseRow, Role};
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .route("/cases", get(list))
         .route("/cases/export", get(export))
         .route("/cases/import", post(import))
@@ -201,7 +202,7 @@ async fn import(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     actor.require(&[Role::Seller, Role::Operator])?;
-    let file: CaseFile = super::json::parse(&body)?;
+    let file: CaseFile = super::extract::parse(&body)?;
     if file.format != CASE_FORMAT {
         return Err(ApiError::bad(
             "format",
@@ -223,7 +224,10 @@ async fn import(
         let at = format!("cases[{i}].");
         let shape = cases::check(case, &at, host_calls);
         if !shape.is_empty() {
-            errors.extend(shape);
+            errors.extend(shape.into_iter().map(|e| FieldError {
+                field: e.field,
+                message: e.message,
+            }));
             continue;
         }
         if let Some(e) = usable(&state, &actor, case, &at).await? {
@@ -281,7 +285,7 @@ async fn usable(
         ));
     };
     let world = World::parse(&case.world).unwrap_or(World::Lifecycle);
-    if plugin.export(world, &case.function).is_none() {
+    if !plugin.exports(world, &case.function) {
         return Ok(err(
             "function",
             format!(
@@ -310,7 +314,7 @@ async fn replay(
     let req: ReplayRequest = if body.is_empty() {
         ReplayRequest::default()
     } else {
-        super::json::parse(&body)?
+        super::extract::parse(&body)?
     };
     let target = req.plugin.unwrap_or_else(|| row.plugin.clone());
     let (plugin, _) = super::plugins::find(&state, &actor, &target)

@@ -2,6 +2,7 @@
 //! `{error, message, field?}` with a 4xx status, except genuine internal
 //! faults, which are logged and reported without their details.
 
+use crate::app::AppError;
 use crate::runtime::{CallFailure, LoadError};
 use axum::Json;
 use axum::http::StatusCode;
@@ -59,27 +60,25 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
-// Faults of the service's own machinery: reported as `internal` without
-// details, logged in full.
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::BadRequest { message, field } => ApiError::BadRequest { message, field },
+            AppError::Invalid { message, errors } => ApiError::Invalid { message, errors },
+            AppError::Forbidden(m) => ApiError::Forbidden(m),
+            AppError::NotFound(m) => ApiError::NotFound(m),
+            AppError::Conflict(m) => ApiError::Conflict(m),
+            AppError::PluginRejected(e) => ApiError::PluginRejected(e),
+            AppError::Pricing { message, field } => ApiError::Pricing { message, field },
+            AppError::CallFailed(f) => ApiError::CallFailed(f),
+            AppError::Internal(e) => ApiError::Internal(e),
+        }
+    }
+}
+
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
-        match e {
-            crate::store::StoreError::Conflict(m) => ApiError::Conflict(m),
-            // PostgreSQL refuses NUL in text, e.g. from a percent-encoded
-            // path or query: the request was bad, nothing was written.
-            crate::store::StoreError::Db(e)
-                if e.as_database_error()
-                    .and_then(|d| d.code())
-                    .is_some_and(|c| c == "22021" || c == "22P05") =>
-            {
-                ApiError::BadRequest {
-                    message: "text must not contain NUL or characters the database cannot store"
-                        .into(),
-                    field: None,
-                }
-            }
-            other => ApiError::Internal(other.into()),
-        }
+        AppError::from(e).into()
     }
 }
 

@@ -3,7 +3,8 @@
 //! service supervision flow of supervised orders, and the simulated clock.
 
 use super::auth::Actor;
-use super::orders::{order_json, visible_order};
+use super::orders::visible_order;
+use super::views::ordering::{app_info, order_json};
 use super::{ApiError, AppState};
 use crate::domain::catalog::{BillingMode, add_period};
 use crate::domain::instance::{JobAction, ReleaseReason};
@@ -11,15 +12,16 @@ use crate::domain::supervision::{Action, Flow, FlowError, FlowState, Party};
 use crate::lifecycle::decision_job;
 use crate::store::InstanceGuard;
 use crate::store::Role;
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .route("/feed", get(feed))
         .route("/orders/{id}/service-flow", get(flow).post(act))
         .route("/clock", get(clock))
@@ -63,7 +65,7 @@ async fn feed(
         if e.kind == "instance.provisioned"
             && let Some(i) = state.store.instance(&e.instance_id).await?
         {
-            v["app"] = super::instances::app_info(&state, &i);
+            v["app"] = app_info(&state, &i);
         }
         events.push(v);
     }
@@ -106,7 +108,7 @@ async fn act(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let action: Action = super::json::parse(&body)?;
+    let action: Action = super::extract::parse(&body)?;
     let order = visible_order(&state, &actor, &id).await?;
     let stored = order
         .service_flow
@@ -203,7 +205,7 @@ async fn advance(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     actor.require(&[Role::Operator])?;
-    let req: Advance = super::json::parse(&body)?;
+    let req: Advance = super::extract::parse(&body)?;
     if req.ms <= 0 {
         return Err(ApiError::bad(
             "ms",

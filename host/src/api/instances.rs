@@ -3,24 +3,27 @@
 //! customer and seller.
 
 use super::auth::Actor;
-use super::orders::{answer, fingerprint, guard, idempotency_key, order_json, owner};
+use super::extract::idempotency_key;
+use super::orders::{answer, fingerprint, guard, owner};
 use super::quotes::{MAX_PERIODS, UpgradeRequest, mode, price_periods, price_upgrade};
+use super::views::ordering::{instance_json, order_json};
 use super::{ApiError, AppState};
 use crate::domain::catalog::ProductDraft;
 use crate::domain::instance::{InstanceState, JobAction, ReleaseReason};
 use crate::domain::pricing::Quote;
 use crate::ids::{new_id, seed_of};
 use crate::store::{InstanceGuard, InstanceRow, NewJob, OrderRow, Role};
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .route("/instances", get(list))
         .route("/instances/{id}", get(show))
         .route("/instances/{id}/orders", get(orders))
@@ -28,48 +31,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/instances/{id}/convert", post(convert))
         .route("/instances/{id}/upgrade", post(upgrade))
         .route("/instances/{id}/unsubscribe", post(unsubscribe))
-}
-
-/// An instance as the API shows it; `with_secrets` adds the decrypted app
-/// info (credentials).
-pub(super) fn instance_json(state: &AppState, i: &InstanceRow, with_secrets: bool) -> Value {
-    let mut v = json!({
-        "id": i.id,
-        "seller-id": i.seller_id,
-        "customer-id": i.customer_id,
-        "product-id": i.product_id,
-        "product-version": i.product_version,
-        "specification": i.spec_id,
-        "sku": i.sku_id,
-        "billing-mode": i.billing_mode,
-        "quantity": i.quantity,
-        "trial": i.trial,
-        "state": i.state,
-        "freeze-reason": i.freeze_reason,
-        "expires-at": i.expires_at,
-        "seller-instance-id": i.seller_instance_id,
-        "failure": i.failure,
-        "created-at": i.created_at,
-        "updated-at": i.updated_at,
-    });
-    if with_secrets {
-        v["app"] = app_info(state, i);
-    }
-    v
-}
-
-/// The decrypted app info of an instance, or null.
-pub(super) fn app_info(state: &AppState, i: &InstanceRow) -> Value {
-    let Some(sealed) = &i.app_info else {
-        return Value::Null;
-    };
-    match state.secrets.open(&i.id, sealed) {
-        Ok(plain) => serde_json::from_slice(&plain).unwrap_or(Value::Null),
-        Err(e) => {
-            tracing::error!(instance = %i.id, error = %e, "cannot decrypt app info");
-            Value::Null
-        }
-    }
 }
 
 pub(super) async fn visible_instance(
@@ -209,7 +170,7 @@ fn periods_of(body: &[u8]) -> Result<u32, ApiError> {
     let req: Periods = if body.is_empty() {
         Periods { periods: 1 }
     } else {
-        super::json::parse(body)?
+        super::extract::parse(body)?
     };
     check_periods(req.periods)
 }
@@ -325,7 +286,7 @@ async fn upgrade(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let (i, live, _) = own(&state, &actor, &id).await?;
-    let req: UpgradeRequest = super::json::parse(&body)?;
+    let req: UpgradeRequest = super::extract::parse(&body)?;
     let up = price_upgrade(&state, &i, &live, &req).await?;
     let detail = json!({"sku": up.sku, "quantity": up.quantity, "remaining-ms": up.remaining_ms});
     place(

@@ -5,60 +5,27 @@
 //! header makes a retried request return the first order.
 
 use super::auth::Actor;
+use super::extract::idempotency_key;
 use super::quotes::{PricedSubscription, SubscriptionRequest, price_subscription};
+use super::views::ordering::{instance_json, order_json};
 use super::{ApiError, AppState};
 use crate::domain::instance::{InstanceState, JobAction};
 use crate::domain::supervision::Flow;
 use crate::ids::{new_id, seed_of};
 use crate::store::{InstanceGuard, InstanceRow, NewJob, OrderRow, Owner, Placed, Role};
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
-use axum::{Json, Router};
 use bytes::Bytes;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use utoipa_axum::router::OpenApiRouter;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .route("/orders", get(list).post(subscribe))
         .route("/orders/{id}", get(show))
-}
-
-/// Longest accepted idempotency key.
-const MAX_KEY: usize = 200;
-
-pub(super) fn order_json(o: &OrderRow) -> Value {
-    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
-    json!({
-        "id": o.id,
-        "customer-id": o.customer_id,
-        "seller-id": o.seller_id,
-        "instance-id": o.instance_id,
-        "kind": o.kind,
-        "state": o.state,
-        "amount": o.amount,
-        "detail": parse(&o.detail),
-        "failure": o.failure,
-        "service-flow": o.service_flow.as_deref().map(parse),
-        "created-at": o.created_at,
-        "updated-at": o.updated_at,
-    })
-}
-
-/// The idempotency key of a request, if it sent one.
-pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(v) = headers.get("idempotency-key") else {
-        return Ok(None);
-    };
-    let key = v.to_str().map(str::trim).unwrap_or_default();
-    if key.is_empty() || key.len() > MAX_KEY {
-        return Err(ApiError::bad(
-            "Idempotency-Key",
-            format!("must be 1 to {MAX_KEY} visible ASCII characters"),
-        ));
-    }
-    Ok(Some(key.to_string()))
 }
 
 /// Fingerprint of a request, so a reused idempotency key with a different
@@ -114,7 +81,7 @@ pub(super) async fn answer_with(
         status,
         Json(json!({
             "order": order_json(&order),
-            "instance": instance.map(|i| super::instances::instance_json(state, &i, false)),
+            "instance": instance.map(|i| instance_json(state, &i, false)),
         })),
     ))
 }
@@ -127,7 +94,7 @@ async fn subscribe(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     actor.require(&[Role::Customer])?;
     let key = idempotency_key(&headers)?;
-    let req: SubscriptionRequest = super::json::parse(&body)?;
+    let req: SubscriptionRequest = super::extract::parse(&body)?;
     let now = state.clock.now_ms();
     let PricedSubscription {
         product,
@@ -200,7 +167,7 @@ async fn subscribe(
         order_id: Some(order.id.clone()),
         action: serde_json::to_string(&JobAction::Create {
             periods,
-            customer_name: actor.0.name.clone(),
+            customer_name: actor.name.clone(),
             supervised: live.supervised,
         })?,
         seed: seed_of(&order.id),

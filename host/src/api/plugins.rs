@@ -6,18 +6,19 @@ use super::{ApiError, AppState};
 use crate::cases::Case;
 use crate::runtime::{CallBudget, CallContext, Plugin, World};
 use crate::store::{Role, SellerPlugin, StoreKv};
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .route("/plugins", get(list).post(upload))
         .route("/plugins/{sha256}", get(show))
         .route("/plugins/{sha256}/calls", post(call))
@@ -186,7 +187,7 @@ async fn call(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let (plugin, _) = find(&state, &actor, &sha256).await?;
-    let req: CallRequest = super::json::parse(&body)?;
+    let req: CallRequest = super::extract::parse(&body)?;
     let world = World::parse(&req.world).ok_or_else(|| ApiError::BadRequest {
         message: format!(
             "unknown world `{}`; expected lifecycle, metering, pricing or review",

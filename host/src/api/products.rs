@@ -7,16 +7,17 @@ use crate::domain::catalog::{FieldError, ProductDraft, validate};
 use crate::ids::new_id;
 use crate::runtime::World;
 use crate::store::{ProductRow, Role};
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .route("/products", get(list).post(create))
         .route("/products/{id}", get(show))
         .route("/products/{id}/draft", put(update_draft))
@@ -48,7 +49,7 @@ pub(super) async fn checked_draft(
     seller_id: &str,
     body: &[u8],
 ) -> Result<ProductDraft, ApiError> {
-    let draft: ProductDraft = super::json::parse(body)?;
+    let draft: ProductDraft = super::extract::parse(body)?;
     let mut errors = validate(&draft).err().unwrap_or_default();
     let mut need = vec![(
         "lifecycle-plugin".to_string(),
@@ -228,7 +229,7 @@ async fn set_status(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let req: StatusChange = super::json::parse(&body)?;
+    let req: StatusChange = super::extract::parse(&body)?;
     let p = match actor.role() {
         Role::Operator => state
             .store

@@ -13,15 +13,16 @@ use crate::domain::catalog::{
 use crate::domain::pricing::{FeeBasis, Quote, SubscriptionTerms, remaining};
 use crate::quoting::{Pricing, QuoteError};
 use crate::store::{InstanceRow, ProductRow};
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::routing::post;
-use axum::{Json, Router};
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .route("/quotes", post(quote_subscription))
         .route("/instances/{id}/quote", post(quote_change))
 }
@@ -314,7 +315,7 @@ async fn quote_subscription(
     actor: Actor,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let req: SubscriptionRequest = super::json::parse(&body)?;
+    let req: SubscriptionRequest = super::extract::parse(&body)?;
     let now = state.clock.now_ms();
     let priced = price_subscription(&state, &actor, &req, now).await?;
     Ok(Json(json!({
@@ -352,7 +353,7 @@ async fn quote_change(
 ) -> Result<Json<Value>, ApiError> {
     let (i, live, status) = super::instances::own(&state, &actor, &id).await?;
     let now = state.clock.now_ms();
-    let change: Change = super::json::parse(&body)?;
+    let change: Change = super::extract::parse(&body)?;
     let (quote, expires_at) = match change {
         Change::Renew { periods } => {
             super::instances::check_periods(periods)?;

@@ -5,8 +5,9 @@
 
 use super::cases::case_of;
 use super::{ApiError, AppState};
-use crate::cases::{self, Required};
+use crate::cases;
 use crate::domain::catalog::{FieldError, ProductDraft};
+use crate::domain::release_cases::{self, Required};
 use crate::ids::seed_of;
 use crate::runtime::{CallBudget, CallContext, MemoryKv, World};
 use crate::store::{ApplicationRow, ReviewRow};
@@ -19,7 +20,7 @@ pub(super) async fn missing_cases(
     seller: &str,
     draft: &ProductDraft,
 ) -> Result<Vec<FieldError>, ApiError> {
-    let required: Vec<Required> = cases::required(draft);
+    let required: Vec<Required> = release_cases::required(draft);
     let mut saved = Vec::new();
     for plugin in plugins_of(draft) {
         for row in state.store.cases(Some(seller), Some(&plugin)).await? {
@@ -28,7 +29,7 @@ pub(super) async fn missing_cases(
             }
         }
     }
-    Ok(cases::missing(&required, &saved))
+    Ok(release_cases::missing(&required, &saved))
 }
 
 /// The plugin versions a draft names, each once (a saas plugin may serve as

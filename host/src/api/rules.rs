@@ -8,15 +8,16 @@ use super::auth::Actor;
 use super::{ApiError, AppState};
 use crate::runtime::World;
 use crate::store::Role;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .route("/rules", get(list))
         .route("/rules/{kind}/{name}/activate", post(activate))
         .route("/rules/{kind}/{name}/deactivate", post(deactivate))
@@ -70,7 +71,7 @@ async fn activate(
     actor.require(&[Role::Operator])?;
     let world = world_of(&kind)?;
     check_name(&name)?;
-    let req: Activation = super::json::parse(&body)?;
+    let req: Activation = super::extract::parse(&body)?;
     let plugin = state.runtime.get(&req.plugin).ok_or_else(|| {
         ApiError::bad(
             "plugin",

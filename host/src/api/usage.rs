@@ -11,15 +11,16 @@ use super::{ApiError, AppState};
 use crate::domain::usage::{BATCH_MAX, RawRecord, RecordStatus};
 use crate::metering;
 use crate::store::Role;
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .route("/usage", post(ingest))
         .route("/instances/{id}/usage", get(list))
         .route("/products/{id}/metering", get(metering))
@@ -50,7 +51,7 @@ async fn ingest(
     {
         Ok(b) => b.records.into_iter().map(Ok).collect(),
         Err(_) => {
-            let batch: Batch = super::json::parse(&body)?;
+            let batch: Batch = super::extract::parse(&body)?;
             batch
                 .records
                 .iter()

@@ -107,7 +107,7 @@ pub fn deduct(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::catalog::date_ms;
+    use crate::catalog::date_ms;
 
     fn d(s: &str) -> Decimal {
         s.parse().expect("decimal")

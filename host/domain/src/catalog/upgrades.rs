@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 
 use super::{BillingMode, Sku, Specification};
-use crate::domain::pricing::sku_period_price;
+use crate::pricing::sku_period_price;
 
 /// Whether a subscription to `from` × `quantity_from` may be upgraded to `to` ×
 /// `quantity_to` under `mode`; a refusal says why.

@@ -17,7 +17,7 @@ use super::model::{PriceError, PricingModel, tier_unit_price};
 use super::money::rate;
 use super::proration::Remaining;
 use super::quote::{Quote, QuoteLine, sku_period_price};
-use crate::domain::catalog::{BillingMode, Sku, Specification};
+use crate::catalog::{BillingMode, Sku, Specification};
 
 /// What a change is charged on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,8 +134,8 @@ fn prorate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::catalog::{date_ms, example_draft};
-    use crate::domain::pricing::{PricingModel, remaining};
+    use crate::catalog::{date_ms, example_draft};
+    use crate::pricing::{PricingModel, remaining};
 
     fn d(s: &str) -> Decimal {
         s.parse().expect("decimal")
@@ -174,7 +174,7 @@ mod tests {
         for line in &q.lines {
             assert_eq!(
                 line.amount,
-                crate::domain::pricing::money(line.quantity * line.unit_price)
+                crate::pricing::money(line.quantity * line.unit_price)
             );
         }
     }
@@ -203,7 +203,7 @@ mod tests {
             .cloned()
             .expect("spec");
         spec.pricing_model = PricingModel::Volume;
-        let tiers: crate::domain::pricing::Price = serde_json::from_str(
+        let tiers: crate::pricing::Price = serde_json::from_str(
             r#"[{"up-to": "10", "unit-price": "10.00"}, {"unit-price": "8.00"}]"#,
         )
         .expect("tiers");

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::model::PricingModel;
 use super::model::{PriceError, period_price, portions};
 use super::money::{MONEY_SCALE, money};
-use crate::domain::catalog::{BillingMode, Sku, Specification};
+use crate::catalog::{BillingMode, Sku, Specification};
 
 /// One itemised line. Every line's amount is `money(quantity × unit price)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -221,8 +221,8 @@ fn plural(n: u32) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::catalog::example_draft;
-    use crate::domain::pricing::PricingModel;
+    use crate::catalog::example_draft;
+    use crate::pricing::PricingModel;
 
     fn d(s: &str) -> Decimal {
         s.parse().expect("decimal")
@@ -288,7 +288,7 @@ mod tests {
     #[test]
     fn usage_is_priced_by_the_model_seeds_examples() {
         let mut spec = standard();
-        let tiers: crate::domain::pricing::Price = serde_json::from_str(
+        let tiers: crate::pricing::Price = serde_json::from_str(
             r#"[{"up-to": "3", "unit-price": "0.30"}, {"unit-price": "0.20"}]"#,
         )
         .expect("tiers");

@@ -5,7 +5,7 @@
 //! for yearly/monthly; upgrade when a specification is upgradable; usage
 //! collection for pay-per-use.
 
-use crate::domain::catalog::{BillingMode, FieldError, ProductDraft};
+use crate::catalog::{BillingMode, FieldError, ProductDraft};
 
 /// One case a product needs: a successful call of `scenario` recorded with
 /// the plugin version the draft names in `field`.
@@ -79,7 +79,7 @@ pub fn missing(required: &[Required], saved: &[(String, String)]) -> Vec<FieldEr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::catalog::example_draft;
+    use crate::catalog::example_draft;
 
     #[test]
     fn periodic_upgradable_products_need_six_cases() {

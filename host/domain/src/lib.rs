@@ -6,5 +6,6 @@ pub mod catalog;
 pub mod instance;
 pub mod packages;
 pub mod pricing;
+pub mod release_cases;
 pub mod supervision;
 pub mod usage;

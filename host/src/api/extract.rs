@@ -1,8 +1,28 @@
-//! JSON request bodies parsed with errors that say where: axum's own `Json`
-//! extractor answers in plain text, and the API promises JSON errors.
+//! What handlers take from a request besides the caller: JSON bodies parsed
+//! with errors that say where (axum's own `Json` extractor answers in plain
+//! text, and the API promises JSON errors), and the `Idempotency-Key` header.
 
 use super::ApiError;
+use axum::http::HeaderMap;
 use serde::de::DeserializeOwned;
+
+/// Longest accepted idempotency key.
+const MAX_KEY: usize = 200;
+
+/// The idempotency key of a request, if it sent one.
+pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = v.to_str().map(str::trim).unwrap_or_default();
+    if key.is_empty() || key.len() > MAX_KEY {
+        return Err(ApiError::bad(
+            "Idempotency-Key",
+            format!("must be 1 to {MAX_KEY} visible ASCII characters"),
+        ));
+    }
+    Ok(Some(key.to_string()))
+}
 
 /// Parses `body`, naming the offending field path or position on failure.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {

@@ -66,6 +66,11 @@ impl Plugin {
     pub(crate) fn export(&self, world: World, function: &str) -> Option<&ExportedFunc> {
         self.exports.get(&(world, function.to_string()))
     }
+
+    /// Whether the plugin exports `function` in `world`.
+    pub fn exports(&self, world: World, function: &str) -> bool {
+        self.export(world, function).is_some()
+    }
 }
 
 /// Hex sha256 of `bytes`.

@@ -4,6 +4,7 @@
 
 mod artifact_cache;
 mod call;
+pub mod cases;
 mod error;
 mod host_api;
 mod kv;

@@ -8,14 +8,11 @@
 
 mod diff;
 mod replay;
-mod required;
 
 pub use diff::first_difference;
 pub use replay::{CaseRun, Verdict, replay};
-pub use required::{Required, missing, required};
 
-use crate::domain::catalog::FieldError;
-use crate::runtime::{HostCall, World};
+use crate::{HostCall, World};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -26,6 +23,15 @@ pub const CASE_FORMAT: &str = "bazaar-cases/1";
 
 /// Most cases one file may hold.
 pub const MAX_CASES_PER_FILE: usize = 1000;
+
+/// A problem with one field of a case, found by [`check`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShapeError {
+    /// JSON path of the offending field.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
 
 /// One recorded call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -139,10 +145,10 @@ fn canonical(v: &Value) -> Value {
 /// Checks a case's shape; `at` prefixes the field paths (`cases[3]`).
 /// Whether the plugin exists and exports the function is for the caller,
 /// who knows the plugins.
-pub fn check(case: &Case, at: &str, max_host_calls: usize) -> Vec<FieldError> {
+pub fn check(case: &Case, at: &str, max_host_calls: usize) -> Vec<ShapeError> {
     let mut errors = Vec::new();
     let mut err = |field: &str, message: String| {
-        errors.push(FieldError {
+        errors.push(ShapeError {
             field: format!("{at}{field}"),
             message,
         })

@@ -6,7 +6,7 @@ use super::transcript::{HostCall, LogLine};
 use rand_chacha::rand_core::RngCore;
 
 wasmtime::component::bindgen!({
-    path: "../wit",
+    path: "../../wit",
     world: "bazaar:plugin/host-view",
     imports: { default: trappable },
 });

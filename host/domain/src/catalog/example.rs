@@ -8,7 +8,7 @@ use super::{
     BillingMode, EnumAttribute, ProductDraft, PurchaseLimit, QuantityAttribute, Sku, Specification,
     Trial,
 };
-use crate::domain::pricing::PricingModel;
+use crate::pricing::PricingModel;
 
 /// A valid two-specification example used by docs and tests.
 ///

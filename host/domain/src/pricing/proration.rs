@@ -15,7 +15,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::domain::catalog::{BillingMode, MS_PER_DAY, add_months, months_per_period};
+use crate::catalog::{BillingMode, MS_PER_DAY, add_months, months_per_period};
 
 /// What is left of a subscription period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +81,7 @@ pub fn remaining(now_ms: i64, expires_ms: i64, mode: BillingMode) -> Option<Rema
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::catalog::date_ms;
+    use crate::catalog::date_ms;
 
     fn left(now: i64, expires: i64, mode: BillingMode) -> (u32, u32, u32) {
         let r = remaining(now, expires, mode).expect("periodic");

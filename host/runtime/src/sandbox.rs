@@ -4,7 +4,7 @@
 
 use super::kv::{KvOverlay, KvStore};
 use super::transcript::{HostCall, LogLine};
-use crate::runtime::Limits;
+use crate::Limits;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use std::collections::BTreeMap;

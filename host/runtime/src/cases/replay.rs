@@ -1,7 +1,7 @@
 //! Running one case against a plugin version and judging the result.
 
 use super::{Case, first_difference};
-use crate::runtime::{CallBudget, CallError, Divergence, Plugin, Runtime, World};
+use crate::{CallBudget, CallError, Divergence, Plugin, Runtime, World};
 use serde::Serialize;
 use serde_json::Value;
 

@@ -1,0 +1,1 @@
+//! How the API shows products and accounts.

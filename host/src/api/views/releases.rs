@@ -1,0 +1,1 @@
+//! How the API shows plugins, cases, release applications, reviews and rules.

@@ -1,0 +1,82 @@
+//! Accounts: the first operator at start-up; operators create sellers,
+//! customers and other operators, each with an API token shown once.
+
+use super::{App, AppError, Caller};
+use crate::ids::{new_id, new_token, token_hash};
+use crate::store::{Account, Role, Store, StoreError};
+use serde::Deserialize;
+
+/// Longest account name.
+pub const MAX_NAME: usize = 100;
+
+/// `POST /v1/accounts`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct NewAccount {
+    /// The new account's role.
+    pub role: Role,
+    /// Its display name, 1 to [`MAX_NAME`] characters.
+    pub name: String,
+}
+
+/// An operator creates an account; answers it with its one-time token.
+pub async fn create(
+    app: &App,
+    caller: &Caller,
+    req: NewAccount,
+) -> Result<(Account, String), AppError> {
+    caller.require(&[Role::Operator])?;
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME {
+        return Err(AppError::bad(
+            "name",
+            format!("give a name of 1 to {MAX_NAME} characters"),
+        ));
+    }
+    Ok(create_account(&app.store, req.role, name, app.clock.now_ms()).await?)
+}
+
+/// Creates an account and returns it with its one-time token (also used by
+/// the CLI and test fixtures, which have no caller).
+pub async fn create_account(
+    store: &Store,
+    role: Role,
+    name: &str,
+    now_ms: i64,
+) -> Result<(Account, String), StoreError> {
+    let prefix = match role {
+        Role::Operator => "op",
+        Role::Seller => "sel",
+        Role::Customer => "cus",
+    };
+    let account = Account {
+        id: new_id(prefix),
+        role,
+        name: name.to_string(),
+        created_at: now_ms,
+    };
+    let token = new_token();
+    store.create_account(&account, &token_hash(&token)).await?;
+    Ok((account, token))
+}
+
+/// On first start, creates the operator: with `token` when configured,
+/// otherwise a fresh one, which is returned so it can be printed once.
+pub async fn bootstrap_operator(
+    store: &Store,
+    token: Option<&str>,
+    now_ms: i64,
+) -> Result<Option<String>, StoreError> {
+    if store.has_operator().await? {
+        return Ok(None);
+    }
+    let token = token.map_or_else(new_token, str::to_string);
+    let account = Account {
+        id: new_id("op"),
+        role: Role::Operator,
+        name: "operator".into(),
+        created_at: now_ms,
+    };
+    store.create_account(&account, &token_hash(&token)).await?;
+    Ok(Some(token))
+}

@@ -1,0 +1,101 @@
+//! The one error type of the use cases. The HTTP layer maps it to a status
+//! and a JSON body in one place (`api/error.rs`); the CLI and the worker
+//! print or log it.
+
+use crate::domain::catalog::FieldError;
+use crate::runtime::{CallFailure, LoadError};
+use crate::store::StoreError;
+
+/// Why a use case did not happen. Nothing was written when one is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The command is malformed.
+    #[error("{message}")]
+    BadRequest {
+        /// What is wrong.
+        message: String,
+        /// Where, when known.
+        field: Option<String>,
+    },
+    /// Several problems with a submitted document, each with its place.
+    #[error("{message}")]
+    Invalid {
+        /// Summary.
+        message: String,
+        /// Every problem found.
+        errors: Vec<FieldError>,
+    },
+    /// The caller's role may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Nothing at that id (or not the caller's to see).
+    #[error("{0}")]
+    NotFound(String),
+    /// The command conflicts with the current state.
+    #[error("{0}")]
+    Conflict(String),
+    /// The uploaded component is not an acceptable plugin.
+    #[error(transparent)]
+    PluginRejected(#[from] LoadError),
+    /// A price could not be computed: a pricing plugin declined or answered
+    /// with something that cannot be charged.
+    #[error("{message}")]
+    Pricing {
+        /// What went wrong.
+        message: String,
+        /// Where in the plugin's quotation, when known.
+        field: Option<String>,
+    },
+    /// A plugin call failed inside the sandbox.
+    #[error(transparent)]
+    CallFailed(Box<CallFailure>),
+    /// A fault of the service itself.
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    /// A malformed command, about one field.
+    pub fn bad(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::BadRequest {
+            message: message.into(),
+            field: Some(field.into()),
+        }
+    }
+}
+
+// Faults of the service's own machinery are internal; a store conflict and
+// text the database cannot hold are the caller's.
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(m) => AppError::Conflict(m),
+            // PostgreSQL refuses NUL in text, e.g. from a percent-encoded
+            // path or query: the request was bad, nothing was written.
+            StoreError::Db(e)
+                if e.as_database_error()
+                    .and_then(|d| d.code())
+                    .is_some_and(|c| c == "22021" || c == "22P05") =>
+            {
+                AppError::BadRequest {
+                    message: "text must not contain NUL or characters the database cannot store"
+                        .into(),
+                    field: None,
+                }
+            }
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<tokio::task::JoinError> for AppError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<serde_json::Error> for AppError {
+    fn from(e: serde_json::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
