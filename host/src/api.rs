@@ -87,7 +87,9 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
 /// The service's routes: `/healthz`, `/v1/openapi.json` and the `/v1` API.
 pub fn router(state: AppState, runtime: &Runtime) -> Router {
     let body_limit = usize::try_from(runtime.limits().component_bytes).unwrap_or(usize::MAX) + 4096;
-    let (v1, _derived) = v1_routes().split_for_parts();
+    let (v1, derived) = v1_routes().split_for_parts();
+    // Serialised once: the document only changes with the binary.
+    let document = bytes::Bytes::from(openapi::document(derived).to_string());
     Router::new()
         .route(
             "/healthz",
@@ -95,7 +97,12 @@ pub fn router(state: AppState, runtime: &Runtime) -> Router {
         )
         .route(
             "/v1/openapi.json",
-            get(|| async { axum::Json(openapi::document()) }),
+            get(move || async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    document.clone(),
+                )
+            }),
         )
         .nest("/v1", v1)
         .fallback(|| async { ApiError::NotFound("no such route".into()) })

@@ -9,6 +9,28 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+/// The body of every error answer (documentation of what `into_response`
+/// writes).
+#[derive(utoipa::ToSchema)]
+#[schema(as = ErrorBody)]
+#[allow(dead_code)]
+pub struct ErrorBody {
+    /// `bad-request`, `invalid`, `unauthorized`, `forbidden`, `not-found`,
+    /// `conflict`, `plugin-rejected`, `pricing-failed`, `call-failed` or
+    /// `internal`.
+    error: String,
+    /// What is wrong, in words a person can act on.
+    message: String,
+    /// The JSON path (or header or query parameter) at fault, when known.
+    field: Option<String>,
+    /// With `invalid`: every problem, each with its field.
+    #[schema(value_type = Option<Vec<Object>>)]
+    errors: Option<Vec<serde_json::Value>>,
+    /// With `plugin-rejected` and `call-failed`: the typed failure.
+    #[schema(value_type = Option<Object>)]
+    detail: Option<serde_json::Value>,
+}
+
 /// An API failure.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
