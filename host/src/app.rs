@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod catalog;
 mod error;
 
 pub use error::AppError;

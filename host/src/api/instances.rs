@@ -86,7 +86,14 @@ pub(super) async fn own(
     state: &AppState,
     actor: &Actor,
     id: &str,
-) -> Result<(InstanceRow, ProductDraft, String), ApiError> {
+) -> Result<
+    (
+        InstanceRow,
+        ProductDraft,
+        crate::domain::catalog::ProductStatus,
+    ),
+    ApiError,
+> {
     actor.require(&[Role::Customer])?;
     let i = visible_instance(state, actor, id).await?;
     let p = state
@@ -200,7 +207,7 @@ pub(super) fn conversion_start(i: &InstanceRow, now: i64) -> Result<i64, ApiErro
 /// instance's period is extended; an expired one starts anew now.
 pub(super) fn renewal_start(
     i: &InstanceRow,
-    product_status: &str,
+    product_status: crate::domain::catalog::ProductStatus,
     now: i64,
 ) -> Result<i64, ApiError> {
     let m = mode(i)?;
@@ -214,7 +221,7 @@ pub(super) fn renewal_start(
             "a trial is converted (`/convert`), not renewed".into(),
         ));
     }
-    if product_status == "removed" {
+    if product_status.is_removed() {
         return Err(ApiError::Conflict(
             "the product was removed; it cannot be renewed".into(),
         ));
@@ -231,7 +238,7 @@ async fn renew(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let (i, live, status) = own(&state, &actor, &id).await?;
     let periods = periods_of(&body)?;
-    let from = renewal_start(&i, &status, state.clock.now_ms())?;
+    let from = renewal_start(&i, status, state.clock.now_ms())?;
     let (quote, expires_at) = price_periods(&state, &i, &live, from, periods).await?;
     let detail = json!({"periods": periods, "expires-at": expires_at});
     place(

@@ -6,8 +6,8 @@
 
 use super::auth::Actor;
 use super::instances::visible_instance;
-use super::products::visible_product;
 use super::{ApiError, AppState};
+use crate::app::access::visible_product;
 use crate::domain::usage::{BATCH_MAX, RawRecord, RecordStatus};
 use crate::metering;
 use crate::store::Role;
