@@ -9,6 +9,7 @@ pub mod access;
 pub mod accounts;
 pub mod catalog;
 mod error;
+pub mod usage;
 
 pub use error::AppError;
 

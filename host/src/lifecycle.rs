@@ -8,8 +8,6 @@
 mod billing;
 mod calls;
 mod collect;
-
-pub use collect::WINDOW_MS as USAGE_WINDOW_MS;
 mod settle;
 mod sweep;
 

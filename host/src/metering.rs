@@ -7,11 +7,13 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::domain::usage::{RawRecord, RecordStatus, UsageRecord, check_record};
+use crate::domain::usage::{
+    COLLECTION_WINDOW_MS, RawRecord, RecordStatus, UsageRecord, check_record,
+};
 use crate::store::{InstanceRow, Store, StoreError};
 
 /// What became of one record.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct Outcome {
     /// Its position in the batch.
@@ -134,7 +136,7 @@ fn refusal(
         ));
     }
     // Usage is collected in whole hours, so the hour of the purchase counts.
-    if r.begin_ms < i.created_at - i.created_at.rem_euclid(crate::lifecycle::USAGE_WINDOW_MS) {
+    if r.begin_ms < i.created_at - i.created_at.rem_euclid(COLLECTION_WINDOW_MS) {
         return Some((
             RecordStatus::BadTime,
             "the record begins before the hour the instance was bought in".into(),
