@@ -7,7 +7,9 @@
 
 pub mod access;
 pub mod accounts;
+pub mod billing;
 pub mod catalog;
+pub mod decisions;
 mod error;
 pub mod usage;
 

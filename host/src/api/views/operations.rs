@@ -6,8 +6,9 @@
 
 use crate::app::usage::{Collection, Ingested};
 use crate::metering::Outcome;
-use crate::store::UsageRow;
+use crate::store::{ChargeRow, PackageRow, TopUp, UsageRow};
 use serde::Serialize;
+use serde_json::Value;
 
 /// `POST /v1/usage`: one result per record.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -116,4 +117,149 @@ impl From<Collection> for MeteringView {
             updated_at: s.map(|s| s.updated_at),
         }
     }
+}
+
+/// A pay-per-use charge.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct ChargeView {
+    /// The amount charged, a decimal string.
+    pub amount: String,
+    /// The usage charged after packages were deducted.
+    pub billed_usage: String,
+    /// When it was charged (ms).
+    pub created_at: i64,
+    /// End of the billing cycle (ms, exclusive).
+    pub cycle_end: i64,
+    /// Start of the billing cycle (ms).
+    pub cycle_start: i64,
+    /// Its id.
+    pub id: String,
+    /// The instance.
+    pub instance_id: String,
+    /// When the balance paid it (ms).
+    pub paid_at: Option<i64>,
+    /// The itemised quote it was priced with.
+    #[schema(value_type = Object)]
+    pub quote: Value,
+    /// unpaid | paid.
+    pub state: String,
+    /// The usage in the cycle.
+    pub usage: String,
+}
+
+impl From<&ChargeRow> for ChargeView {
+    fn from(c: &ChargeRow) -> Self {
+        ChargeView {
+            amount: c.amount.clone(),
+            billed_usage: c.billed_usage.clone(),
+            created_at: c.created_at,
+            cycle_end: c.cycle_end,
+            cycle_start: c.cycle_start,
+            id: c.id.clone(),
+            instance_id: c.instance_id.clone(),
+            paid_at: c.paid_at,
+            quote: serde_json::from_str(&c.quote).unwrap_or(Value::Null),
+            state: c.state.clone(),
+            usage: c.usage.clone(),
+        }
+    }
+}
+
+/// Charges in order.
+pub fn charge_views(rows: &[ChargeRow]) -> Vec<ChargeView> {
+    rows.iter().map(ChargeView::from).collect()
+}
+
+/// `GET /v1/balance`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BalanceView {
+    /// The balance, a decimal string with two places.
+    pub amount: String,
+    /// Unpaid charges, oldest first.
+    pub unpaid: Vec<ChargeView>,
+}
+
+/// `POST /v1/balance/top-up`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TopUpView {
+    /// The balance after it, two decimal places.
+    pub amount: String,
+    /// Instances whose arrears it cleared (the worker unfreezes them).
+    pub cleared: Vec<String>,
+    /// Charges it paid.
+    pub paid: Vec<String>,
+    /// Whether this answers an earlier top-up with the same idempotency key.
+    pub replayed: bool,
+}
+
+impl From<TopUp> for TopUpView {
+    fn from(t: TopUp) -> Self {
+        TopUpView {
+            amount: t.balance.round_dp(2).to_string(),
+            cleared: t.cleared,
+            paid: t.paid,
+            replayed: t.replayed,
+        }
+    }
+}
+
+/// `GET /v1/instances/{id}/charges`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ChargeList {
+    /// Oldest first.
+    pub charges: Vec<ChargeView>,
+}
+
+/// A bought usage package.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct PackageView {
+    /// The billing item whose usage it covers.
+    pub billing_item: String,
+    /// When it ends (ms).
+    pub expires_at: i64,
+    /// Its id.
+    pub id: String,
+    /// The offer it was bought from.
+    pub offer: String,
+    /// monthly | yearly.
+    pub period: String,
+    /// Price per period.
+    pub price: String,
+    /// Usage included (per period when it resets).
+    pub quota: String,
+    /// Whether the quota is restored each period.
+    pub reset: bool,
+    /// When it started (ms).
+    pub starts_at: i64,
+    /// Whether the instance stops when the quota is gone.
+    pub stop_before_excess: bool,
+    /// Usage deducted in the current period.
+    pub used: String,
+}
+
+impl From<&PackageRow> for PackageView {
+    fn from(p: &PackageRow) -> Self {
+        PackageView {
+            billing_item: p.billing_item.clone(),
+            expires_at: p.expires_at,
+            id: p.id.clone(),
+            offer: p.offer_id.clone(),
+            period: p.period.clone(),
+            price: p.price.clone(),
+            quota: p.quota.clone(),
+            reset: p.reset,
+            starts_at: p.starts_at,
+            stop_before_excess: p.stop_before_excess,
+            used: p.used.clone(),
+        }
+    }
+}
+
+/// `GET /v1/instances/{id}/packages`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PackageList {
+    /// Oldest first.
+    pub packages: Vec<PackageView>,
 }
