@@ -11,6 +11,8 @@ pub mod billing;
 pub mod catalog;
 pub mod decisions;
 mod error;
+pub mod operations;
+pub mod service_flow;
 pub mod usage;
 
 pub use error::AppError;

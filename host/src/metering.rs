@@ -15,16 +15,17 @@ use crate::store::{InstanceRow, Store, StoreError};
 /// What became of one record.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
+// Fields in alphabetical order: the order the JSON has always had them in.
 pub struct Outcome {
     /// Its position in the batch.
     pub index: usize,
+    /// Details for anything but acceptance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
     /// The metering id, when it had one.
     pub metering_id: Option<String>,
     /// Accepted, duplicate, or why it was refused.
     pub status: RecordStatus,
-    /// Details for anything but acceptance.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
 }
 
 /// A batch's records, parsed or not, judged at `now_ms` and the accepted

@@ -4,9 +4,13 @@
 //! Fields are declared in the order the JSON has always had them
 //! (alphabetical), so bodies stay byte-identical.
 
+use super::ordering::app_info;
+use crate::app::App;
+use crate::app::service_flow::FlowStatus;
 use crate::app::usage::{Collection, Ingested};
+use crate::domain::supervision::Party;
 use crate::metering::Outcome;
-use crate::store::{ChargeRow, PackageRow, TopUp, UsageRow};
+use crate::store::{ChargeRow, EventRow, InstanceRow, PackageRow, TopUp, UsageRow};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -262,4 +266,113 @@ impl From<&PackageRow> for PackageView {
 pub struct PackageList {
     /// Oldest first.
     pub packages: Vec<PackageView>,
+}
+
+/// One event of the seller's feed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct FeedEventView {
+    /// For `instance.provisioned`: the instance's app info (credentials).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub app: Option<Value>,
+    /// When it happened (ms).
+    pub at: i64,
+    /// The instance's customer.
+    pub customer_id: String,
+    /// What the event carries, by kind.
+    #[schema(value_type = Object)]
+    pub detail: Value,
+    /// The instance.
+    pub instance_id: String,
+    /// `instance.provisioned`, `instance.frozen`...
+    pub kind: String,
+    /// The order behind it, if any.
+    pub order_id: Option<String>,
+    /// Its position in the feed: the cursor.
+    pub seq: i64,
+}
+
+impl FeedEventView {
+    /// `e`, with its instance's app info when `instance` is given.
+    pub fn new(app: &App, e: &EventRow, instance: Option<&InstanceRow>) -> Self {
+        FeedEventView {
+            app: instance.map(|i| app_info(app, i)),
+            at: e.at,
+            customer_id: e.customer_id.clone(),
+            detail: serde_json::from_str(&e.detail).unwrap_or(Value::Null),
+            instance_id: e.instance_id.clone(),
+            kind: e.kind.clone(),
+            order_id: e.order_id.clone(),
+            seq: e.seq,
+        }
+    }
+}
+
+/// `GET /v1/feed`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FeedView {
+    /// In order.
+    pub events: Vec<FeedEventView>,
+    /// The `after` of the next page.
+    pub next: i64,
+}
+
+/// `GET /v1/orders/{id}/service-flow`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct FlowView {
+    /// When the order completes if nobody acts.
+    pub completes_at: Option<i64>,
+    /// The flow: state, rejections, last activity, acceptance, history.
+    #[schema(value_type = Object)]
+    pub flow: Value,
+    /// Whether the caller may appeal now.
+    pub may_appeal: bool,
+    /// Who must act next; null once the flow ended.
+    pub whose_turn: Option<Party>,
+}
+
+impl FlowView {
+    /// The view of `s`.
+    pub fn new(s: &FlowStatus) -> Result<Self, serde_json::Error> {
+        Ok(FlowView {
+            completes_at: s.completes_at,
+            flow: serde_json::to_value(&s.flow)?,
+            may_appeal: s.may_appeal,
+            whose_turn: s.whose_turn,
+        })
+    }
+}
+
+/// `POST /v1/orders/{id}/service-flow`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FlowActed {
+    /// The flow after the action.
+    #[schema(value_type = Object)]
+    pub flow: Value,
+    /// The order as it now is.
+    #[schema(value_type = Object)]
+    pub order: Value,
+}
+
+/// `GET /v1/clock` and `POST /v1/clock/advance`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct ClockView {
+    /// The service's time (ms).
+    pub now_ms: i64,
+    /// Whether it is simulated (and operators may move it).
+    pub simulated: bool,
+}
+
+/// `GET /v1/stats`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct StatsView {
+    /// Jobs waiting for the worker.
+    pub queued_jobs: i64,
+    /// The worker's counters.
+    #[schema(value_type = Object)]
+    pub worker: Value,
 }
