@@ -133,3 +133,33 @@ async fn set_status(
     let p = catalog::set_status(&state.app, &actor, &id, req).await?;
     Ok(Json(ProductView::new(&p, actor.role())))
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_product_definition_is_documented() {
+        let (_, doc) = super::routes().split_for_parts();
+        let doc = serde_json::to_value(&doc).unwrap();
+        for path in [
+            "/products",
+            "/products/{id}",
+            "/products/{id}/draft",
+            "/products/{id}/status",
+        ] {
+            assert!(doc["paths"][path].is_object(), "{path} undocumented");
+        }
+        let schemas = &doc["components"]["schemas"];
+        for name in [
+            "ProductDraft",
+            "Specification",
+            "Sku",
+            "Price",
+            "PackageOffer",
+            "ProductStatus",
+        ] {
+            assert!(schemas[name].is_object(), "{name} has no schema");
+        }
+        let spec = &schemas["Specification"]["properties"];
+        assert!(spec["billing-modes"].is_object(), "{spec}");
+    }
+}
