@@ -8,7 +8,7 @@ use super::orders::{answer, fingerprint, guard, owner};
 use super::quotes::{MAX_PERIODS, UpgradeRequest, mode, price_periods, price_upgrade};
 use super::views::ordering::{instance_json, order_json};
 use super::{ApiError, AppState};
-use crate::domain::catalog::ProductDraft;
+use crate::domain::catalog::{ProductDraft, ProductStatus};
 use crate::domain::instance::{InstanceState, JobAction, ReleaseReason};
 use crate::domain::pricing::Quote;
 use crate::ids::{new_id, seed_of};
@@ -86,14 +86,7 @@ pub(super) async fn own(
     state: &AppState,
     actor: &Actor,
     id: &str,
-) -> Result<
-    (
-        InstanceRow,
-        ProductDraft,
-        crate::domain::catalog::ProductStatus,
-    ),
-    ApiError,
-> {
+) -> Result<(InstanceRow, ProductDraft, ProductStatus), ApiError> {
     actor.require(&[Role::Customer])?;
     let i = visible_instance(state, actor, id).await?;
     let p = state
@@ -207,7 +200,7 @@ pub(super) fn conversion_start(i: &InstanceRow, now: i64) -> Result<i64, ApiErro
 /// instance's period is extended; an expired one starts anew now.
 pub(super) fn renewal_start(
     i: &InstanceRow,
-    product_status: crate::domain::catalog::ProductStatus,
+    product_status: ProductStatus,
     now: i64,
 ) -> Result<i64, ApiError> {
     let m = mode(i)?;
