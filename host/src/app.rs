@@ -7,7 +7,13 @@
 
 pub mod access;
 pub mod accounts;
+pub mod billing;
+pub mod catalog;
+pub mod decisions;
 mod error;
+pub mod operations;
+pub mod service_flow;
+pub mod usage;
 
 pub use error::AppError;
 

@@ -8,8 +8,6 @@
 mod billing;
 mod calls;
 mod collect;
-
-pub use collect::WINDOW_MS as USAGE_WINDOW_MS;
 mod settle;
 mod sweep;
 
@@ -18,7 +16,7 @@ use crate::domain::catalog::ProductDraft;
 use crate::domain::instance::{JobAction, MAX_ATTEMPTS, retry_delay_ms};
 use crate::runtime::{CallBudget, CallContext, Runtime, World};
 use crate::secrets::SecretBox;
-use crate::store::{Completion, InstanceRow, JobRow, NewJob, Store, StoreKv};
+use crate::store::{Completion, InstanceRow, JobRow, Store, StoreKv};
 use calls::{Answer, interpret};
 use serde_json::json;
 use std::collections::HashMap;
@@ -104,17 +102,7 @@ pub fn product_namespace(product_id: &str) -> String {
     format!("product:{product_id}")
 }
 
-/// A job for a marketplace decision (no order): its seed comes from
-/// `seed_key`, which must be the same if the decision is ever taken again.
-pub fn decision_job(instance_id: &str, action: &JobAction, seed_key: &str) -> NewJob {
-    NewJob {
-        instance_id: instance_id.to_string(),
-        order_id: None,
-        // A `JobAction` is plain data; serialising it cannot fail.
-        action: serde_json::to_string(action).unwrap_or_default(),
-        seed: crate::ids::seed_of(seed_key),
-    }
-}
+pub use crate::app::decisions::decision_job;
 
 /// The live product definitions a round needs, read once per round: a batch
 /// of 64 orders of one product parses its definition once, not 64 times.

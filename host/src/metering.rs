@@ -7,22 +7,25 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::domain::usage::{RawRecord, RecordStatus, UsageRecord, check_record};
+use crate::domain::usage::{
+    COLLECTION_WINDOW_MS, RawRecord, RecordStatus, UsageRecord, check_record,
+};
 use crate::store::{InstanceRow, Store, StoreError};
 
 /// What became of one record.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
+// Fields in alphabetical order: the order the JSON has always had them in.
 pub struct Outcome {
     /// Its position in the batch.
     pub index: usize,
+    /// Details for anything but acceptance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
     /// The metering id, when it had one.
     pub metering_id: Option<String>,
     /// Accepted, duplicate, or why it was refused.
     pub status: RecordStatus,
-    /// Details for anything but acceptance.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
 }
 
 /// A batch's records, parsed or not, judged at `now_ms` and the accepted
@@ -134,7 +137,7 @@ fn refusal(
         ));
     }
     // Usage is collected in whole hours, so the hour of the purchase counts.
-    if r.begin_ms < i.created_at - i.created_at.rem_euclid(crate::lifecycle::USAGE_WINDOW_MS) {
+    if r.begin_ms < i.created_at - i.created_at.rem_euclid(COLLECTION_WINDOW_MS) {
         return Some((
             RecordStatus::BadTime,
             "the record begins before the hour the instance was bought in".into(),

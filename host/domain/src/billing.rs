@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// How often a pay-per-use specification's usage is charged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum BillingCycle {
     /// Every UTC hour.
@@ -37,6 +38,7 @@ impl BillingCycle {
 /// Over how long tiered usage prices accumulate (§3.5.4.3): the tiers restart
 /// at the start of each one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum AccumulationCycle {
     /// The UTC calendar month.

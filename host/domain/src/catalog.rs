@@ -17,6 +17,7 @@ mod calendar;
 mod example;
 mod skus;
 mod spec_rules;
+mod status;
 mod upgrades;
 mod validate;
 
@@ -27,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 pub use calendar::{MS_PER_DAY, add_months, add_period, date_ms, month_start, months_per_period};
 pub use example::example_draft;
+pub use status::{Mover, ProductStatus, UnknownStatus};
 pub use upgrades::{price_must_rise, upgrade_allowed, upgrade_rules};
 
 use super::billing::{AccumulationCycle, BillingCycle};
@@ -36,6 +38,7 @@ pub use validate::{FieldError, validate};
 
 /// How a specification is charged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum BillingMode {
     /// Charged per calendar month, paid in advance.
@@ -74,6 +77,7 @@ impl fmt::Display for BillingMode {
 
 /// A seller's product definition as submitted for release review.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ProductDraft {
     /// Display name, 1–50 characters.
@@ -117,6 +121,7 @@ impl ProductDraft {
 
 /// One purchasable specification of a product.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Specification {
     /// Seller-chosen slug (`[a-z0-9-]{1,40}`), unique within the product.
@@ -224,6 +229,7 @@ impl Specification {
 
 /// An enumeration attribute, such as an edition, whose values distinguish SKUs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct EnumAttribute {
     /// Attribute name, unique within the specification.
@@ -234,6 +240,7 @@ pub struct EnumAttribute {
 
 /// The quantity attribute, such as a number of users, chosen by the customer at order time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct QuantityAttribute {
     /// Attribute name, distinct from the enumeration attribute names.
@@ -250,6 +257,7 @@ pub struct QuantityAttribute {
 
 /// One priced combination of enumeration-attribute values.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Sku {
     /// Seller-chosen slug (`[a-z0-9-]{1,40}`), unique within the specification.
@@ -266,6 +274,7 @@ pub struct Sku {
 
 /// A free trial offered on a specification's monthly/yearly SKUs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Trial {
     /// Trial length, 3–180 days.
@@ -274,6 +283,7 @@ pub struct Trial {
 
 /// Per-customer purchase restrictions on a specification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct PurchaseLimit {
     /// A customer may hold only one (non-cancelled, unexpired) order of the specification.

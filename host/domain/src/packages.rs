@@ -13,6 +13,7 @@ pub const PACKAGES_MAX: i64 = 30;
 
 /// A package a pay-per-use specification offers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct PackageOffer {
     /// Slug, unique within the specification.

@@ -29,6 +29,7 @@ const DAY_MS: i64 = 24 * HOUR_MS;
 
 /// Who performs an action on the flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Party {
     /// The buyer of the order.
@@ -102,6 +103,7 @@ impl fmt::Display for FlowState {
 
 /// Something a party does to the flow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "action", rename_all = "kebab-case")]
 pub enum Action {
     /// Customer: submit (or resubmit) the service request.

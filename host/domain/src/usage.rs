@@ -13,11 +13,15 @@ const METERING_ID_MAX: usize = 128;
 const VALUE_SCALE_MAX: u32 = 6;
 /// A record may end at most this far in the future (clock skew).
 pub const FUTURE_SKEW_MS: i64 = 5 * 60_000;
+/// Usage is collected in windows of an hour, aligned to the hour (UTC);
+/// so the hour an instance was bought in counts as a whole.
+pub const COLLECTION_WINDOW_MS: i64 = 3_600_000;
 /// How old (by its end) a record may be by default: 7 days.
 pub const DEFAULT_LATE_WINDOW_MS: i64 = 7 * 86_400_000;
 
 /// One record as a seller sends it.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub struct RawRecord {
     /// The seller's unique id for the record: the dedup key.
@@ -59,6 +63,7 @@ pub struct UsageRecord {
 
 /// What became of one record of a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum RecordStatus {
     /// Stored; it will be charged.

@@ -5,8 +5,9 @@
 //! re-runs the review; the seller may withdraw.
 
 use super::auth::Actor;
-use super::products::{checked_draft, own_product};
 use super::{ApiError, AppState};
+use crate::app::access::own_product;
+use crate::app::catalog::checked_draft;
 use crate::ids::new_id;
 use crate::store::{ApplicationRow, Role};
 use axum::Json;
@@ -50,13 +51,13 @@ async fn submit(
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let p = own_product(&state, &actor, &id).await?;
-    if p.status == "removed" {
+    if p.status.is_removed() {
         return Err(ApiError::Conflict(
             "a removed product cannot be released again".into(),
         ));
     }
     // Re-check: a plugin the draft names may have been replaced meanwhile.
-    let draft = checked_draft(&state, actor.id(), p.draft.as_bytes()).await?;
+    let draft = checked_draft(&state, actor.id(), serde_json::from_str(&p.draft)?).await?;
     // Seeds §3.5: every interface the product uses is debugged and saved
     // as a case before release.
     let missing = super::review::missing_cases(&state, actor.id(), &draft).await?;

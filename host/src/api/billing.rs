@@ -1,199 +1,119 @@
-//! Customers' balances and pay-per-use charges. A top-up pays unpaid
-//! charges oldest first; an instance whose arrears are paid is unfrozen by
-//! the worker, which the top-up wakes.
+//! Customers' balances and pay-per-use charges, and usage packages. A
+//! top-up pays unpaid charges oldest first; an instance whose arrears are
+//! paid is unfrozen by the worker, which the top-up wakes.
 
 use super::auth::Actor;
-use super::extract::idempotency_key;
-use super::instances::visible_instance;
+use super::extract::{idempotency_key, parse};
+use super::views::operations::{
+    BalanceView, ChargeList, PackageList, PackageView, TopUpView, charge_views,
+};
 use super::{ApiError, AppState};
-use crate::domain::catalog::{ProductDraft, add_period};
-use crate::domain::instance::{FreezeReason, InstanceState, JobAction};
-use crate::domain::pricing::money::is_cents;
-use crate::lifecycle::decision_job;
-use crate::store::{ChargeRow, InstanceGuard, PackageRow, Role};
+use crate::app::{access, billing};
+use crate::store::Role;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use axum::routing::{get, post};
+use axum::http::{HeaderMap, StatusCode};
 use bytes::Bytes;
-use rust_decimal::Decimal;
-use serde::Deserialize;
-use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .route("/balance", get(balance))
-        .route("/balance/top-up", post(top_up))
-        .route("/instances/{id}/charges", get(charges))
-        .route("/instances/{id}/packages", get(packages).post(buy_package))
+        .routes(routes!(balance))
+        .routes(routes!(top_up))
+        .routes(routes!(charges))
+        .routes(routes!(packages, buy_package))
 }
 
-/// The largest single top-up.
-const TOP_UP_MAX: i64 = 1_000_000;
-
-fn charge_json(c: &ChargeRow) -> Value {
-    json!({
-        "id": c.id, "instance-id": c.instance_id, "cycle-start": c.cycle_start, "cycle-end": c.cycle_end,
-        "usage": c.usage, "billed-usage": c.billed_usage, "amount": c.amount, "state": c.state,
-        "quote": serde_json::from_str::<Value>(&c.quote).unwrap_or(Value::Null),
-        "created-at": c.created_at, "paid-at": c.paid_at,
-    })
+/// The calling customer's balance and unpaid charges.
+#[utoipa::path(get, path = "/balance", tag = "billing",
+    responses((status = 200, body = BalanceView), (status = 403, description = "not a customer")))]
+async fn balance(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> Result<Json<BalanceView>, ApiError> {
+    let (amount, unpaid) = billing::balance(&state.app, &actor).await?;
+    Ok(Json(BalanceView {
+        amount: amount.round_dp(2).to_string(),
+        unpaid: charge_views(&unpaid),
+    }))
 }
 
-async fn balance(State(state): State<AppState>, actor: Actor) -> Result<Json<Value>, ApiError> {
-    actor.require(&[Role::Customer])?;
-    let amount = state.store.balance(actor.id()).await?;
-    let unpaid = state.store.charges(None, Some(actor.id())).await?;
-    Ok(Json(json!({
-        "amount": amount.round_dp(2).to_string(),
-        "unpaid": unpaid.iter().map(charge_json).collect::<Vec<_>>(),
-    })))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TopUpRequest {
-    amount: Decimal,
-}
-
+/// Adds to the calling customer's balance; unpaid charges are paid oldest
+/// first.
+#[utoipa::path(post, path = "/balance/top-up", tag = "billing",
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key answers the first top-up")),
+    request_body = billing::TopUpRequest,
+    responses(
+        (status = 200, body = TopUpView),
+        (status = 400, description = "not a positive amount in cents"),
+        (status = 403, description = "not a customer"),
+    ))]
 async fn top_up(
     State(state): State<AppState>,
     actor: Actor,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<TopUpView>, ApiError> {
     actor.require(&[Role::Customer])?;
     let key = idempotency_key(&headers)?;
-    let req: TopUpRequest = super::extract::parse(&body)?;
-    if req.amount <= Decimal::ZERO
-        || req.amount > Decimal::from(TOP_UP_MAX)
-        || !is_cents(req.amount)
-    {
-        return Err(ApiError::bad(
-            "amount",
-            format!("a positive amount in cents, at most {TOP_UP_MAX}"),
-        ));
-    }
-    let done = state
-        .store
-        .top_up(actor.id(), req.amount, key.as_deref(), state.clock.now_ms())
-        .await?;
-    if !done.cleared.is_empty() {
-        state.wake.notify_one();
-    }
-    Ok(Json(json!({
-        "amount": done.balance.round_dp(2).to_string(),
-        "paid": done.paid,
-        "cleared": done.cleared,
-        "replayed": done.replayed,
-    })))
+    let req: billing::TopUpRequest = parse(&body)?;
+    let done = billing::top_up(&state.app, &actor, req, key.as_deref()).await?;
+    Ok(Json(done.into()))
 }
 
+/// The pay-per-use charges of an instance.
+#[utoipa::path(get, path = "/instances/{id}/charges", tag = "billing",
+    params(("id" = String, Path, description = "instance id")),
+    responses((status = 200, body = ChargeList), (status = 404, description = "no such instance")))]
 async fn charges(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let i = visible_instance(&state, &actor, &id).await?;
-    let rows = state.store.charges(Some(&i.id), None).await?;
-    Ok(Json(
-        json!({"charges": rows.iter().map(charge_json).collect::<Vec<_>>()}),
-    ))
+) -> Result<Json<ChargeList>, ApiError> {
+    let rows = billing::charges(&state.app, &actor, &id).await?;
+    Ok(Json(ChargeList {
+        charges: charge_views(&rows),
+    }))
 }
 
-fn package_json(p: &PackageRow) -> Value {
-    json!({
-        "id": p.id, "offer": p.offer_id, "billing-item": p.billing_item, "quota": p.quota,
-        "used": p.used, "period": p.period, "reset": p.reset,
-        "stop-before-excess": p.stop_before_excess, "price": p.price,
-        "starts-at": p.starts_at, "expires-at": p.expires_at,
-    })
-}
-
+/// The usage packages bought for an instance.
+#[utoipa::path(get, path = "/instances/{id}/packages", tag = "billing",
+    params(("id" = String, Path, description = "instance id")),
+    responses((status = 200, body = PackageList), (status = 404, description = "no such instance")))]
 async fn packages(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let i = visible_instance(&state, &actor, &id).await?;
-    let rows = state.store.packages_of(&i.id).await?;
-    Ok(Json(
-        json!({"packages": rows.iter().map(package_json).collect::<Vec<_>>()}),
-    ))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct BuyPackage {
-    package: String,
-    #[serde(default = "super::instances::one")]
-    periods: u32,
+) -> Result<Json<PackageList>, ApiError> {
+    let rows = billing::packages(&state.app, &actor, &id).await?;
+    Ok(Json(PackageList {
+        packages: rows.iter().map(PackageView::from).collect(),
+    }))
 }
 
 /// Buys a package offered on the instance's specification, paid from the
 /// balance; an instance stopped because its stop-before-excess quota ran
 /// out serves again.
+#[utoipa::path(post, path = "/instances/{id}/packages", tag = "billing",
+    params(("id" = String, Path, description = "instance id")),
+    request_body = billing::BuyPackage,
+    responses(
+        (status = 201, body = PackageView),
+        (status = 400, description = "no such package, or periods out of range"),
+        (status = 403, description = "not a customer"),
+        (status = 404, description = "no such instance"),
+        (status = 409, description = "the instance is not active or frozen, or the balance is short"),
+    ))]
 async fn buy_package(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<(axum::http::StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<PackageView>), ApiError> {
     actor.require(&[Role::Customer])?;
-    let i = visible_instance(&state, &actor, &id).await?;
-    let req: BuyPackage = super::extract::parse(&body)?;
-    if !(1..=36).contains(&req.periods) {
-        return Err(ApiError::bad("periods", "buy 1 to 36 periods"));
-    }
-    if !matches!(i.state.as_str(), "active" | "frozen") {
-        return Err(ApiError::Conflict(format!("the instance is {}", i.state)));
-    }
-    let product = state
-        .store
-        .product(&i.product_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no instance {id}")))?;
-    let live: ProductDraft = serde_json::from_str(product.live.as_deref().unwrap_or("null"))?;
-    let offer = live
-        .spec(&i.spec_id)
-        .and_then(|s| s.packages.iter().find(|o| o.id == req.package))
-        .ok_or_else(|| {
-            ApiError::bad(
-                "package",
-                format!("the specification offers no package `{}`", req.package),
-            )
-        })?;
-    if offer.billing_item != i.sku_id {
-        return Err(ApiError::bad(
-            "package",
-            "the package covers another billing item",
-        ));
-    }
-    let now = state.clock.now_ms();
-    let expires_at = add_period(now, offer.period, req.periods)
-        .ok_or_else(|| ApiError::bad("periods", "out of range"))?;
-    let row = state
-        .store
-        .buy_package(actor.id(), &i.id, offer, req.periods, expires_at, now)
-        .await?;
-    if i.state == "frozen"
-        && i.freeze_reason.as_deref() == Some(FreezeReason::QuotaExhausted.as_str())
-    {
-        let guard = InstanceGuard {
-            id: &i.id,
-            states: &[InstanceState::Frozen.as_str()],
-            new_state: Some(InstanceState::Active.as_str()),
-            freeze_reason: None,
-        };
-        let job = decision_job(
-            &i.id,
-            &JobAction::Unfreeze,
-            &format!("{}:{now}:package", i.id),
-        );
-        if state.store.decide(guard, job, now).await? {
-            state.wake.notify_one();
-        }
-    }
-    Ok((axum::http::StatusCode::CREATED, Json(package_json(&row))))
+    let i = access::visible_instance(&state.app, &actor, &id).await?;
+    let req: billing::BuyPackage = parse(&body)?;
+    let row = billing::buy_package(&state.app, &actor, i, req).await?;
+    Ok((StatusCode::CREATED, Json(PackageView::from(&row))))
 }

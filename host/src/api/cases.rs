@@ -99,7 +99,7 @@ async fn visible_cases(
     let Some(product) = &q.product else {
         return Ok(state.store.cases(owner, q.plugin.as_deref()).await?);
     };
-    let p = super::products::visible_product(state, actor, product).await?;
+    let p = crate::app::access::visible_product(state, actor, product).await?;
     let draft: ProductDraft = serde_json::from_str(&p.draft)?;
     let mut rows = Vec::new();
     for plugin in super::review::plugins_of(&draft) {
@@ -164,7 +164,7 @@ async fn remove(
     let row = visible_case(&state, &actor, &id).await?;
     let products = state.store.products(Some(&row.seller_id), None).await?;
     let depends = products.iter().find(|p| {
-        p.status != "removed"
+        !p.status.is_removed()
             && p.live_draft().is_some_and(|d| {
                 d.lifecycle_plugin == row.plugin
                     || d.metering_plugin.as_deref() == Some(&row.plugin)

@@ -1,231 +1,157 @@
-//! The seller's change feed (a cursor over instance events, so the seller's
-//! own systems pull what to provision instead of exposing an endpoint), the
-//! service supervision flow of supervised orders, and the simulated clock.
+//! The seller's change feed, the service supervision flow of supervised
+//! orders, the simulated clock and the worker's counters.
 
 use super::auth::Actor;
-use super::orders::visible_order;
-use super::views::ordering::{app_info, order_json};
+use super::extract::parse;
+use super::views::operations::{
+    ClockView, FeedEventView, FeedView, FlowActed, FlowView, StatsView,
+};
+use super::views::ordering::order_json;
 use super::{ApiError, AppState};
-use crate::domain::catalog::{BillingMode, add_period};
-use crate::domain::instance::{JobAction, ReleaseReason};
-use crate::domain::supervision::{Action, Flow, FlowError, FlowState, Party};
-use crate::lifecycle::decision_job;
-use crate::store::InstanceGuard;
-use crate::store::Role;
+use crate::app::{operations, service_flow};
+use crate::domain::supervision::Action;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::routing::{get, post};
 use bytes::Bytes;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .route("/feed", get(feed))
-        .route("/orders/{id}/service-flow", get(flow).post(act))
-        .route("/clock", get(clock))
-        .route("/clock/advance", post(advance))
-        .route("/stats", get(stats))
+        .routes(routes!(feed))
+        .routes(routes!(flow, act))
+        .routes(routes!(clock))
+        .routes(routes!(advance))
+        .routes(routes!(stats))
 }
 
-#[derive(Debug, Deserialize)]
+/// A page of the feed.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct FeedQuery {
+    /// Events after this `seq` (0 from the start).
     #[serde(default)]
     after: i64,
+    /// 1 to 1000; 100 when absent.
     limit: Option<i64>,
 }
 
-/// Most events per page.
-const MAX_PAGE: i64 = 1000;
-
+/// The calling seller's instance events after a cursor.
+#[utoipa::path(get, path = "/feed", tag = "feed",
+    params(FeedQuery),
+    responses(
+        (status = 200, body = FeedView),
+        (status = 400, description = "limit out of range"),
+        (status = 403, description = "not a seller"),
+    ))]
 async fn feed(
     State(state): State<AppState>,
     actor: Actor,
     Query(q): Query<FeedQuery>,
-) -> Result<Json<Value>, ApiError> {
-    actor.require(&[Role::Seller])?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::bad("limit", format!("1 to {MAX_PAGE}")));
-    }
-    let rows = state
-        .store
-        .events(actor.id(), q.after.max(0), limit)
-        .await?;
-    let mut events = Vec::with_capacity(rows.len());
-    for e in &rows {
-        let mut v = json!({
-            "seq": e.seq, "kind": e.kind, "instance-id": e.instance_id, "customer-id": e.customer_id,
-            "order-id": e.order_id, "at": e.at,
-            "detail": serde_json::from_str::<Value>(&e.detail).unwrap_or(Value::Null),
-        });
-        // What the seller's systems need to set the customer up.
-        if e.kind == "instance.provisioned"
-            && let Some(i) = state.store.instance(&e.instance_id).await?
-        {
-            v["app"] = app_info(&state, &i);
-        }
-        events.push(v);
-    }
-    let next = rows.last().map_or(q.after.max(0), |e| e.seq);
-    Ok(Json(json!({"events": events, "next": next})))
+) -> Result<Json<FeedView>, ApiError> {
+    let page = operations::feed(&state.app, &actor, q.after, q.limit).await?;
+    Ok(Json(FeedView {
+        events: page
+            .events
+            .iter()
+            .map(|(e, i)| FeedEventView::new(&state.app, e, i.as_ref()))
+            .collect(),
+        next: page.next,
+    }))
 }
 
-fn party(actor: &Actor, order: &crate::store::OrderRow) -> Party {
-    match actor.role() {
-        Role::Operator => Party::Operator,
-        _ if actor.id() == order.seller_id => Party::Seller,
-        _ => Party::Customer,
-    }
-}
-
+/// The service flow of a supervised order.
+#[utoipa::path(get, path = "/orders/{id}/service-flow", tag = "service-flow",
+    params(("id" = String, Path, description = "order id")),
+    responses(
+        (status = 200, body = FlowView),
+        (status = 404, description = "no such order, or it is not supervised"),
+    ))]
 async fn flow(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let order = visible_order(&state, &actor, &id).await?;
-    let flow = order
-        .service_flow
-        .as_deref()
-        .ok_or_else(|| ApiError::NotFound(format!("order {id} has no service supervision")))?;
-    let flow: Flow = serde_json::from_str(flow)?;
-    let now = state.clock.now_ms();
-    let me = party(&actor, &order);
-    Ok(Json(json!({
-        "flow": flow,
-        "whose-turn": flow.whose_turn(),
-        "may-appeal": flow.appeal_allowed(me, now).is_ok(),
-        "completes-at": flow.order_completes_at_ms(),
-    })))
+) -> Result<Json<FlowView>, ApiError> {
+    let status = service_flow::flow(&state.app, &actor, &id).await?;
+    Ok(Json(FlowView::new(&status)?))
 }
 
+/// Takes a step in a supervised order's flow: request, accept or reject the
+/// request, deliver, accept or reject the delivery, appeal, resolve.
+#[utoipa::path(post, path = "/orders/{id}/service-flow", tag = "service-flow",
+    params(("id" = String, Path, description = "order id")),
+    request_body = Action,
+    responses(
+        (status = 200, body = FlowActed),
+        (status = 400, description = "a malformed action or text"),
+        (status = 404, description = "no such order, or it is not supervised"),
+        (status = 409, description = "not the caller's turn, or not allowed yet"),
+    ))]
 async fn act(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    let action: Action = super::extract::parse(&body)?;
-    let order = visible_order(&state, &actor, &id).await?;
-    let stored = order
-        .service_flow
-        .clone()
-        .ok_or_else(|| ApiError::NotFound(format!("order {id} has no service supervision")))?;
-    let mut flow: Flow = serde_json::from_str(&stored)?;
-    let now = state.clock.now_ms();
-    let was_complete = flow.is_complete();
-    flow.apply(party(&actor, &order), action, now)
-        .map_err(|e| match (&e, e.field()) {
-            // Not yet allowed is about the flow's state, not the input.
-            (FlowError::AppealNotAllowed { .. }, _) | (_, None) => {
-                ApiError::Conflict(e.to_string())
-            }
-            (_, Some(field)) => ApiError::bad(field, e.to_string()),
-        })?;
-    let next = serde_json::to_string(&flow)?;
-    if !state
-        .store
-        .set_service_flow(&id, &stored, &next, now)
-        .await?
-    {
-        return Err(ApiError::Conflict(
-            "the service flow changed meanwhile; read it again".into(),
-        ));
-    }
-    // Seeds §6.2: a supervised yearly/monthly subscription starts when the
-    // customer accepts the delivery, not when it was paid.
-    if !was_complete
-        && flow.is_complete()
-        && let (Some(accepted), Some(i)) = (
-            flow.accepted_at_ms,
-            state.store.instance(&order.instance_id).await?,
-        )
-    {
-        let mode: Option<BillingMode> = serde_json::from_value(json!(i.billing_mode)).ok();
-        let detail: Value = serde_json::from_str(&order.detail).unwrap_or(Value::Null);
-        let periods = detail["periods"]
-            .as_u64()
-            .and_then(|p| u32::try_from(p).ok())
-            .unwrap_or(1);
-        if let (Some(mode), false) = (mode, i.trial)
-            && let Some(expires) = add_period(accepted, mode, periods)
-        {
-            state.store.restart_period(&i.id, expires, now).await?;
-        }
-    }
-    if !was_complete && flow.is_complete() {
-        state.store.end_order(&id, "completed", None, now).await?;
-    }
-    // An appeal the operator closed cancels the order: the customer's
-    // instance is released and the order ends as failed (refunded).
-    if matches!(flow.state, FlowState::Closed) && order.state == "processing" {
-        state
-            .store
-            .end_order(
-                &id,
-                "failed",
-                Some("closed by the operator after an appeal"),
-                now,
-            )
-            .await?;
-        let action = JobAction::Release {
-            reason: ReleaseReason::Unsubscribed,
-        };
-        let guard = InstanceGuard {
-            id: &order.instance_id,
-            states: &["active", "frozen", "provisioning"],
-            new_state: Some("released"),
-            freeze_reason: None,
-        };
-        let job = decision_job(&order.instance_id, &action, &format!("{id}:closed"));
-        state.store.decide(guard, job, now).await?;
-        state.wake.notify_one();
-    }
-    let order = visible_order(&state, &actor, &id).await?;
-    Ok(Json(json!({"order": order_json(&order), "flow": flow})))
+) -> Result<Json<FlowActed>, ApiError> {
+    let action: Action = parse(&body)?;
+    let (order, flow) = service_flow::act(&state.app, &actor, &id, action).await?;
+    Ok(Json(FlowActed {
+        flow: serde_json::to_value(&flow)?,
+        order: order_json(&order),
+    }))
 }
 
-async fn clock(State(state): State<AppState>, actor: Actor) -> Json<Value> {
+/// The service's time.
+#[utoipa::path(get, path = "/clock", tag = "clock",
+    responses((status = 200, body = ClockView)))]
+async fn clock(State(state): State<AppState>, actor: Actor) -> Json<ClockView> {
     let _ = actor;
-    Json(json!({"now-ms": state.clock.now_ms(), "simulated": state.clock.is_simulated()}))
+    Json(ClockView {
+        now_ms: state.clock.now_ms(),
+        simulated: state.clock.is_simulated(),
+    })
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /v1/clock/advance`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 struct Advance {
+    /// Milliseconds, positive.
     ms: i64,
 }
 
+/// Moves the simulated clock forward (operators).
+#[utoipa::path(post, path = "/clock/advance", tag = "clock",
+    request_body = Advance,
+    responses(
+        (status = 200, body = ClockView),
+        (status = 400, description = "not a positive number of milliseconds"),
+        (status = 403, description = "not an operator"),
+        (status = 409, description = "the clock is real"),
+    ))]
 async fn advance(
     State(state): State<AppState>,
     actor: Actor,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    actor.require(&[Role::Operator])?;
-    let req: Advance = super::extract::parse(&body)?;
-    if req.ms <= 0 {
-        return Err(ApiError::bad(
-            "ms",
-            "advance by a positive number of milliseconds",
-        ));
-    }
-    let now = state.clock.advance(req.ms).ok_or_else(|| {
-        ApiError::Conflict(
-            "the clock is real; start the service with --simulated-clock to move it".into(),
-        )
-    })?;
-    state.wake.notify_one();
-    Ok(Json(json!({"now-ms": now, "simulated": true})))
+) -> Result<Json<ClockView>, ApiError> {
+    actor.require(&[crate::store::Role::Operator])?;
+    let req: Advance = parse(&body)?;
+    let now = operations::advance(&state.app, &actor, req.ms)?;
+    Ok(Json(ClockView {
+        now_ms: now,
+        simulated: true,
+    }))
 }
 
 /// The lifecycle worker's counters and the queue length (operators).
-async fn stats(State(state): State<AppState>, actor: Actor) -> Result<Json<Value>, ApiError> {
-    actor.require(&[Role::Operator])?;
-    Ok(Json(json!({
-        "worker": state.stats.snapshot(),
-        "queued-jobs": state.store.queued_jobs().await?,
-    })))
+#[utoipa::path(get, path = "/stats", tag = "operations",
+    responses((status = 200, body = StatsView), (status = 403, description = "not an operator")))]
+async fn stats(State(state): State<AppState>, actor: Actor) -> Result<Json<StatsView>, ApiError> {
+    let queued_jobs = operations::queued_jobs(&state.app, &actor).await?;
+    Ok(Json(StatsView {
+        queued_jobs,
+        worker: state.stats.snapshot(),
+    }))
 }

@@ -8,7 +8,7 @@ use super::orders::{answer, fingerprint, guard, owner};
 use super::quotes::{MAX_PERIODS, UpgradeRequest, mode, price_periods, price_upgrade};
 use super::views::ordering::{instance_json, order_json};
 use super::{ApiError, AppState};
-use crate::domain::catalog::ProductDraft;
+use crate::domain::catalog::{ProductDraft, ProductStatus};
 use crate::domain::instance::{InstanceState, JobAction, ReleaseReason};
 use crate::domain::pricing::Quote;
 use crate::ids::{new_id, seed_of};
@@ -86,7 +86,7 @@ pub(super) async fn own(
     state: &AppState,
     actor: &Actor,
     id: &str,
-) -> Result<(InstanceRow, ProductDraft, String), ApiError> {
+) -> Result<(InstanceRow, ProductDraft, ProductStatus), ApiError> {
     actor.require(&[Role::Customer])?;
     let i = visible_instance(state, actor, id).await?;
     let p = state
@@ -200,7 +200,7 @@ pub(super) fn conversion_start(i: &InstanceRow, now: i64) -> Result<i64, ApiErro
 /// instance's period is extended; an expired one starts anew now.
 pub(super) fn renewal_start(
     i: &InstanceRow,
-    product_status: &str,
+    product_status: ProductStatus,
     now: i64,
 ) -> Result<i64, ApiError> {
     let m = mode(i)?;
@@ -214,7 +214,7 @@ pub(super) fn renewal_start(
             "a trial is converted (`/convert`), not renewed".into(),
         ));
     }
-    if product_status == "removed" {
+    if product_status.is_removed() {
         return Err(ApiError::Conflict(
             "the product was removed; it cannot be renewed".into(),
         ));
@@ -231,7 +231,7 @@ async fn renew(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let (i, live, status) = own(&state, &actor, &id).await?;
     let periods = periods_of(&body)?;
-    let from = renewal_start(&i, &status, state.clock.now_ms())?;
+    let from = renewal_start(&i, status, state.clock.now_ms())?;
     let (quote, expires_at) = price_periods(&state, &i, &live, from, periods).await?;
     let detail = json!({"periods": periods, "expires-at": expires_at});
     place(

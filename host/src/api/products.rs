@@ -2,272 +2,164 @@
 //! hide, re-list or remove their products; operators remove.
 
 use super::auth::Actor;
+use super::extract::parse;
+use super::views::catalog::{ProductList, ProductView};
 use super::{ApiError, AppState};
-use crate::domain::catalog::{FieldError, ProductDraft, validate};
-use crate::ids::new_id;
-use crate::runtime::World;
-use crate::store::{ProductRow, Role};
+use crate::app::{access, catalog};
+use crate::domain::catalog::ProductDraft;
+use crate::store::Role;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
 use bytes::Bytes;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .route("/products", get(list).post(create))
-        .route("/products/{id}", get(show))
-        .route("/products/{id}/draft", put(update_draft))
-        .route("/products/{id}/status", post(set_status))
+        .routes(routes!(list, create))
+        .routes(routes!(show))
+        .routes(routes!(update_draft))
+        .routes(routes!(set_status))
 }
 
-/// A product as the API shows it; customers see only the live definition.
-pub(super) fn product_json(p: &ProductRow, actor: &Actor) -> Value {
-    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
-    let mut v = json!({
-        "id": p.id,
-        "seller-id": p.seller_id,
-        "status": p.status,
-        "version": p.live_version,
-        "live": p.live.as_deref().map(parse),
-        "created-at": p.created_at,
-        "updated-at": p.updated_at,
-    });
-    if actor.role() != Role::Customer {
-        v["draft"] = parse(&p.draft);
-    }
-    v
-}
-
-/// Validates a draft: its own rules, then that the plugins it names are the
-/// seller's own and export the worlds their role needs.
-pub(super) async fn checked_draft(
-    state: &AppState,
-    seller_id: &str,
-    body: &[u8],
-) -> Result<ProductDraft, ApiError> {
-    let draft: ProductDraft = super::extract::parse(body)?;
-    let mut errors = validate(&draft).err().unwrap_or_default();
-    let mut need = vec![(
-        "lifecycle-plugin".to_string(),
-        draft.lifecycle_plugin.as_str(),
-        World::Lifecycle,
-    )];
-    if let Some(m) = &draft.metering_plugin {
-        need.push(("metering-plugin".into(), m.as_str(), World::Metering));
-    }
-    for (i, spec) in draft.specifications.iter().enumerate() {
-        if let Some(sha) = &spec.pricing_plugin {
-            let field = format!("specifications[{i}].pricing-plugin");
-            need.push((field, sha.as_str(), World::Pricing));
-        }
-    }
-    for (field, sha, world) in need {
-        if errors.iter().any(|e| e.field == field) {
-            continue;
-        }
-        let owned = state.store.seller_plugin(seller_id, sha).await?.is_some();
-        let loaded = state.runtime.get(sha);
-        match loaded {
-            Some(p) if owned && p.worlds.contains(&world) => {}
-            Some(_) if owned => errors.push(FieldError {
-                field: field.clone(),
-                message: format!(
-                    "plugin {sha} does not export the {} world",
-                    world.interface()
-                ),
-            }),
-            _ => errors.push(FieldError {
-                field,
-                message: format!("you have no plugin version {sha}; upload it first"),
-            }),
-        }
-    }
-    if errors.is_empty() {
-        Ok(draft)
-    } else {
-        Err(ApiError::Invalid {
-            message: format!("the product definition has {} problem(s)", errors.len()),
-            errors,
-        })
-    }
-}
-
+/// Creates an unlisted product from a draft (sellers).
+#[utoipa::path(post, path = "/products", tag = "products",
+    request_body = ProductDraft,
+    responses(
+        (status = 201, body = ProductView),
+        (status = 400, description = "malformed JSON"),
+        (status = 403, description = "not a seller"),
+        (status = 422, description = "the definition has problems, each with its field"),
+    ))]
 async fn create(
     State(state): State<AppState>,
     actor: Actor,
     body: Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<ProductView>), ApiError> {
     actor.require(&[Role::Seller])?;
-    let draft = checked_draft(&state, actor.id(), &body).await?;
-    let now = state.clock.now_ms();
-    let row = ProductRow {
-        id: new_id("prod"),
-        seller_id: actor.id().into(),
-        status: "unlisted".into(),
-        draft: serde_json::to_string(&draft)?,
-        live: None,
-        live_version: 0,
-        created_at: now,
-        updated_at: now,
-    };
-    state.store.insert_product(&row).await?;
-    Ok((StatusCode::CREATED, Json(product_json(&row, &actor))))
+    let draft: ProductDraft = parse(&body)?;
+    let row = catalog::create(&state.app, &actor, draft).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ProductView::new(&row, actor.role())),
+    ))
 }
 
-#[derive(Debug, Deserialize)]
+/// `GET /v1/products` query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// Only products in this status (ignored for customers, who see the
+    /// listed ones).
     status: Option<String>,
 }
 
+/// Lists the caller's products (sellers), all (operators) or the listed
+/// ones (customers).
+#[utoipa::path(get, path = "/products", tag = "products",
+    params(ListQuery),
+    responses((status = 200, body = ProductList)))]
 async fn list(
     State(state): State<AppState>,
     actor: Actor,
     Query(q): Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let rows = match actor.role() {
-        Role::Seller => {
-            state
-                .store
-                .products(Some(actor.id()), q.status.as_deref())
-                .await?
-        }
-        Role::Operator => state.store.products(None, q.status.as_deref()).await?,
-        Role::Customer => state.store.products(None, Some("listed")).await?,
-    };
-    Ok(Json(
-        json!({"products": rows.iter().map(|p| product_json(p, &actor)).collect::<Vec<_>>()}),
-    ))
+) -> Result<Json<ProductList>, ApiError> {
+    let rows = catalog::list(&state.app, &actor, q.status.as_deref()).await?;
+    Ok(Json(ProductList {
+        products: rows
+            .iter()
+            .map(|p| ProductView::new(p, actor.role()))
+            .collect(),
+    }))
 }
 
-/// The product if the actor may see it: its seller and operators always,
-/// customers while it is listed or hidden (hidden products stay reachable
-/// for existing subscribers).
-pub(super) async fn visible_product(
-    state: &AppState,
-    actor: &Actor,
-    id: &str,
-) -> Result<ProductRow, ApiError> {
-    let not_found = || ApiError::NotFound(format!("no product {id}"));
-    let p = state.store.product(id).await?.ok_or_else(not_found)?;
-    let visible = match actor.role() {
-        Role::Customer => matches!(p.status.as_str(), "listed" | "hidden"),
-        _ => actor.may_see(&p.seller_id),
-    };
-    if visible { Ok(p) } else { Err(not_found()) }
-}
-
+/// A product the caller may see.
+#[utoipa::path(get, path = "/products/{id}", tag = "products",
+    params(("id" = String, Path, description = "product id")),
+    responses((status = 200, body = ProductView), (status = 404, description = "no such product")))]
 async fn show(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let p = visible_product(&state, &actor, &id).await?;
-    Ok(Json(product_json(&p, &actor)))
+) -> Result<Json<ProductView>, ApiError> {
+    let p = access::visible_product(&state.app, &actor, &id).await?;
+    Ok(Json(ProductView::new(&p, actor.role())))
 }
 
-pub(super) async fn own_product(
-    state: &AppState,
-    actor: &Actor,
-    id: &str,
-) -> Result<ProductRow, ApiError> {
-    actor.require(&[Role::Seller])?;
-    state
-        .store
-        .product(id)
-        .await?
-        .filter(|p| p.seller_id == actor.id())
-        .ok_or_else(|| ApiError::NotFound(format!("no product {id}")))
-}
-
+/// Replaces the seller's draft.
+#[utoipa::path(put, path = "/products/{id}/draft", tag = "products",
+    params(("id" = String, Path, description = "product id")),
+    request_body = ProductDraft,
+    responses(
+        (status = 200, body = ProductView),
+        (status = 400, description = "malformed JSON, or supervision changed after release"),
+        (status = 404, description = "not the seller's product"),
+        (status = 409, description = "the product was removed"),
+        (status = 422, description = "the definition has problems"),
+    ))]
 async fn update_draft(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    let p = own_product(&state, &actor, &id).await?;
-    if p.status == "removed" {
-        return Err(ApiError::Conflict("a removed product cannot change".into()));
-    }
-    let draft = checked_draft(&state, actor.id(), &body).await?;
-    if let Some(live) = p.live_draft() {
-        // Seeds §3.5.1: supervision is chosen at release and cannot change.
-        if live.supervised != draft.supervised {
-            return Err(ApiError::bad(
-                "supervised",
-                "service supervision cannot change after release",
-            ));
-        }
-    }
-    let now = state.clock.now_ms();
-    state
-        .store
-        .update_draft(&id, &serde_json::to_string(&draft)?, now)
-        .await?;
-    let p = state
-        .store
-        .product(&id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no product {id}")))?;
-    Ok(Json(product_json(&p, &actor)))
+) -> Result<Json<ProductView>, ApiError> {
+    let p = access::own_product(&state.app, &actor, &id).await?;
+    catalog::ensure_editable(&p)?;
+    let draft: ProductDraft = parse(&body)?;
+    let p = catalog::update_draft(&state.app, &actor, p, draft).await?;
+    Ok(Json(ProductView::new(&p, actor.role())))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct StatusChange {
-    status: String,
-}
-
+/// Hides, re-lists or removes a product.
+#[utoipa::path(post, path = "/products/{id}/status", tag = "products",
+    params(("id" = String, Path, description = "product id")),
+    request_body = catalog::StatusChange,
+    responses(
+        (status = 200, body = ProductView),
+        (status = 400, description = "a status the caller cannot set"),
+        (status = 404, description = "no such product"),
+        (status = 409, description = "the product is not in a status it can move from"),
+    ))]
 async fn set_status(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    let req: StatusChange = super::extract::parse(&body)?;
-    let p = match actor.role() {
-        Role::Operator => state
-            .store
-            .product(&id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("no product {id}")))?,
-        _ => own_product(&state, &actor, &id).await?,
-    };
-    let from: &[&str] = match (req.status.as_str(), actor.role()) {
-        ("hidden", Role::Seller) => &["listed"],
-        ("listed", Role::Seller) => &["hidden"],
-        ("removed", _) => &["unlisted", "listed", "hidden"],
-        (other, _) => {
-            return Err(ApiError::bad(
-                "status",
-                format!(
-                    "cannot set status `{other}`: sellers hide (`hidden`), re-list (`listed`) or remove (`removed`); operators remove"
-                ),
-            ));
+) -> Result<Json<ProductView>, ApiError> {
+    let req: catalog::StatusChange = parse(&body)?;
+    let p = catalog::set_status(&state.app, &actor, &id, req).await?;
+    Ok(Json(ProductView::new(&p, actor.role())))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_product_definition_is_documented() {
+        let (_, doc) = super::routes().split_for_parts();
+        let doc = serde_json::to_value(&doc).unwrap();
+        for path in [
+            "/products",
+            "/products/{id}",
+            "/products/{id}/draft",
+            "/products/{id}/status",
+        ] {
+            assert!(doc["paths"][path].is_object(), "{path} undocumented");
         }
-    };
-    let now = state.clock.now_ms();
-    if !state
-        .store
-        .set_product_status(&id, from, &req.status, now)
-        .await?
-    {
-        return Err(ApiError::Conflict(format!(
-            "product {id} is {}; it must be {} to become {}",
-            p.status,
-            from.join(" or "),
-            req.status
-        )));
+        let schemas = &doc["components"]["schemas"];
+        for name in [
+            "ProductDraft",
+            "Specification",
+            "Sku",
+            "Price",
+            "PackageOffer",
+            "ProductStatus",
+        ] {
+            assert!(schemas[name].is_object(), "{name} has no schema");
+        }
+        let spec = &schemas["Specification"]["properties"];
+        assert!(spec["billing-modes"].is_object(), "{spec}");
     }
-    let p = state
-        .store
-        .product(&id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no product {id}")))?;
-    Ok(Json(product_json(&p, &actor)))
 }

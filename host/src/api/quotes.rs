@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use super::auth::Actor;
-use super::products::visible_product;
 use super::{ApiError, AppState};
+use crate::app::access::visible_product;
 use crate::domain::catalog::{
     BillingMode, ProductDraft, Sku, Specification, add_period, price_must_rise, upgrade_rules,
 };
@@ -65,7 +65,7 @@ pub(super) async fn price_subscription(
     now: i64,
 ) -> Result<PricedSubscription, ApiError> {
     let product = visible_product(state, actor, &req.product).await?;
-    if product.status != "listed" {
+    if !product.status.is_listed() {
         return Err(ApiError::Conflict(format!(
             "product {} is not on sale",
             product.id
@@ -357,7 +357,7 @@ async fn quote_change(
     let (quote, expires_at) = match change {
         Change::Renew { periods } => {
             super::instances::check_periods(periods)?;
-            let from = super::instances::renewal_start(&i, &status, now)?;
+            let from = super::instances::renewal_start(&i, status, now)?;
             let (q, e) = price_periods(&state, &i, &live, from, periods).await?;
             (q, Some(e))
         }

@@ -5,25 +5,24 @@
 //! nothing.
 
 use super::auth::Actor;
-use super::instances::visible_instance;
-use super::products::visible_product;
+use super::views::operations::{IngestView, MeteringView, UsagePage};
 use super::{ApiError, AppState};
-use crate::domain::usage::{BATCH_MAX, RawRecord, RecordStatus};
-use crate::metering;
+use crate::app::usage;
+use crate::domain::usage::RawRecord;
 use crate::store::Role;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::routing::{get, post};
 use bytes::Bytes;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .route("/usage", post(ingest))
-        .route("/instances/{id}/usage", get(list))
-        .route("/products/{id}/metering", get(metering))
+        .routes(routes!(ingest))
+        .routes(routes!(list))
+        .routes(routes!(metering))
 }
 
 #[derive(Deserialize)]
@@ -32,22 +31,32 @@ struct Batch {
     records: Vec<Value>,
 }
 
-#[derive(Deserialize)]
+/// `POST /v1/usage`: 1 to 1,000 records; a record of the wrong shape is
+/// refused on its own (`invalid`), not the whole batch.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct TypedBatch {
+struct UsageBatch {
     records: Vec<RawRecord>,
 }
 
+/// Sends usage records of the seller's pay-per-use instances.
+#[utoipa::path(post, path = "/usage", tag = "usage",
+    request_body = UsageBatch,
+    responses(
+        (status = 200, body = IngestView),
+        (status = 400, description = "malformed JSON, or not 1 to 1,000 records"),
+        (status = 403, description = "not a seller"),
+    ))]
 async fn ingest(
     State(state): State<AppState>,
     actor: Actor,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<IngestView>, ApiError> {
     actor.require(&[Role::Seller])?;
     // The common case parses straight into records; only a batch with a
     // record of the wrong shape takes the slower path that refuses that
     // record on its own rather than the whole batch.
-    let records: Vec<Result<RawRecord, String>> = match serde_json::from_slice::<TypedBatch>(&body)
+    let records: Vec<Result<RawRecord, String>> = match serde_json::from_slice::<UsageBatch>(&body)
     {
         Ok(b) => b.records.into_iter().map(Ok).collect(),
         Err(_) => {
@@ -59,39 +68,19 @@ async fn ingest(
                 .collect()
         }
     };
-    if records.is_empty() || records.len() > BATCH_MAX {
-        return Err(ApiError::bad(
-            "records",
-            format!("send 1 to {BATCH_MAX} records per batch"),
-        ));
-    }
-    let outcomes = metering::ingest(
-        &state.store,
-        actor.id(),
-        records,
-        state.clock.now_ms(),
-        state.usage_late_window_ms,
-        "api",
-    )
-    .await?;
-    let count = |s: RecordStatus| outcomes.iter().filter(|o| o.status == s).count();
-    let (accepted, duplicates) = (
-        count(RecordStatus::Accepted),
-        count(RecordStatus::Duplicate),
-    );
-    Ok(Json(json!({
-        "accepted": accepted,
-        "duplicates": duplicates,
-        "refused": outcomes.len() - accepted - duplicates,
-        "results": outcomes,
-    })))
+    let done = usage::ingest(&state.app, &actor, records).await?;
+    Ok(Json(done.into()))
 }
 
-#[derive(Deserialize)]
+/// A page of usage records.
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct Page {
+#[into_params(parameter_in = Query)]
+struct PageQuery {
+    /// Records ending after this (ms).
     #[serde(default)]
     after: i64,
+    /// 1 to 1000; 500 when absent.
     #[serde(default = "page")]
     limit: i64,
 }
@@ -100,49 +89,35 @@ fn page() -> i64 {
     500
 }
 
+/// An instance's usage records, oldest first.
+#[utoipa::path(get, path = "/instances/{id}/usage", tag = "usage",
+    params(("id" = String, Path, description = "instance id"), PageQuery),
+    responses((status = 200, body = UsagePage), (status = 404, description = "no such instance")))]
 async fn list(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    Query(p): Query<Page>,
-) -> Result<Json<Value>, ApiError> {
-    let i = visible_instance(&state, &actor, &id).await?;
-    let rows = state
-        .store
-        .usage_of(&i.id, p.after, p.limit.clamp(1, 1000))
-        .await?;
-    let next = rows.last().map(|r| r.end_ms);
-    Ok(Json(json!({
-        "records": rows.iter().map(|r| json!({
-            "metering-id": r.metering_id, "billing-item": r.billing_item,
-            "begin": r.begin_ms, "end": r.end_ms, "value": r.value,
-            "source": r.source, "received-at": r.received_at,
-        })).collect::<Vec<_>>(),
-        "next": next,
-    })))
+    Query(p): Query<PageQuery>,
+) -> Result<Json<UsagePage>, ApiError> {
+    let rows = usage::records(&state.app, &actor, &id, p.after, p.limit).await?;
+    Ok(Json(UsagePage::new(&rows)))
 }
 
 /// How the product's usage collection stands: how far its metering plugin
 /// has reported, and, while it fails, how often, why, and when it is called
 /// again. For the product's seller and operators.
+#[utoipa::path(get, path = "/products/{id}/metering", tag = "usage",
+    params(("id" = String, Path, description = "product id")),
+    responses(
+        (status = 200, body = MeteringView),
+        (status = 403, description = "customers"),
+        (status = 404, description = "no such product"),
+    ))]
 async fn metering(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    actor.require(&[Role::Seller, Role::Operator])?;
-    let p = visible_product(&state, &actor, &id).await?;
-    let plugin = p.live_draft().and_then(|live| live.metering_plugin);
-    // `None` before the first collection.
-    let s = state.store.metering_status(&p.id).await?;
-    let now = state.clock.now_ms();
-    Ok(Json(json!({
-        "product": p.id,
-        "metering-plugin": plugin,
-        "collected-until": s.as_ref().map(|s| s.collected_until),
-        "consecutive-failures": s.as_ref().map_or(0, |s| s.failures),
-        "last-error": s.as_ref().and_then(|s| s.last_error.as_deref()),
-        "retry-at": s.as_ref().map(|s| s.retry_at).filter(|at| *at > now),
-        "updated-at": s.as_ref().map(|s| s.updated_at),
-    })))
+) -> Result<Json<MeteringView>, ApiError> {
+    let c = usage::collection(&state.app, &actor, &id).await?;
+    Ok(Json(c.into()))
 }

@@ -7,7 +7,7 @@
 //! offered in the catalogue (`listed` or `hidden`, §5.4).
 
 use super::{App, AppError, Caller};
-use crate::domain::catalog::ProductDraft;
+use crate::domain::catalog::{ProductDraft, ProductStatus};
 use crate::store::{ApplicationRow, CaseRow, InstanceRow, OrderRow, Owner, ProductRow, Role};
 
 /// Whether `caller` may see a record that `seller_id` sells and, where there
@@ -38,7 +38,7 @@ pub async fn visible_product(app: &App, caller: &Caller, id: &str) -> Result<Pro
         .await?
         .ok_or_else(|| not_found("product", id))?;
     let visible = match caller.role {
-        Role::Customer => matches!(p.status.as_str(), "listed" | "hidden"),
+        Role::Customer => p.status.is_offered(),
         _ => may_see(caller, &p.seller_id, None),
     };
     if visible {
@@ -77,7 +77,7 @@ pub async fn own_instance(
     app: &App,
     caller: &Caller,
     id: &str,
-) -> Result<(InstanceRow, ProductDraft, String), AppError> {
+) -> Result<(InstanceRow, ProductDraft, ProductStatus), AppError> {
     caller.require(&[Role::Customer])?;
     let i = visible_instance(app, caller, id).await?;
     let p = app

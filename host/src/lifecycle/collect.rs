@@ -19,7 +19,7 @@ use crate::runtime::{CallBudget, CallContext, World};
 use crate::store::{InstanceRow, MeteredProduct, StoreError, StoreKv};
 
 /// Usage is collected in windows of an hour, aligned to the hour (UTC).
-pub const WINDOW_MS: i64 = 3_600_000;
+pub const WINDOW_MS: i64 = crate::domain::usage::COLLECTION_WINDOW_MS;
 /// A product whose plugin failed is asked again after this long, doubled
 /// for each further failure in a row up to [`RETRY_MAX_MS`].
 const RETRY_MS: i64 = 60_000;

@@ -4,6 +4,7 @@
 //! freezes the draft it was submitted with.
 
 use super::{Pool, Store, StoreError};
+use crate::domain::catalog::ProductStatus;
 
 /// A product row.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -12,8 +13,9 @@ pub struct ProductRow {
     pub id: String,
     /// The owner.
     pub seller_id: String,
-    /// unlisted | listed | hidden | removed.
-    pub status: String,
+    /// Where it stands in the catalogue (stored as its spelling).
+    #[sqlx(try_from = "String")]
+    pub status: ProductStatus,
     /// The working definition (JSON).
     pub draft: String,
     /// The approved definition (JSON) orders use.
@@ -70,7 +72,7 @@ impl Store {
     pub async fn insert_product(&self, p: &ProductRow) -> Result<(), StoreError> {
         let q = format!("INSERT INTO products ({PRODUCT}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
         on_pool!(self, pool => sqlx::query(&q)
-            .bind(&p.id).bind(&p.seller_id).bind(&p.status).bind(&p.draft).bind(&p.live)
+            .bind(&p.id).bind(&p.seller_id).bind(p.status.as_str()).bind(&p.draft).bind(&p.live)
             .bind(p.live_version).bind(p.created_at).bind(p.updated_at)
             .execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(())
@@ -86,8 +88,9 @@ impl Store {
     pub async fn products(
         &self,
         seller_id: Option<&str>,
-        status: Option<&str>,
+        status: Option<ProductStatus>,
     ) -> Result<Vec<ProductRow>, StoreError> {
+        let status = status.map(ProductStatus::as_str);
         let q = format!(
             "SELECT {PRODUCT} FROM products WHERE ($1 IS NULL OR seller_id = $1) \
              AND ($2 IS NULL OR status = $2) ORDER BY created_at DESC, id LIMIT 500"
@@ -109,13 +112,13 @@ impl Store {
     pub async fn set_product_status(
         &self,
         id: &str,
-        from: &[&str],
-        to: &str,
+        from: &[ProductStatus],
+        to: ProductStatus,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
         let q = "UPDATE products SET status = $2, updated_at = $3 WHERE id = $1 AND status IN ($4, $5, $6)";
-        let pad = |i: usize| from.get(i).copied().unwrap_or("");
-        let done = on_pool!(self, pool => sqlx::query(q).bind(id).bind(to).bind(now_ms)
+        let pad = |i: usize| from.get(i).map_or("", |s| s.as_str());
+        let done = on_pool!(self, pool => sqlx::query(q).bind(id).bind(to.as_str()).bind(now_ms)
             .bind(pad(0)).bind(pad(1)).bind(pad(2)).execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(done == 1)
     }

@@ -22,6 +22,7 @@ pub const TIERS_MAX: usize = 20;
 
 /// How a specification's SKU prices apply to the ordered quantity.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum PricingModel {
     /// Quantity × one unit price.
@@ -46,6 +47,7 @@ impl PricingModel {
 
 /// One tier of a tiered or volume price.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Tier {
     /// The last quantity in this tier (inclusive); absent on the last tier.
@@ -58,6 +60,7 @@ pub struct Tier {
 /// A SKU's price in one billing mode: a unit price (JSON `"9.99"`) or a list
 /// of tiers (JSON `[{"up-to": "3", "unit-price": "0.30"}, {"unit-price": "0.20"}]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum Price {
     /// One price per unit.

@@ -1,1 +1,57 @@
-//! How the API shows products and accounts.
+//! How the API shows products.
+
+use crate::domain::catalog::ProductStatus;
+use crate::store::{ProductRow, Role};
+use serde::Serialize;
+use serde_json::Value;
+
+/// A product as the API shows it; customers see only the live definition.
+///
+/// Fields are in the order the JSON has always had them (alphabetical).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct ProductView {
+    /// Creation time (ms).
+    pub created_at: i64,
+    /// The working definition; not shown to customers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::domain::catalog::ProductDraft>)]
+    pub draft: Option<Value>,
+    /// Its id.
+    pub id: String,
+    /// The approved definition orders are taken against, once released.
+    #[schema(value_type = Option<crate::domain::catalog::ProductDraft>)]
+    pub live: Option<Value>,
+    /// The owner.
+    pub seller_id: String,
+    /// Where it stands in the catalogue.
+    pub status: ProductStatus,
+    /// Last change (ms).
+    pub updated_at: i64,
+    /// How many versions were approved.
+    pub version: i64,
+}
+
+impl ProductView {
+    /// `p` as `role` sees it.
+    pub fn new(p: &ProductRow, role: Role) -> Self {
+        let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
+        ProductView {
+            created_at: p.created_at,
+            draft: (role != Role::Customer).then(|| parse(&p.draft)),
+            id: p.id.clone(),
+            live: p.live.as_deref().map(parse),
+            seller_id: p.seller_id.clone(),
+            status: p.status,
+            updated_at: p.updated_at,
+            version: p.live_version,
+        }
+    }
+}
+
+/// `GET /v1/products`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProductList {
+    /// Newest first, at most 500.
+    pub products: Vec<ProductView>,
+}
