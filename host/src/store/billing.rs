@@ -4,8 +4,8 @@
 
 use rust_decimal::Decimal;
 
-use super::orders::InstanceRow;
 use super::balances::SET_BALANCE;
+use super::orders::InstanceRow;
 use super::packages::{PACKAGE, PackageRow};
 use super::{Pool, Store, StoreError};
 use crate::domain::packages::{Held, deduct};
