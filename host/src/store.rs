@@ -121,6 +121,7 @@ macro_rules! insert_jobs {
 }
 
 mod accounts;
+mod balances;
 mod billing;
 mod cases;
 mod completion;

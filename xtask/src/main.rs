@@ -3,6 +3,8 @@
 //! `cargo xtask test` builds the plugins once, makes sure PostgreSQL is up,
 //! checks formatting and lints, and runs every test.
 
+mod layers;
+
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -31,6 +33,8 @@ enum Cmd {
         #[arg(long)]
         no_lint: bool,
     },
+    /// Fails when two sibling modules import each other or a layer imports one above it.
+    Layers,
 }
 
 /// Plugins that exist to be rejected or to misbehave in tests.
@@ -58,6 +62,7 @@ fn main() -> Result<()> {
             run(&mut cmd)
         }
         Cmd::Test { no_lint } => test(&root, no_lint),
+        Cmd::Layers => layers::check(&root),
     }
 }
 
@@ -160,6 +165,7 @@ fn ensure_postgres(url: &str) -> Result<()> {
 }
 
 fn test(root: &Path, no_lint: bool) -> Result<()> {
+    layers::check(root)?;
     let plugins = build_plugins(root)?;
     if !no_lint {
         run(cargo(root).args(["fmt", "--all", "--check"]))?;

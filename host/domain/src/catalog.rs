@@ -14,6 +14,7 @@
 //! priced by the specification's pricing model (`domain::pricing`).
 
 mod calendar;
+mod errors;
 mod example;
 mod skus;
 mod spec_rules;
@@ -24,6 +25,7 @@ mod validate;
 use std::collections::BTreeMap;
 use std::fmt;
 
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 pub use calendar::{MS_PER_DAY, add_months, add_period, date_ms, month_start, months_per_period};
@@ -32,9 +34,9 @@ pub use status::{Mover, ProductStatus, UnknownStatus};
 pub use upgrades::{price_must_rise, upgrade_allowed, upgrade_rules};
 
 use super::billing::{AccumulationCycle, BillingCycle};
-use super::packages::PackageOffer;
 use super::pricing::{Price, PricingModel};
-pub use validate::{FieldError, validate};
+pub use errors::FieldError;
+pub use validate::validate;
 
 /// How a specification is charged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -292,6 +294,34 @@ pub struct PurchaseLimit {
     /// Largest quantity one order may have.
     #[serde(default)]
     pub max_quantity: Option<u32>,
+}
+
+/// A package a pay-per-use specification offers (`domain::packages` holds their
+/// deduction); defined with the rest of the definition so the catalog needs no
+/// import from `packages`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct PackageOffer {
+    /// Slug, unique within the specification.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The billing item (SKU) whose usage it covers.
+    pub billing_item: String,
+    /// Usage included: per period when `reset` is true, else for the whole term.
+    pub quota: Decimal,
+    /// The package's period: monthly or yearly.
+    pub period: BillingMode,
+    /// Whether the quota is restored at the start of every period.
+    #[serde(default)]
+    pub reset: bool,
+    /// Price per period, in cents.
+    pub price: Decimal,
+    /// When its quota is used up the instance is frozen (`quota-exhausted`)
+    /// until another package is bought.
+    #[serde(default)]
+    pub stop_before_excess: bool,
 }
 
 #[cfg(test)]

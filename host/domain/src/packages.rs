@@ -4,38 +4,12 @@
 //! stop-before-excess packages, whose instance stops when the quota is gone.
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
+pub use super::catalog::PackageOffer;
 use super::catalog::{BillingMode, add_months, months_per_period};
 
 /// A customer may hold at most this many live packages.
 pub const PACKAGES_MAX: i64 = 30;
-
-/// A package a pay-per-use specification offers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
-pub struct PackageOffer {
-    /// Slug, unique within the specification.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// The billing item (SKU) whose usage it covers.
-    pub billing_item: String,
-    /// Usage included: per period when `reset` is true, else for the whole term.
-    pub quota: Decimal,
-    /// The package's period: monthly or yearly.
-    pub period: BillingMode,
-    /// Whether the quota is restored at the start of every period.
-    #[serde(default)]
-    pub reset: bool,
-    /// Price per period, in cents.
-    pub price: Decimal,
-    /// When its quota is used up the instance is frozen (`quota-exhausted`)
-    /// until another package is bought.
-    #[serde(default)]
-    pub stop_before_excess: bool,
-}
 
 /// A bought package as the deduction sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 
 use rust_decimal::Decimal;
 
+use super::balances::SET_BALANCE;
 use super::orders::InstanceRow;
 use super::packages::{PACKAGE, PackageRow};
 use super::{Pool, Store, StoreError};
@@ -78,10 +79,6 @@ pub struct ArrearsRow {
     /// Its freeze reason.
     pub freeze_reason: Option<String>,
 }
-
-/// Sets a customer's balance (`$1` customer, `$2` amount, `$3` time).
-pub(super) const SET_BALANCE: &str = "INSERT INTO balances (customer_id, amount, updated_at) VALUES ($1, $2, $3) \
-     ON CONFLICT (customer_id) DO UPDATE SET amount = excluded.amount, updated_at = excluded.updated_at";
 
 fn dec(s: &str) -> Decimal {
     s.parse().unwrap_or(Decimal::ZERO)

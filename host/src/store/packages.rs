@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use super::billing::SET_BALANCE;
+use super::balances::SET_BALANCE;
 use super::{Pool, Store, StoreError};
 use crate::domain::catalog::BillingMode;
 use crate::domain::packages::{Held, PACKAGES_MAX, PackageOffer};

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::validate::{Errors, is_slug};
+use super::errors::{Errors, is_slug};
 use super::{BillingMode, Specification};
 use crate::pricing::model::price_problems;
 

@@ -1,7 +1,7 @@
 //! Rules of one specification: id and name, billing modes, trial, purchase limit and
 //! upgradability. Attribute and SKU rules are delegated to `skus`.
 
-use super::validate::{Errors, NAME_MAX, is_slug};
+use super::errors::{Errors, NAME_MAX, is_slug};
 use super::{BillingMode, Specification, skus};
 
 const TRIAL_DAYS: std::ops::RangeInclusive<u32> = 3..=180;

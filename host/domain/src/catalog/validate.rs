@@ -1,63 +1,10 @@
-//! Validation of a whole draft: the error type, the collector, and the product-level rules.
+//! Validation of a whole draft: the product-level rules. The error type and collector
+//! live in `errors`;
 //! Specification rules live in `spec_rules`, attribute and SKU rules in `skus`.
 
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
-
+use super::errors::{Errors, FieldError, NAME_MAX};
 use super::{BillingMode, ProductDraft, spec_rules};
 
-/// One validation problem, located by the JSON path of the offending field, e.g.
-/// `specifications[0].skus[2].prices.monthly`. Paths use the JSON (kebab-case) field names.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
-#[error("{field}: {message}")]
-pub struct FieldError {
-    /// JSON path of the offending field.
-    pub field: String,
-    /// What is wrong, in words a seller can act on.
-    pub message: String,
-}
-
-/// Collects every problem so a seller can fix a draft in one round trip.
-#[derive(Default)]
-pub(super) struct Errors(Vec<FieldError>);
-
-impl Errors {
-    pub(super) fn at(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field: field.into(),
-            message: message.into(),
-        });
-    }
-
-    /// Reports a blank or over-long display text.
-    pub(super) fn text(&mut self, field: String, value: &str, max_chars: usize) {
-        if value.trim().is_empty() {
-            self.at(field, "must not be blank");
-        } else if value.chars().count() > max_chars {
-            self.at(field, format!("must be at most {max_chars} characters"));
-        }
-    }
-
-    /// Reports the second and later occurrences of each key, naming the first.
-    pub(super) fn duplicates<K: Ord>(
-        &mut self,
-        keys: impl IntoIterator<Item = (String, K)>,
-        what: &str,
-    ) {
-        let mut seen: BTreeMap<K, usize> = BTreeMap::new();
-        for (i, (field, key)) in keys.into_iter().enumerate() {
-            if let Some(first) = seen.get(&key) {
-                self.at(field, format!("duplicate {what} (same as entry {first})"));
-            } else {
-                seen.insert(key, i);
-            }
-        }
-    }
-}
-
-pub(super) const NAME_MAX: usize = 50;
 const DESCRIPTION_MAX: usize = 20_000;
 const HIGHLIGHTS_MAX: usize = 5;
 const HIGHLIGHT_MAX: usize = 500;
@@ -172,14 +119,7 @@ pub fn validate(draft: &ProductDraft) -> Result<(), Vec<FieldError>> {
         spec_rules::check_spec(&format!("specifications[{i}]"), spec, &mut e);
     }
 
-    if e.0.is_empty() { Ok(()) } else { Err(e.0) }
-}
-
-/// `[a-z0-9-]{1,40}`.
-pub(super) fn is_slug(s: &str) -> bool {
-    (1..=40).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    e.finish()
 }
 
 fn is_sha256(s: &str) -> bool {
