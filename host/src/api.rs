@@ -16,15 +16,13 @@ mod orders;
 mod plugins;
 mod products;
 mod quotes;
-mod regressions;
-mod review;
 mod rules;
 mod usage;
 mod views;
 
 pub use crate::app::accounts::create_account;
 pub use error::ApiError;
-pub use plugins::plugin_report;
+pub use views::releases::plugin_report;
 
 use crate::app::App;
 use crate::lifecycle::WorkerStats;

@@ -8,10 +8,16 @@
 pub mod access;
 pub mod accounts;
 pub mod billing;
+pub mod cases;
 pub mod catalog;
 pub mod decisions;
 mod error;
 pub mod operations;
+pub mod plugins;
+pub mod regressions;
+pub mod releases;
+pub mod review;
+pub mod rules;
 pub mod service_flow;
 pub mod usage;
 

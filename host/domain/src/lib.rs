@@ -7,5 +7,6 @@ pub mod instance;
 pub mod packages;
 pub mod pricing;
 pub mod release_cases;
+pub mod releases;
 pub mod supervision;
 pub mod usage;

@@ -56,6 +56,16 @@ pub fn required(draft: &ProductDraft) -> Vec<Required> {
     out
 }
 
+/// The plugin versions a draft names whose cases its review replays, each
+/// once (a saas plugin may serve as both lifecycle and metering plugin).
+pub fn plugins(draft: &ProductDraft) -> Vec<String> {
+    let mut shas = vec![draft.lifecycle_plugin.clone()];
+    if let Some(m) = draft.metering_plugin.as_ref().filter(|m| **m != shas[0]) {
+        shas.push(m.clone());
+    }
+    shas
+}
+
 /// The required cases without a successful saved case; `saved` lists
 /// `(plugin, scenario)` of the seller's successful cases.
 pub fn missing(required: &[Required], saved: &[(String, String)]) -> Vec<FieldError> {

@@ -1,18 +1,14 @@
-//! Platform rule plugins without a redeploy: operators upload a review or
-//! pricing rule as a plugin (`POST /v1/plugins?name=...`), then activate a
-//! version under a rule name here. The next review uses the active review
-//! rules; activating an older version rolls back. How pricing rules price
-//! belongs to the pricing engine; this is only their registry.
+//! Rule routes: operators list, activate and deactivate review and pricing
+//! rule plugins (the use cases are in `app::rules`).
 
 use super::auth::Actor;
 use super::{ApiError, AppState};
-use crate::runtime::World;
+use crate::app::rules::{self, Activation};
 use crate::store::Role;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use bytes::Bytes;
-use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
 
@@ -23,43 +19,9 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .route("/rules/{kind}/{name}/deactivate", post(deactivate))
 }
 
-/// The world a rule kind's plugins must export.
-fn world_of(kind: &str) -> Result<World, ApiError> {
-    match kind {
-        "review" => Ok(World::Review),
-        "pricing" => Ok(World::Pricing),
-        other => Err(ApiError::bad(
-            "kind",
-            format!("unknown rule kind `{other}`; expected review or pricing"),
-        )),
-    }
-}
-
-fn check_name(name: &str) -> Result<(), ApiError> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::bad("name", "1 to 64 letters, digits, `-` or `_`"))
-    }
-}
-
 async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Value>, ApiError> {
-    actor.require(&[Role::Operator])?;
-    let active = state.store.active_rules(None).await?;
-    let history = state.store.rule_history().await?;
+    let (active, history) = rules::list(&state.app, &actor).await?;
     Ok(Json(json!({"active": active, "history": history})))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct Activation {
-    /// sha256 of an uploaded plugin version.
-    plugin: String,
 }
 
 async fn activate(
@@ -69,30 +31,9 @@ async fn activate(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     actor.require(&[Role::Operator])?;
-    let world = world_of(&kind)?;
-    check_name(&name)?;
+    rules::check_rule(&kind, &name)?;
     let req: Activation = super::extract::parse(&body)?;
-    let plugin = state.runtime.get(&req.plugin).ok_or_else(|| {
-        ApiError::bad(
-            "plugin",
-            format!("no plugin version {}; upload it first", req.plugin),
-        )
-    })?;
-    if !plugin.worlds.contains(&world) {
-        return Err(ApiError::bad(
-            "plugin",
-            format!(
-                "plugin {} does not export the {} world a {kind} rule needs",
-                req.plugin,
-                world.interface()
-            ),
-        ));
-    }
-    let now = state.clock.now_ms();
-    state
-        .store
-        .activate_rule(&kind, &name, Some(&req.plugin), actor.id(), now)
-        .await?;
+    let now = rules::activate(&state.app, &actor, &kind, &name, &req).await?;
     Ok(Json(
         json!({"kind": kind, "name": name, "plugin": req.plugin, "activated-at": now}),
     ))
@@ -103,18 +44,7 @@ async fn deactivate(
     actor: Actor,
     Path((kind, name)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    actor.require(&[Role::Operator])?;
-    world_of(&kind)?;
-    check_name(&name)?;
-    let active = state.store.active_rules(Some(&kind)).await?;
-    if !active.iter().any(|r| r.name == name) {
-        return Err(ApiError::NotFound(format!("no active {kind} rule {name}")));
-    }
-    let now = state.clock.now_ms();
-    state
-        .store
-        .activate_rule(&kind, &name, None, actor.id(), now)
-        .await?;
+    let now = rules::deactivate(&state.app, &actor, &kind, &name).await?;
     Ok(Json(
         json!({"kind": kind, "name": name, "plugin": null, "activated-at": now}),
     ))

@@ -8,7 +8,11 @@
 
 use super::{App, AppError, Caller};
 use crate::domain::catalog::{ProductDraft, ProductStatus};
-use crate::store::{ApplicationRow, CaseRow, InstanceRow, OrderRow, Owner, ProductRow, Role};
+use crate::runtime::Plugin;
+use crate::store::{
+    ApplicationRow, CaseRow, InstanceRow, OrderRow, Owner, ProductRow, Role, SellerPlugin,
+};
+use std::sync::Arc;
 
 /// Whether `caller` may see a record that `seller_id` sells and, where there
 /// is one, `customer_id` bought.
@@ -120,4 +124,27 @@ pub async fn visible_case(app: &App, caller: &Caller, id: &str) -> Result<CaseRo
         .await?
         .filter(|c| may_see(caller, &c.seller_id, None))
         .ok_or_else(|| not_found("case", id))
+}
+
+/// A plugin version the caller may use: a seller's own uploads; any for
+/// operators. Other sellers' versions are `NotFound`, as if they did not
+/// exist.
+pub async fn visible_plugin(
+    app: &App,
+    caller: &Caller,
+    sha256: &str,
+) -> Result<(Arc<Plugin>, Option<SellerPlugin>), AppError> {
+    let not_found = || not_found("plugin version", sha256);
+    let owned = match caller.role {
+        Role::Operator => None,
+        Role::Seller => Some(
+            app.store
+                .seller_plugin(&caller.id, sha256)
+                .await?
+                .ok_or_else(not_found)?,
+        ),
+        Role::Customer => return Err(not_found()),
+    };
+    let plugin = app.runtime.get(sha256).ok_or_else(not_found)?;
+    Ok((plugin, owned))
 }

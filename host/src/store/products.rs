@@ -5,6 +5,7 @@
 
 use super::{Pool, Store, StoreError};
 use crate::domain::catalog::ProductStatus;
+use crate::domain::releases::ApplicationState;
 
 /// A product row.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -41,8 +42,9 @@ pub struct ApplicationRow {
     pub version: i64,
     /// The draft as submitted (JSON).
     pub snapshot: String,
-    /// pending | approved | rejected | withdrawn.
-    pub state: String,
+    /// Where it stands (stored as its spelling).
+    #[sqlx(try_from = "String")]
+    pub state: ApplicationState,
     /// The operator's reason.
     pub reason: Option<String>,
     /// Submission time (ms).
@@ -130,7 +132,7 @@ impl Store {
         );
         let result = on_pool!(self, pool => sqlx::query(&q)
             .bind(&a.id).bind(&a.product_id).bind(&a.seller_id).bind(a.version).bind(&a.snapshot)
-            .bind(&a.state).bind(&a.reason).bind(a.submitted_at).bind(a.decided_at).bind(&a.decided_by)
+            .bind(a.state.as_str()).bind(&a.reason).bind(a.submitted_at).bind(a.decided_at).bind(&a.decided_by)
             .execute(pool).await.map(|r| r.rows_affected()));
         match result {
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict(
@@ -150,8 +152,9 @@ impl Store {
     pub async fn applications(
         &self,
         seller_id: Option<&str>,
-        state: Option<&str>,
+        state: Option<ApplicationState>,
     ) -> Result<Vec<ApplicationRow>, StoreError> {
+        let state = state.map(ApplicationState::as_str);
         let q = format!(
             "SELECT {APPLICATION} FROM release_applications WHERE ($1 IS NULL OR seller_id = $1) \
              AND ($2 IS NULL OR state = $2) ORDER BY submitted_at DESC, id LIMIT 500"

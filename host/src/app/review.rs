@@ -3,43 +3,62 @@
 //! review rule plugins check the listing. Approval waits until neither a
 //! blocker finding nor a failing case remains.
 
-use super::cases::case_of;
-use super::{ApiError, AppState};
-use crate::cases;
-use crate::domain::catalog::{FieldError, ProductDraft};
-use crate::domain::release_cases::{self, Required};
+use super::cases::replay_all;
+use super::{App, AppError};
+use crate::domain::catalog::ProductDraft;
+use crate::domain::release_cases;
 use crate::ids::seed_of;
 use crate::runtime::{CallBudget, CallContext, MemoryKv, World};
 use crate::store::{ApplicationRow, ReviewRow};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-/// The required cases `draft` lacks among `seller`'s successful cases.
-pub(super) async fn missing_cases(
-    state: &AppState,
-    seller: &str,
-    draft: &ProductDraft,
-) -> Result<Vec<FieldError>, ApiError> {
-    let required: Vec<Required> = release_cases::required(draft);
-    let mut saved = Vec::new();
-    for plugin in plugins_of(draft) {
-        for row in state.store.cases(Some(seller), Some(&plugin)).await? {
-            if row.succeeded {
-                saved.push((row.plugin, row.scenario));
-            }
-        }
-    }
-    Ok(release_cases::missing(&required, &saved))
+/// A review's findings, case results and the rules that ran, as stored.
+/// Fields are alphabetical: the stored and shown JSON has always been.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct Report {
+    /// Every case replayed.
+    pub cases: Vec<CaseResult>,
+    /// The rules' findings (`rule`, `plugin`, `rule-id`, `severity`,
+    /// `field`, `message`).
+    #[schema(value_type = Vec<Object>)]
+    pub findings: Vec<Value>,
+    /// The rules that ran.
+    pub rules: Vec<RuleUsed>,
 }
 
-/// The plugin versions a draft names, each once (a saas plugin may serve as
-/// both lifecycle and metering plugin).
-pub(super) fn plugins_of(draft: &ProductDraft) -> Vec<String> {
-    let mut shas = vec![draft.lifecycle_plugin.clone()];
-    if let Some(m) = draft.metering_plugin.as_ref().filter(|m| **m != shas[0]) {
-        shas.push(m.clone());
-    }
-    shas
+/// One replayed case of a review.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct CaseResult {
+    /// The case id.
+    pub case: String,
+    /// What differed, when it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub diff: Option<Value>,
+    /// Fuel the replay burned.
+    pub fuel_used: u64,
+    /// The case's label.
+    pub name: Option<String>,
+    /// The plugin version replayed against.
+    pub plugin: String,
+    /// `pass` or `fail`.
+    pub result: String,
+    /// `create`, `renew`...
+    pub scenario: String,
+}
+
+/// A rule that ran in a review.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct RuleUsed {
+    /// The rule's name.
+    pub name: String,
+    /// Its plugin version.
+    pub plugin: String,
 }
 
 /// The listing a review rule sees, from the submitted definition. Fields
@@ -62,40 +81,52 @@ fn listing(app: &ApplicationRow, draft: &ProductDraft) -> Value {
     })
 }
 
-/// Runs the review of `app` and stores it.
-pub(super) async fn run(state: &AppState, app: &ApplicationRow) -> Result<ReviewRow, ApiError> {
-    let draft: ProductDraft = serde_json::from_str(&app.snapshot)?;
+/// Runs the review of `application` and stores it.
+pub async fn run(app: &App, application: &ApplicationRow) -> Result<ReviewRow, AppError> {
+    let draft: ProductDraft = serde_json::from_str(&application.snapshot)?;
     let mut replays = Vec::new();
-    for sha in plugins_of(&draft) {
-        let plugin = state.runtime.get(&sha).ok_or_else(|| {
-            ApiError::Conflict(format!("plugin version {sha} is no longer loaded"))
+    for sha in release_cases::plugins(&draft) {
+        let plugin = app.runtime.get(&sha).ok_or_else(|| {
+            AppError::Conflict(format!("plugin version {sha} is no longer loaded"))
         })?;
-        for row in state.store.cases(Some(&app.seller_id), Some(&sha)).await? {
-            replays.push((row.clone(), case_of(&row)?, plugin.clone()));
+        for row in app
+            .store
+            .cases(Some(&application.seller_id), Some(&sha))
+            .await?
+        {
+            replays.push((row, plugin.clone()));
         }
     }
-    let rules = state.store.active_rules(Some("review")).await?;
-    let rt = state.runtime.clone();
-    let listing = listing(app, &draft);
-    let now_ms = state.clock.now_ms();
-    let seed = seed_of(&app.id);
-    let (case_results, findings, used) = tokio::task::spawn_blocking(move || {
-        let case_results: Vec<Value> = replays
-            .iter()
-            .map(|(row, case, plugin)| {
-                let mut v =
-                    serde_json::to_value(cases::replay(&rt, plugin, case)).unwrap_or(Value::Null);
-                v["case"] = json!(row.id);
-                v["name"] = json!(row.name);
-                v["scenario"] = json!(row.scenario);
-                v
-            })
-            .collect();
+    let cases: Vec<CaseResult> = replay_all(app, replays)
+        .await?
+        .into_iter()
+        .map(|(row, _, run)| CaseResult {
+            case: row.id,
+            diff: run
+                .diff
+                .as_ref()
+                .map(|d| serde_json::to_value(d).unwrap_or(Value::Null)),
+            fuel_used: run.fuel_used,
+            name: row.name,
+            plugin: run.plugin,
+            result: run.result.into(),
+            scenario: row.scenario,
+        })
+        .collect();
+    let rules = app.store.active_rules(Some("review")).await?;
+    let rt = app.runtime.clone();
+    let listing = listing(application, &draft);
+    let now_ms = app.clock.now_ms();
+    let seed = seed_of(&application.id);
+    let (findings, used) = tokio::task::spawn_blocking(move || {
         let mut findings = Vec::new();
         let mut used = Vec::new();
         for rule in &rules {
             let sha = rule.plugin.clone().unwrap_or_default();
-            used.push(json!({"name": rule.name, "plugin": sha}));
+            used.push(RuleUsed {
+                name: rule.name.clone(),
+                plugin: sha.clone(),
+            });
             let finding = |message: String| {
                 json!({"rule": rule.name, "plugin": sha, "rule-id": "review.rule-failed",
                        "severity": "blocker", "field": "", "message": message})
@@ -133,48 +164,44 @@ pub(super) async fn run(state: &AppState, app: &ApplicationRow) -> Result<Review
                 ))),
             }
         }
-        (case_results, findings, used)
+        (findings, used)
     })
     .await?;
     let blockers = findings
         .iter()
         .filter(|f| f["severity"] == "blocker")
         .count();
-    let failing = case_results
-        .iter()
-        .filter(|c| c["result"] != "pass")
-        .count();
-    let report = json!({"findings": findings, "cases": case_results, "rules": used});
+    let failing = cases.iter().filter(|c| c.result != "pass").count();
+    let report = Report {
+        cases,
+        findings,
+        rules: used,
+    };
     let row = ReviewRow {
-        application_id: app.id.clone(),
+        application_id: application.id.clone(),
         blockers: blockers as i64,
         failing_cases: failing as i64,
-        report: report.to_string(),
+        report: serde_json::to_string(&report)?,
         reviewed_at: now_ms,
     };
-    state.store.put_review(&row).await?;
+    app.store.put_review(&row).await?;
     Ok(row)
 }
 
-/// The review as the API shows it.
-pub(super) fn review_json(row: &ReviewRow) -> Value {
-    let mut v: Value = serde_json::from_str(&row.report).unwrap_or(json!({}));
-    v["blockers"] = json!(row.blockers);
-    v["failing-cases"] = json!(row.failing_cases);
-    v["reviewed-at"] = json!(row.reviewed_at);
-    v
+/// The stored report of `row` (empty if it cannot be read).
+pub fn report(row: &ReviewRow) -> Report {
+    serde_json::from_str(&row.report).unwrap_or_default()
 }
 
 /// Why `row` keeps its application from approval, if it does.
-pub(super) fn refusal(row: &ReviewRow) -> Option<String> {
+pub fn refusal(row: &ReviewRow) -> Option<String> {
     if row.blockers == 0 && row.failing_cases == 0 {
         return None;
     }
-    let report = review_json(row);
-    let blockers: Vec<String> = report["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let report = report(row);
+    let blockers: Vec<String> = report
+        .findings
+        .iter()
         .filter(|f| f["severity"] == "blocker")
         .map(|f| {
             format!(
@@ -184,18 +211,11 @@ pub(super) fn refusal(row: &ReviewRow) -> Option<String> {
             )
         })
         .collect();
-    let failing: Vec<String> = report["cases"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|c| c["result"] != "pass")
-        .map(|c| {
-            format!(
-                "{} ({})",
-                c["case"].as_str().unwrap_or("?"),
-                c["scenario"].as_str().unwrap_or("")
-            )
-        })
+    let failing: Vec<String> = report
+        .cases
+        .iter()
+        .filter(|c| c.result != "pass")
+        .map(|c| format!("{} ({})", c.case, c.scenario))
         .collect();
     Some(format!(
         "application {} cannot be approved: {} blocker finding(s) [{}] and {} failing case(s) [{}]; \
