@@ -9,23 +9,26 @@ use crate::store::Role;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .route("/products/{id}/release-applications", post(submit))
-        .route("/release-applications", get(applications))
-        .route("/release-applications/{id}", get(application))
-        .route("/release-applications/{id}/approve", post(approve))
-        .route("/release-applications/{id}/reject", post(reject))
-        .route("/release-applications/{id}/withdraw", post(withdraw))
-        .route("/release-applications/{id}/review", post(rereview))
+        .routes(routes!(submit))
+        .routes(routes!(applications))
+        .routes(routes!(application))
+        .routes(routes!(approve))
+        .routes(routes!(reject))
+        .routes(routes!(withdraw))
+        .routes(routes!(rereview))
 }
 
+#[utoipa::path(post, path = "/products/{id}/release-applications", tag = "releases",
+    params(("id" = String, Path, description = "id")),
+    responses((status = 201, description = "the application with its review"), (status = 404, description = "not the seller's product"), (status = 409, description = "removed product, or one already pending"), (status = 422, description = "the draft has problems or required cases are missing")))]
 async fn submit(
     State(state): State<AppState>,
     actor: Actor,
@@ -35,12 +38,16 @@ async fn submit(
     Ok((StatusCode::CREATED, Json(reviewed_json(&a, Some(&review)))))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ApplicationQuery {
     state: Option<String>,
 }
 
+#[utoipa::path(get, path = "/release-applications", tag = "releases",
+    params(ApplicationQuery),
+    responses((status = 200, description = "applications with their reviews, newest first"), (status = 403, description = "customers")))]
 async fn applications(
     State(state): State<AppState>,
     actor: Actor,
@@ -54,6 +61,9 @@ async fn applications(
     Ok(Json(json!({ "applications": applications })))
 }
 
+#[utoipa::path(get, path = "/release-applications/{id}", tag = "releases",
+    params(("id" = String, Path, description = "id")),
+    responses((status = 200, description = "the application with its review"), (status = 404, description = "no such application")))]
 async fn application(
     State(state): State<AppState>,
     actor: Actor,
@@ -64,6 +74,9 @@ async fn application(
 }
 
 /// Runs the review again, e.g. after the operator changed the review rules.
+#[utoipa::path(post, path = "/release-applications/{id}/review", tag = "releases",
+    params(("id" = String, Path, description = "id")),
+    responses((status = 200, description = "the application with its new review"), (status = 404, description = "no such application"), (status = 409, description = "already decided")))]
 async fn rereview(
     State(state): State<AppState>,
     actor: Actor,
@@ -90,6 +103,10 @@ async fn decide(
     Ok(Json(reviewed_json(&a, r.as_ref())))
 }
 
+#[utoipa::path(post, path = "/release-applications/{id}/approve", tag = "releases",
+    params(("id" = String, Path, description = "id")),
+    request_body = Option<Decision>,
+    responses((status = 200, description = "the approved application"), (status = 404, description = "no such application"), (status = 409, description = "already decided, or the review found blockers or failing cases")))]
 async fn approve(
     State(state): State<AppState>,
     actor: Actor,
@@ -99,6 +116,10 @@ async fn approve(
     decide(&state, &actor, &id, &body, true).await
 }
 
+#[utoipa::path(post, path = "/release-applications/{id}/reject", tag = "releases",
+    params(("id" = String, Path, description = "id")),
+    request_body = Decision,
+    responses((status = 200, description = "the rejected application"), (status = 400, description = "no reason given"), (status = 404, description = "no such application"), (status = 409, description = "already decided")))]
 async fn reject(
     State(state): State<AppState>,
     actor: Actor,
@@ -108,6 +129,9 @@ async fn reject(
     decide(&state, &actor, &id, &body, false).await
 }
 
+#[utoipa::path(post, path = "/release-applications/{id}/withdraw", tag = "releases",
+    params(("id" = String, Path, description = "id")),
+    responses((status = 200, description = "the withdrawn application"), (status = 404, description = "no such application"), (status = 409, description = "already decided")))]
 async fn withdraw(
     State(state): State<AppState>,
     actor: Actor,

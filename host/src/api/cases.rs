@@ -10,23 +10,24 @@ use crate::cases::CaseFile;
 use crate::store::Role;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::routing::{get, post};
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .route("/cases", get(list))
-        .route("/cases/export", get(export))
-        .route("/cases/import", post(import))
-        .route("/cases/{id}", get(show).delete(remove))
-        .route("/cases/{id}/replay", post(replay))
+        .routes(routes!(list))
+        .routes(routes!(export))
+        .routes(routes!(import))
+        .routes(routes!(show, remove))
+        .routes(routes!(replay))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct CaseQuery {
     /// Only cases recorded with this plugin version.
     plugin: Option<String>,
@@ -37,6 +38,9 @@ struct CaseQuery {
 
 type QueryResult = Result<Query<CaseQuery>, axum::extract::rejection::QueryRejection>;
 
+#[utoipa::path(get, path = "/cases", tag = "cases",
+    params(CaseQuery),
+    responses((status = 200, description = "case summaries"), (status = 400, description = "bad query"), (status = 403, description = "customers")))]
 async fn list(
     State(state): State<AppState>,
     actor: Actor,
@@ -55,6 +59,9 @@ async fn list(
     ))
 }
 
+#[utoipa::path(get, path = "/cases/{id}", tag = "cases",
+    params(("id" = String, Path, description = "id")),
+    responses((status = 200, description = "the case"), (status = 404, description = "no such case")))]
 async fn show(
     State(state): State<AppState>,
     actor: Actor,
@@ -76,6 +83,9 @@ async fn show(
     Ok(Json(v))
 }
 
+#[utoipa::path(delete, path = "/cases/{id}", tag = "cases",
+    params(("id" = String, Path, description = "id")),
+    responses((status = 200, description = "deleted"), (status = 404, description = "no such case"), (status = 409, description = "a released product uses its plugin version")))]
 async fn remove(
     State(state): State<AppState>,
     actor: Actor,
@@ -85,6 +95,9 @@ async fn remove(
     Ok(Json(json!({"deleted": id})))
 }
 
+#[utoipa::path(get, path = "/cases/export", tag = "cases",
+    params(CaseQuery),
+    responses((status = 200, description = "a case file (bazaar-cases/1)"), (status = 400, description = "bad query")))]
 async fn export(
     State(state): State<AppState>,
     actor: Actor,
@@ -101,6 +114,9 @@ async fn export(
     Ok(Json(serde_json::to_value(file)?))
 }
 
+#[utoipa::path(post, path = "/cases/import", tag = "cases",
+    request_body = Object,
+    responses((status = 200, description = "how many were imported and found"), (status = 400, description = "malformed file"), (status = 422, description = "cases with problems, each with its field")))]
 async fn import(
     State(state): State<AppState>,
     actor: Actor,
@@ -116,13 +132,17 @@ async fn import(
     })))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 struct ReplayRequest {
     /// The plugin version to replay against; the recorded one by default.
     plugin: Option<String>,
 }
 
+#[utoipa::path(post, path = "/cases/{id}/replay", tag = "cases",
+    params(("id" = String, Path, description = "id")),
+    request_body = Option<ReplayRequest>,
+    responses((status = 200, description = "the replay's verdict"), (status = 400, description = "no such plugin version"), (status = 404, description = "no such case")))]
 async fn replay(
     State(state): State<AppState>,
     actor: Actor,

@@ -10,21 +10,23 @@ use crate::store::Role;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .route("/plugins", get(list).post(upload))
-        .route("/plugins/{sha256}", get(show))
-        .route("/plugins/{sha256}/calls", post(call))
+        .routes(routes!(list, upload))
+        .routes(routes!(show))
+        .routes(routes!(call))
 }
 
 /// Sellers see their own plugin versions; operators see every loaded one,
 /// the preloaded examples included.
+#[utoipa::path(get, path = "/plugins", tag = "plugins",
+    responses((status = 200, description = "plugin versions"), (status = 403, description = "customers")))]
 async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Value>, ApiError> {
     let limits = state.runtime.limits();
     let plugins: Vec<Value> = plugins::list(&state.app, &actor)
@@ -35,13 +37,18 @@ async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Value>
     Ok(Json(json!({ "plugins": plugins })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct UploadQuery {
     /// The plugin's name; versions are numbered per name.
     name: String,
 }
 
+#[utoipa::path(post, path = "/plugins", tag = "plugins",
+    params(UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/wasm", description = "the component's bytes"),
+    responses((status = 201, description = "a new version, with the previous version's cases replayed"), (status = 200, description = "bytes the uploader already had"), (status = 400, description = "bad name or empty body"), (status = 422, description = "not an acceptable plugin")))]
 async fn upload(
     State(state): State<AppState>,
     actor: Actor,
@@ -67,6 +74,9 @@ async fn upload(
     Ok((status, Json(report)))
 }
 
+#[utoipa::path(get, path = "/plugins/{sha256}", tag = "plugins",
+    params(("sha256" = String, Path, description = "sha256")),
+    responses((status = 200, description = "the plugin version"), (status = 404, description = "no such plugin version")))]
 async fn show(
     State(state): State<AppState>,
     actor: Actor,
@@ -80,6 +90,10 @@ async fn show(
     )))
 }
 
+#[utoipa::path(post, path = "/plugins/{sha256}/calls", tag = "plugins",
+    params(("sha256" = String, Path, description = "sha256")),
+    request_body = CallRequest,
+    responses((status = 200, description = "the call's outcome"), (status = 404, description = "no such plugin version"), (status = 422, description = "the call failed in the sandbox"), (status = 429, description = "the runtime is busy")))]
 async fn call(
     State(state): State<AppState>,
     actor: Actor,

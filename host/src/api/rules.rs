@@ -7,23 +7,29 @@ use crate::app::rules::{self, Activation};
 use crate::store::Role;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::{get, post};
 use bytes::Bytes;
 use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .route("/rules", get(list))
-        .route("/rules/{kind}/{name}/activate", post(activate))
-        .route("/rules/{kind}/{name}/deactivate", post(deactivate))
+        .routes(routes!(list))
+        .routes(routes!(activate))
+        .routes(routes!(deactivate))
 }
 
+#[utoipa::path(get, path = "/rules", tag = "rules",
+    responses((status = 200, description = "active rules and every activation"), (status = 403, description = "not an operator")))]
 async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Value>, ApiError> {
     let (active, history) = rules::list(&state.app, &actor).await?;
     Ok(Json(json!({"active": active, "history": history})))
 }
 
+#[utoipa::path(post, path = "/rules/{kind}/{name}/activate", tag = "rules",
+    params(("kind" = String, Path, description = "kind"), ("name" = String, Path, description = "name")),
+    request_body = Activation,
+    responses((status = 200, description = "the activation"), (status = 400, description = "bad kind, name or plugin"), (status = 403, description = "not an operator")))]
 async fn activate(
     State(state): State<AppState>,
     actor: Actor,
@@ -39,6 +45,9 @@ async fn activate(
     ))
 }
 
+#[utoipa::path(post, path = "/rules/{kind}/{name}/deactivate", tag = "rules",
+    params(("kind" = String, Path, description = "kind"), ("name" = String, Path, description = "name")),
+    responses((status = 200, description = "the deactivation"), (status = 400, description = "bad kind or name"), (status = 404, description = "no such active rule")))]
 async fn deactivate(
     State(state): State<AppState>,
     actor: Actor,
