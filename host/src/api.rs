@@ -85,7 +85,9 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
 /// The service's routes: `/healthz`, `/v1/openapi.json` and the `/v1` API.
 pub fn router(state: AppState, runtime: &Runtime) -> Router {
     let body_limit = usize::try_from(runtime.limits().component_bytes).unwrap_or(usize::MAX) + 4096;
-    let (v1, derived) = v1_routes().split_for_parts();
+    let (v1, derived) = OpenApiRouter::new()
+        .nest("/v1", v1_routes())
+        .split_for_parts();
     // Serialised once: the document only changes with the binary.
     let document = bytes::Bytes::from(openapi::document(derived).to_string());
     Router::new()
@@ -102,7 +104,7 @@ pub fn router(state: AppState, runtime: &Runtime) -> Router {
                 )
             }),
         )
-        .nest("/v1", v1)
+        .merge(v1)
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(tower_http::trace::TraceLayer::new_for_http())
