@@ -8,6 +8,8 @@
 pub mod access;
 pub mod accounts;
 mod error;
+pub mod ordering;
+pub mod quotes;
 
 pub use error::AppError;
 

@@ -35,6 +35,7 @@ use super::pricing::{Price, PricingModel};
 pub use validate::{FieldError, validate};
 
 /// How a specification is charged.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum BillingMode {
