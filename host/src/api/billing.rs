@@ -182,8 +182,8 @@ async fn buy_package(
     {
         let guard = InstanceGuard {
             id: &i.id,
-            states: &[InstanceState::Frozen.as_str()],
-            new_state: Some(InstanceState::Active.as_str()),
+            states: &[InstanceState::Frozen],
+            new_state: Some(InstanceState::Active),
             freeze_reason: None,
         };
         let job = decision_job(

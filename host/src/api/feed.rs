@@ -7,7 +7,7 @@ use super::orders::visible_order;
 use super::views::ordering::{app_info, order_json};
 use super::{ApiError, AppState};
 use crate::domain::catalog::{BillingMode, add_period};
-use crate::domain::instance::{JobAction, ReleaseReason};
+use crate::domain::instance::{InstanceState, JobAction, ReleaseReason};
 use crate::domain::supervision::{Action, Flow, FlowError, FlowState, Party};
 use crate::lifecycle::decision_job;
 use crate::store::InstanceGuard;
@@ -176,8 +176,12 @@ async fn act(
         };
         let guard = InstanceGuard {
             id: &order.instance_id,
-            states: &["active", "frozen", "provisioning"],
-            new_state: Some("released"),
+            states: &[
+                InstanceState::Active,
+                InstanceState::Frozen,
+                InstanceState::Provisioning,
+            ],
+            new_state: Some(InstanceState::Released),
             freeze_reason: None,
         };
         let job = decision_job(&order.instance_id, &action, &format!("{id}:closed"));

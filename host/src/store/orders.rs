@@ -5,6 +5,7 @@
 //! and the feed event together, and only if it still holds the job's lease.
 
 use super::{Pool, Store, StoreError};
+use crate::domain::instance::InstanceState;
 
 /// An instance row.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -161,10 +162,10 @@ pub enum Placed {
 pub struct InstanceGuard<'a> {
     /// The instance.
     pub id: &'a str,
-    /// States it must be in.
-    pub states: &'a [&'a str],
+    /// States it must be in (at most three).
+    pub states: &'a [InstanceState],
     /// The state it moves to now (marketplace decisions), if any.
-    pub new_state: Option<&'a str>,
+    pub new_state: Option<InstanceState>,
     /// The freeze reason to record with a move to `frozen`.
     pub freeze_reason: Option<&'a str>,
 }
@@ -282,15 +283,15 @@ impl Store {
                 q.build().execute(&mut *tx).await?;
             }
             if let Some(g) = &guard {
-                let pad = |n: usize| g.states.get(n).copied().unwrap_or("");
-                let done = sqlx::query(guard_sql).bind(g.id).bind(g.new_state).bind(g.freeze_reason)
+                let pad = |n: usize| g.states.get(n).map_or("", |s| s.as_str());
+                let done = sqlx::query(guard_sql).bind(g.id).bind(g.new_state.map(InstanceState::as_str)).bind(g.freeze_reason)
                     .bind(order.created_at).bind(pad(0)).bind(pad(1)).bind(pad(2))
                     .execute(&mut *tx).await?;
                 if done.rows_affected() != 1 {
                     return Err(StoreError::Conflict(format!(
                         "instance {} must be {} with no other order in progress",
                         g.id,
-                        g.states.join(" or ")
+                        g.states.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" or ")
                     )));
                 }
             }
@@ -315,10 +316,10 @@ impl Store {
         let _turn = self.write_turn().await;
         let q = "UPDATE instances SET state = $2, freeze_reason = $3, updated_at = $4 \
                  WHERE id = $1 AND state IN ($5, $6, $7)";
-        let pad = |n: usize| guard.states.get(n).copied().unwrap_or("");
+        let pad = |n: usize| guard.states.get(n).map_or("", |s| s.as_str());
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let done = sqlx::query(q).bind(guard.id).bind(guard.new_state).bind(guard.freeze_reason)
+            let done = sqlx::query(q).bind(guard.id).bind(guard.new_state.map(InstanceState::as_str)).bind(guard.freeze_reason)
                 .bind(now_ms).bind(pad(0)).bind(pad(1)).bind(pad(2)).execute(&mut *tx).await?;
             if done.rows_affected() != 1 {
                 return Ok(false);

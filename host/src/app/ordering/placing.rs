@@ -152,11 +152,10 @@ pub async fn place(
         updated_at: now,
     };
     let job = job_of(&order, &change.action)?;
-    let states: Vec<&str> = change.states.iter().map(|s| s.as_str()).collect();
     let guard = InstanceGuard {
         id: &i.id,
-        states: &states,
-        new_state: change.decision.map(InstanceState::as_str),
+        states: change.states,
+        new_state: change.decision,
         freeze_reason: None,
     };
     let placed = app
