@@ -49,6 +49,23 @@ pub enum BillingMode {
     PayPerUse,
 }
 
+impl TryFrom<String> for BillingMode {
+    type Error = String;
+
+    /// Parses a stored name (the store's rows read through this).
+    fn try_from(s: String) -> Result<Self, String> {
+        [
+            BillingMode::Monthly,
+            BillingMode::Yearly,
+            BillingMode::OneTime,
+            BillingMode::PayPerUse,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == s)
+        .ok_or_else(|| format!("unknown billing mode `{s}`"))
+    }
+}
+
 impl BillingMode {
     /// The mode's JSON spelling, also used in validation field paths.
     pub fn as_str(self) -> &'static str {

@@ -49,6 +49,15 @@ impl InstanceState {
     }
 }
 
+impl TryFrom<String> for InstanceState {
+    type Error = String;
+
+    /// Parses a stored name (the store's rows read through this).
+    fn try_from(s: String) -> Result<Self, String> {
+        Self::parse(&s).ok_or_else(|| format!("unknown instance state `{s}`"))
+    }
+}
+
 /// What an order does to its instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -91,6 +100,15 @@ impl OrderKind {
     }
 }
 
+impl TryFrom<String> for OrderKind {
+    type Error = String;
+
+    /// Parses a stored name (the store's rows read through this).
+    fn try_from(s: String) -> Result<Self, String> {
+        Self::parse(&s).ok_or_else(|| format!("unknown order kind `{s}`"))
+    }
+}
+
 /// Where an order is: accepted and waiting for the plugin (or the service's
 /// supervision), or ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,6 +141,15 @@ impl OrderState {
             "failed" => Self::Failed,
             _ => return None,
         })
+    }
+}
+
+impl TryFrom<String> for OrderState {
+    type Error = String;
+
+    /// Parses a stored name (the store's rows read through this).
+    fn try_from(s: String) -> Result<Self, String> {
+        Self::parse(&s).ok_or_else(|| format!("unknown order state `{s}`"))
     }
 }
 

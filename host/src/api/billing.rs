@@ -146,8 +146,11 @@ async fn buy_package(
     if !(1..=36).contains(&req.periods) {
         return Err(ApiError::bad("periods", "buy 1 to 36 periods"));
     }
-    if !matches!(i.state.as_str(), "active" | "frozen") {
-        return Err(ApiError::Conflict(format!("the instance is {}", i.state)));
+    if !matches!(i.state, InstanceState::Active | InstanceState::Frozen) {
+        return Err(ApiError::Conflict(format!(
+            "the instance is {}",
+            i.state.as_str()
+        )));
     }
     let product = state
         .store
@@ -177,7 +180,7 @@ async fn buy_package(
         .store
         .buy_package(actor.id(), &i.id, offer, req.periods, expires_at, now)
         .await?;
-    if i.state == "frozen"
+    if i.state == InstanceState::Frozen
         && i.freeze_reason.as_deref() == Some(FreezeReason::QuotaExhausted.as_str())
     {
         let guard = InstanceGuard {

@@ -7,7 +7,7 @@ use super::orders::visible_order;
 use super::views::ordering::{app_info, order_json};
 use super::{ApiError, AppState};
 use crate::domain::catalog::{BillingMode, add_period};
-use crate::domain::instance::{InstanceState, JobAction, ReleaseReason};
+use crate::domain::instance::{InstanceState, JobAction, OrderState, ReleaseReason};
 use crate::domain::supervision::{Action, Flow, FlowError, FlowState, Party};
 use crate::lifecycle::decision_job;
 use crate::store::InstanceGuard;
@@ -144,7 +144,7 @@ async fn act(
             state.store.instance(&order.instance_id).await?,
         )
     {
-        let mode: Option<BillingMode> = serde_json::from_value(json!(i.billing_mode)).ok();
+        let mode: Option<BillingMode> = Some(i.billing_mode);
         let detail: Value = serde_json::from_str(&order.detail).unwrap_or(Value::Null);
         let periods = detail["periods"]
             .as_u64()
@@ -161,7 +161,7 @@ async fn act(
     }
     // An appeal the operator closed cancels the order: the customer's
     // instance is released and the order ends as failed (refunded).
-    if matches!(flow.state, FlowState::Closed) && order.state == "processing" {
+    if matches!(flow.state, FlowState::Closed) && order.state == OrderState::Processing {
         state
             .store
             .end_order(

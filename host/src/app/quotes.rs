@@ -228,7 +228,7 @@ fn sold<'a>(
 
 /// The instance's billing mode.
 pub fn mode(i: &InstanceRow) -> Result<BillingMode, AppError> {
-    Ok(serde_json::from_value(serde_json::json!(i.billing_mode))?)
+    Ok(i.billing_mode)
 }
 
 /// Checks a count of periods to buy.

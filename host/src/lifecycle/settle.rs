@@ -78,7 +78,7 @@ impl Worker {
             if let Some(output) = &success {
                 calls::apply_success(&patch_action, output, i, &secrets);
             } else if create_failed {
-                i.state = InstanceState::Failed.as_str().into();
+                i.state = InstanceState::Failed;
                 i.failure = failure.clone();
             }
         });

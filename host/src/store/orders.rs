@@ -5,7 +5,8 @@
 //! and the feed event together, and only if it still holds the job's lease.
 
 use super::{Pool, Store, StoreError};
-use crate::domain::instance::InstanceState;
+use crate::domain::catalog::BillingMode;
+use crate::domain::instance::{InstanceState, OrderKind, OrderState};
 
 /// An instance row.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -24,14 +25,16 @@ pub struct InstanceRow {
     pub spec_id: String,
     /// The SKU.
     pub sku_id: String,
-    /// monthly | yearly | one-time | pay-per-use.
-    pub billing_mode: String,
+    /// How it is charged.
+    #[sqlx(try_from = "String")]
+    pub billing_mode: BillingMode,
     /// Units of the quantity attribute.
     pub quantity: i64,
     /// A free trial.
     pub trial: bool,
-    /// See [`crate::domain::instance::InstanceState`].
-    pub state: String,
+    /// Where it is in its life.
+    #[sqlx(try_from = "String")]
+    pub state: InstanceState,
     /// Why frozen.
     pub freeze_reason: Option<String>,
     /// End of the paid (or trial) period (ms).
@@ -59,10 +62,12 @@ pub struct OrderRow {
     pub seller_id: String,
     /// The instance it creates or changes.
     pub instance_id: String,
-    /// subscribe | renew | trial-to-formal | upgrade | unsubscribe.
-    pub kind: String,
-    /// processing | completed | failed.
-    pub state: String,
+    /// What it does to its instance.
+    #[sqlx(try_from = "String")]
+    pub kind: OrderKind,
+    /// Where it is.
+    #[sqlx(try_from = "String")]
+    pub state: OrderState,
     /// Amount charged, a decimal string.
     pub amount: String,
     /// What was ordered (JSON).

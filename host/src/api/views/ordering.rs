@@ -3,6 +3,8 @@
 use crate::app::App;
 use crate::app::ordering::{Accepted, credentials};
 use crate::app::quotes::{ChangeQuote, SubscriptionQuote};
+use crate::domain::catalog::BillingMode;
+use crate::domain::instance::{InstanceState, OrderKind, OrderState};
 use crate::domain::pricing::Quote;
 use crate::store::{InstanceRow, OrderRow};
 use serde::Serialize;
@@ -20,10 +22,10 @@ pub struct OrderView {
     pub seller_id: String,
     /// The instance it creates or changes.
     pub instance_id: String,
-    /// subscribe | renew | trial-to-formal | upgrade | unsubscribe.
-    pub kind: String,
-    /// processing | completed | failed.
-    pub state: String,
+    /// What it does to its instance.
+    pub kind: OrderKind,
+    /// Where it is.
+    pub state: OrderState,
     /// Amount charged, a decimal string.
     pub amount: String,
     /// What was ordered.
@@ -48,8 +50,8 @@ impl From<&OrderRow> for OrderView {
             customer_id: o.customer_id.clone(),
             seller_id: o.seller_id.clone(),
             instance_id: o.instance_id.clone(),
-            kind: o.kind.to_string(),
-            state: o.state.to_string(),
+            kind: o.kind,
+            state: o.state,
             amount: o.amount.clone(),
             detail: parse(&o.detail),
             failure: o.failure.clone(),
@@ -78,14 +80,14 @@ pub struct InstanceView {
     pub specification: String,
     /// The SKU.
     pub sku: String,
-    /// monthly | yearly | one-time | pay-per-use.
-    pub billing_mode: String,
+    /// How it is charged.
+    pub billing_mode: BillingMode,
     /// Units of the quantity attribute.
     pub quantity: i64,
     /// A free trial.
     pub trial: bool,
-    /// provisioning | active | frozen | released | failed.
-    pub state: String,
+    /// Where it is in its life.
+    pub state: InstanceState,
     /// Why frozen.
     pub freeze_reason: Option<String>,
     /// End of the paid (or trial) period (ms).
@@ -116,10 +118,10 @@ impl InstanceView {
             product_version: i.product_version,
             specification: i.spec_id.clone(),
             sku: i.sku_id.clone(),
-            billing_mode: i.billing_mode.to_string(),
+            billing_mode: i.billing_mode,
             quantity: i.quantity,
             trial: i.trial,
-            state: i.state.to_string(),
+            state: i.state,
             freeze_reason: i.freeze_reason.clone(),
             expires_at: i.expires_at,
             seller_instance_id: i.seller_instance_id.clone(),
