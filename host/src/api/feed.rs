@@ -157,7 +157,10 @@ async fn act(
         }
     }
     if !was_complete && flow.is_complete() {
-        state.store.end_order(&id, "completed", None, now).await?;
+        state
+            .store
+            .end_order(&id, OrderState::Completed, None, now)
+            .await?;
     }
     // An appeal the operator closed cancels the order: the customer's
     // instance is released and the order ends as failed (refunded).
@@ -166,7 +169,7 @@ async fn act(
             .store
             .end_order(
                 &id,
-                "failed",
+                OrderState::Failed,
                 Some("closed by the operator after an appeal"),
                 now,
             )

@@ -191,7 +191,7 @@ pub struct Completion {
     /// `FnOnce`, so a batch that failed can be retried job by job).
     pub patch: std::sync::Arc<dyn Fn(&mut InstanceRow) + Send + Sync>,
     /// The order's new state and failure, when the job finishes an order.
-    pub order: Option<(&'static str, Option<String>)>,
+    pub order: Option<(OrderState, Option<String>)>,
     /// Drop the instance's other queued jobs (after a failed creation).
     pub drop_later_jobs: bool,
     /// The feed event.
