@@ -7,6 +7,8 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
+use crate::domain::catalog::BillingMode;
+use crate::domain::instance::InstanceState;
 use crate::domain::usage::{
     COLLECTION_WINDOW_MS, RawRecord, RecordStatus, UsageRecord, check_record,
 };
@@ -118,16 +120,16 @@ fn refusal(
             "the instance is another seller's".into(),
         ));
     }
-    if i.billing_mode != "pay-per-use" {
+    if i.billing_mode != BillingMode::PayPerUse {
         return Some((
             RecordStatus::NotPayPerUse,
-            format!("the instance is billed {}", i.billing_mode),
+            format!("the instance is billed {}", i.billing_mode.as_str()),
         ));
     }
-    if !matches!(i.state.as_str(), "active" | "frozen") {
+    if !matches!(i.state, InstanceState::Active | InstanceState::Frozen) {
         return Some((
             RecordStatus::InstanceNotLive,
-            format!("the instance is {}", i.state),
+            format!("the instance is {}", i.state.as_str()),
         ));
     }
     if r.billing_item != i.sku_id {

@@ -39,8 +39,8 @@ pub use errors::FieldError;
 pub use validate::validate;
 
 /// How a specification is charged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum BillingMode {
     /// Charged per calendar month, paid in advance.
@@ -51,6 +51,23 @@ pub enum BillingMode {
     OneTime,
     /// Charged afterwards from usage records reported by the metering plugin.
     PayPerUse,
+}
+
+impl TryFrom<String> for BillingMode {
+    type Error = String;
+
+    /// Parses a stored name (the store's rows read through this).
+    fn try_from(s: String) -> Result<Self, String> {
+        [
+            BillingMode::Monthly,
+            BillingMode::Yearly,
+            BillingMode::OneTime,
+            BillingMode::PayPerUse,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == s)
+        .ok_or_else(|| format!("unknown billing mode `{s}`"))
+    }
 }
 
 impl BillingMode {

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Where an instance is in its life.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum InstanceState {
@@ -45,6 +46,110 @@ impl InstanceState {
             "failed" => Self::Failed,
             _ => return None,
         })
+    }
+}
+
+impl TryFrom<String> for InstanceState {
+    type Error = String;
+
+    /// Parses a stored name (the store's rows read through this).
+    fn try_from(s: String) -> Result<Self, String> {
+        Self::parse(&s).ok_or_else(|| format!("unknown instance state `{s}`"))
+    }
+}
+
+/// What an order does to its instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum OrderKind {
+    /// Buys a new instance.
+    Subscribe,
+    /// Buys more periods of an instance.
+    Renew,
+    /// Turns a trial into a paid subscription.
+    TrialToFormal,
+    /// Changes the SKU or quantity.
+    Upgrade,
+    /// Ends the subscription.
+    Unsubscribe,
+}
+
+impl OrderKind {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Subscribe => "subscribe",
+            Self::Renew => "renew",
+            Self::TrialToFormal => "trial-to-formal",
+            Self::Upgrade => "upgrade",
+            Self::Unsubscribe => "unsubscribe",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "subscribe" => Self::Subscribe,
+            "renew" => Self::Renew,
+            "trial-to-formal" => Self::TrialToFormal,
+            "upgrade" => Self::Upgrade,
+            "unsubscribe" => Self::Unsubscribe,
+            _ => return None,
+        })
+    }
+}
+
+impl TryFrom<String> for OrderKind {
+    type Error = String;
+
+    /// Parses a stored name (the store's rows read through this).
+    fn try_from(s: String) -> Result<Self, String> {
+        Self::parse(&s).ok_or_else(|| format!("unknown order kind `{s}`"))
+    }
+}
+
+/// Where an order is: accepted and waiting for the plugin (or the service's
+/// supervision), or ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum OrderState {
+    /// Accepted, not finished.
+    Processing,
+    /// Done.
+    Completed,
+    /// Refused or abandoned.
+    Failed,
+}
+
+impl OrderState {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Processing => "processing",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "processing" => Self::Processing,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            _ => return None,
+        })
+    }
+}
+
+impl TryFrom<String> for OrderState {
+    type Error = String;
+
+    /// Parses a stored name (the store's rows read through this).
+    fn try_from(s: String) -> Result<Self, String> {
+        Self::parse(&s).ok_or_else(|| format!("unknown order state `{s}`"))
     }
 }
 

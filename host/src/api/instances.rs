@@ -1,337 +1,255 @@
-//! Instances and the orders that change them: renew, convert a trial,
-//! upgrade, unsubscribe. Credentials are decrypted only for the instance's
-//! customer and seller.
+//! `/v1/instances`: instances shown to their customer and seller (with the
+//! credentials) and operators, and the orders that change them: renew,
+//! convert a trial, upgrade, unsubscribe.
 
 use super::auth::Actor;
-use super::extract::idempotency_key;
-use super::orders::{answer, fingerprint, guard, owner};
-use super::quotes::{MAX_PERIODS, UpgradeRequest, mode, price_periods, price_upgrade};
-use super::views::ordering::{instance_json, order_json};
+use super::extract::{idempotency_key, parse};
+use super::orders::accepted;
+use super::views::ordering::{InstanceList, InstanceView, OrderAccepted, OrderList};
 use super::{ApiError, AppState};
-use crate::domain::catalog::{ProductDraft, ProductStatus};
-use crate::domain::instance::{InstanceState, JobAction, ReleaseReason};
-use crate::domain::pricing::Quote;
-use crate::ids::{new_id, seed_of};
-use crate::store::{InstanceGuard, InstanceRow, NewJob, OrderRow, Role};
+use crate::app::ordering::{self, Idempotency, PeriodsRequest};
+use crate::app::quotes::UpgradeRequest;
+use crate::domain::instance::OrderKind;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
 use bytes::Bytes;
-use serde::Deserialize;
-use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .route("/instances", get(list))
-        .route("/instances/{id}", get(show))
-        .route("/instances/{id}/orders", get(orders))
-        .route("/instances/{id}/renew", post(renew))
-        .route("/instances/{id}/convert", post(convert))
-        .route("/instances/{id}/upgrade", post(upgrade))
-        .route("/instances/{id}/unsubscribe", post(unsubscribe))
+        .routes(routes!(list))
+        .routes(routes!(show))
+        .routes(routes!(orders))
+        .routes(routes!(renew))
+        .routes(routes!(convert))
+        .routes(routes!(upgrade))
+        .routes(routes!(unsubscribe))
 }
 
-pub(super) async fn visible_instance(
-    state: &AppState,
-    actor: &Actor,
-    id: &str,
-) -> Result<InstanceRow, ApiError> {
-    state
-        .store
-        .instance(id)
-        .await?
-        .filter(|i| {
-            actor.role() == Role::Operator
-                || i.customer_id == actor.id()
-                || i.seller_id == actor.id()
-        })
-        .ok_or_else(|| ApiError::NotFound(format!("no instance {id}")))
+/// The instances the actor may see, newest first (without credentials).
+#[utoipa::path(
+    get,
+    path = "/instances",
+    tag = "instances",
+    responses(
+        (status = 200, description = "The instances", body = InstanceList),
+        (status = 401, description = "No or a bad token"),
+    )
+)]
+async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<InstanceList>, ApiError> {
+    let rows = ordering::instances(&state.app, &actor).await?;
+    Ok(Json(InstanceList {
+        instances: rows.iter().map(|i| InstanceView::new(i, None)).collect(),
+    }))
 }
 
-async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Value>, ApiError> {
-    let rows = state.store.instances(owner(&actor), 500).await?;
-    Ok(Json(
-        json!({"instances": rows.iter().map(|i| instance_json(&state, i, false)).collect::<Vec<_>>()}),
-    ))
-}
-
+/// One instance; its customer and seller also see its credentials (`app`).
+#[utoipa::path(
+    get,
+    path = "/instances/{id}",
+    tag = "instances",
+    params(("id" = String, Path, description = "The instance")),
+    responses(
+        (status = 200, description = "The instance", body = InstanceView),
+        (status = 401, description = "No or a bad token"),
+        (status = 404, description = "No such instance (or not yours)"),
+    )
+)]
 async fn show(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let i = visible_instance(&state, &actor, &id).await?;
-    // Operators supervise; they do not need customers' passwords.
-    let secrets = actor.role() != Role::Operator;
-    Ok(Json(instance_json(&state, &i, secrets)))
+) -> Result<Json<InstanceView>, ApiError> {
+    let (i, app) = ordering::instance(&state.app, &actor, &id).await?;
+    Ok(Json(InstanceView::new(&i, app)))
 }
 
+/// The orders of one instance, newest first.
+#[utoipa::path(
+    get,
+    path = "/instances/{id}/orders",
+    tag = "instances",
+    params(("id" = String, Path, description = "The instance")),
+    responses(
+        (status = 200, description = "Its orders", body = OrderList),
+        (status = 401, description = "No or a bad token"),
+        (status = 404, description = "No such instance (or not yours)"),
+    )
+)]
 async fn orders(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let i = visible_instance(&state, &actor, &id).await?;
-    let rows = state.store.orders(owner(&actor), Some(&i.id), 500).await?;
-    Ok(Json(
-        json!({"orders": rows.iter().map(order_json).collect::<Vec<_>>()}),
-    ))
-}
-
-/// The customer's own instance, the live product definition it belongs to,
-/// and the product's status.
-pub(super) async fn own(
-    state: &AppState,
-    actor: &Actor,
-    id: &str,
-) -> Result<(InstanceRow, ProductDraft, ProductStatus), ApiError> {
-    actor.require(&[Role::Customer])?;
-    let i = visible_instance(state, actor, id).await?;
-    let p = state
-        .store
-        .product(&i.product_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no instance {id}")))?;
-    let live: ProductDraft = serde_json::from_str(p.live.as_deref().unwrap_or("null"))?;
-    Ok((i, live, p.status))
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn place(
-    state: &AppState,
-    actor: &Actor,
-    headers: &HeaderMap,
-    body: &[u8],
-    i: &InstanceRow,
-    kind: &str,
-    quote: Quote,
-    detail: Value,
-    states: &[&str],
-    decision: Option<(&str, Option<&str>)>,
-    action: JobAction,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let key = idempotency_key(headers)?;
-    let request = fingerprint(&format!("{kind}:{}", i.id), body);
-    let now = state.clock.now_ms();
-    let mut detail = detail;
-    detail["request"] = json!(request);
-    detail["quote"] = serde_json::to_value(&quote)?;
-    let order = OrderRow {
-        id: new_id("ord"),
-        customer_id: actor.id().into(),
-        seller_id: i.seller_id.clone(),
-        instance_id: i.id.clone(),
-        kind: kind.into(),
-        state: "processing".into(),
-        amount: quote.total.to_string(),
-        detail: detail.to_string(),
-        idempotency_key: key,
-        failure: None,
-        service_flow: None,
-        purchase_key: None,
-        trial_key: None,
-        created_at: now,
-        updated_at: now,
-    };
-    let job = NewJob {
-        instance_id: i.id.clone(),
-        order_id: Some(order.id.clone()),
-        action: serde_json::to_string(&action)?,
-        seed: seed_of(&order.id),
-    };
-    let g = InstanceGuard {
-        new_state: decision.map(|d| d.0),
-        freeze_reason: decision.and_then(|d| d.1),
-        ..guard(&i.id, states)
-    };
-    let placed = state
-        .store
-        .place_order(&order, None, Some(g), &[job])
-        .await?;
-    answer(state, placed, order, &request).await
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct Periods {
-    #[serde(default = "one")]
-    periods: u32,
-}
-
-/// The serde default of a count of periods.
-pub(super) fn one() -> u32 {
-    1
+) -> Result<Json<OrderList>, ApiError> {
+    let rows = ordering::instance_orders(&state.app, &actor, &id).await?;
+    Ok(Json(OrderList::new(&rows)))
 }
 
 /// The periods a renewal or conversion buys (an empty body buys one).
-fn periods_of(body: &[u8]) -> Result<u32, ApiError> {
-    let req: Periods = if body.is_empty() {
-        Periods { periods: 1 }
+fn periods_of(body: &[u8]) -> Result<PeriodsRequest, ApiError> {
+    if body.is_empty() {
+        Ok(PeriodsRequest::default())
     } else {
-        super::extract::parse(body)?
-    };
-    check_periods(req.periods)
-}
-
-pub(super) fn check_periods(p: u32) -> Result<u32, ApiError> {
-    if (1..=MAX_PERIODS).contains(&p) {
-        Ok(p)
-    } else {
-        Err(ApiError::bad(
-            "periods",
-            format!("buy 1 to {MAX_PERIODS} periods"),
-        ))
+        parse(body)
     }
 }
 
-const LIVE: &[&str] = &["active", "frozen"];
-
-/// Where a trial's paid period starts (now), after checking `i` is a trial.
-pub(super) fn conversion_start(i: &InstanceRow, now: i64) -> Result<i64, ApiError> {
-    if !i.trial {
-        return Err(ApiError::Conflict("only a trial can be converted".into()));
-    }
-    Ok(now)
-}
-
-/// Where a renewal of `i` starts, after checking it can be renewed: an active
-/// instance's period is extended; an expired one starts anew now.
-pub(super) fn renewal_start(
-    i: &InstanceRow,
-    product_status: ProductStatus,
-    now: i64,
-) -> Result<i64, ApiError> {
-    let m = mode(i)?;
-    if !m.is_periodic() {
-        return Err(ApiError::Conflict(format!(
-            "a {m} instance has nothing to renew"
-        )));
-    }
-    if i.trial {
-        return Err(ApiError::Conflict(
-            "a trial is converted (`/convert`), not renewed".into(),
-        ));
-    }
-    if product_status.is_removed() {
-        return Err(ApiError::Conflict(
-            "the product was removed; it cannot be renewed".into(),
-        ));
-    }
-    Ok(i.expires_at.unwrap_or(now).max(now))
-}
-
+/// Buy more periods.
+#[utoipa::path(
+    post,
+    path = "/instances/{id}/renew",
+    tag = "instances",
+    request_body(content = Option<PeriodsRequest>, description = "Empty buys one period"),
+    params(
+        ("id" = String, Path, description = "The instance"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry answer the first order"),
+    ),
+    responses(
+        (status = 202, description = "Accepted; the worker completes it", body = OrderAccepted),
+        (status = 200, description = "A retry: the order this key placed", body = OrderAccepted),
+        (status = 400, description = "Malformed request"),
+        (status = 401, description = "No or a bad token"),
+        (status = 403, description = "Not a customer"),
+        (status = 404, description = "No such instance (or not yours)"),
+        (status = 409, description = "Nothing to renew, or another order in progress"),
+        (status = 422, description = "The pricing plugin failed"),
+    )
+)]
 async fn renew(
     State(state): State<AppState>,
     actor: Actor,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let (i, live, status) = own(&state, &actor, &id).await?;
-    let periods = periods_of(&body)?;
-    let from = renewal_start(&i, status, state.clock.now_ms())?;
-    let (quote, expires_at) = price_periods(&state, &i, &live, from, periods).await?;
-    let detail = json!({"periods": periods, "expires-at": expires_at});
-    place(
-        &state,
-        &actor,
-        &headers,
+) -> Result<(StatusCode, Json<OrderAccepted>), ApiError> {
+    let req = periods_of(&body)?;
+    let idem = Idempotency::new(
+        idempotency_key(&headers)?,
+        OrderKind::Renew,
+        Some(&id),
         &body,
-        &i,
-        "renew",
-        quote,
-        detail,
-        LIVE,
-        None,
-        JobAction::Renew { expires_at },
-    )
-    .await
+    );
+    Ok(accepted(
+        &ordering::renew(&state.app, &actor, &id, req, idem).await?,
+    ))
 }
 
+/// Turn a trial into a paid subscription.
+#[utoipa::path(
+    post,
+    path = "/instances/{id}/convert",
+    tag = "instances",
+    request_body(content = Option<PeriodsRequest>, description = "Empty buys one period"),
+    params(
+        ("id" = String, Path, description = "The instance"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry answer the first order"),
+    ),
+    responses(
+        (status = 202, description = "Accepted; the worker completes it", body = OrderAccepted),
+        (status = 200, description = "A retry: the order this key placed", body = OrderAccepted),
+        (status = 400, description = "Malformed request"),
+        (status = 401, description = "No or a bad token"),
+        (status = 403, description = "Not a customer"),
+        (status = 404, description = "No such instance (or not yours)"),
+        (status = 409, description = "Not a trial, or another order in progress"),
+        (status = 422, description = "The pricing plugin failed"),
+    )
+)]
 async fn convert(
     State(state): State<AppState>,
     actor: Actor,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let (i, live, _) = own(&state, &actor, &id).await?;
-    let periods = periods_of(&body)?;
-    let from = conversion_start(&i, state.clock.now_ms())?;
-    let (quote, expires_at) = price_periods(&state, &i, &live, from, periods).await?;
-    let detail = json!({"periods": periods, "expires-at": expires_at});
-    place(
-        &state,
-        &actor,
-        &headers,
+) -> Result<(StatusCode, Json<OrderAccepted>), ApiError> {
+    let req = periods_of(&body)?;
+    let idem = Idempotency::new(
+        idempotency_key(&headers)?,
+        OrderKind::TrialToFormal,
+        Some(&id),
         &body,
-        &i,
-        "trial-to-formal",
-        quote,
-        detail,
-        LIVE,
-        None,
-        JobAction::TrialToFormal { expires_at },
-    )
-    .await
+    );
+    Ok(accepted(
+        &ordering::convert(&state.app, &actor, &id, req, idem).await?,
+    ))
 }
 
+/// Move to another SKU or quantity for the rest of the period.
+#[utoipa::path(
+    post,
+    path = "/instances/{id}/upgrade",
+    tag = "instances",
+    request_body = UpgradeRequest,
+    params(
+        ("id" = String, Path, description = "The instance"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry answer the first order"),
+    ),
+    responses(
+        (status = 202, description = "Accepted; the worker completes it", body = OrderAccepted),
+        (status = 200, description = "A retry: the order this key placed", body = OrderAccepted),
+        (status = 400, description = "Malformed request or an upgrade the rules refuse"),
+        (status = 401, description = "No or a bad token"),
+        (status = 403, description = "Not a customer"),
+        (status = 404, description = "No such instance (or not yours)"),
+        (status = 409, description = "A trial, run out, or another order in progress"),
+        (status = 422, description = "The pricing plugin failed"),
+    )
+)]
 async fn upgrade(
     State(state): State<AppState>,
     actor: Actor,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let (i, live, _) = own(&state, &actor, &id).await?;
-    let req: UpgradeRequest = super::extract::parse(&body)?;
-    let up = price_upgrade(&state, &i, &live, &req).await?;
-    let detail = json!({"sku": up.sku, "quantity": up.quantity, "remaining-ms": up.remaining_ms});
-    place(
-        &state,
-        &actor,
-        &headers,
+) -> Result<(StatusCode, Json<OrderAccepted>), ApiError> {
+    let req: UpgradeRequest = parse(&body)?;
+    let idem = Idempotency::new(
+        idempotency_key(&headers)?,
+        OrderKind::Upgrade,
+        Some(&id),
         &body,
-        &i,
-        "upgrade",
-        up.quote,
-        detail,
-        &["active"],
-        None,
-        JobAction::Upgrade {
-            sku_id: up.sku,
-            quantity: up.quantity,
-        },
-    )
-    .await
+    );
+    Ok(accepted(
+        &ordering::upgrade(&state.app, &actor, &id, req, idem).await?,
+    ))
 }
 
+/// End the subscription: released at once.
+#[utoipa::path(
+    post,
+    path = "/instances/{id}/unsubscribe",
+    tag = "instances",
+    request_body(content = Option<serde_json::Value>, description = "Ignored, or empty"),
+    params(
+        ("id" = String, Path, description = "The instance"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry answer the first order"),
+    ),
+    responses(
+        (status = 202, description = "Accepted; the instance is released", body = OrderAccepted),
+        (status = 200, description = "A retry: the order this key placed", body = OrderAccepted),
+        (status = 400, description = "Malformed request"),
+        (status = 401, description = "No or a bad token"),
+        (status = 403, description = "Not a customer"),
+        (status = 404, description = "No such instance (or not yours)"),
+        (status = 409, description = "Not live, or another order in progress"),
+    )
+)]
 async fn unsubscribe(
     State(state): State<AppState>,
     actor: Actor,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let (i, live, _) = own(&state, &actor, &id).await?;
-    let action = JobAction::Release {
-        reason: ReleaseReason::Unsubscribed,
-    };
-    let decision = Some((InstanceState::Released.as_str(), None));
-    place(
-        &state,
-        &actor,
-        &headers,
+) -> Result<(StatusCode, Json<OrderAccepted>), ApiError> {
+    let idem = Idempotency::new(
+        idempotency_key(&headers)?,
+        OrderKind::Unsubscribe,
+        Some(&id),
         &body,
-        &i,
-        "unsubscribe",
-        Quote::new(&live.currency, Vec::new(), "none".into()),
-        json!({}),
-        LIVE,
-        decision,
-        action,
-    )
-    .await
+    );
+    Ok(accepted(
+        &ordering::unsubscribe(&state.app, &actor, &id, idem).await?,
+    ))
 }

@@ -101,12 +101,12 @@ pub async fn buy_package(
     if !(1..=36).contains(&req.periods) {
         return Err(AppError::bad("periods", "buy 1 to 36 periods"));
     }
-    let live_states = [
-        InstanceState::Active.as_str(),
-        InstanceState::Frozen.as_str(),
-    ];
-    if !live_states.contains(&i.state.as_str()) {
-        return Err(AppError::Conflict(format!("the instance is {}", i.state)));
+    let live_states = [InstanceState::Active, InstanceState::Frozen];
+    if !live_states.contains(&i.state) {
+        return Err(AppError::Conflict(format!(
+            "the instance is {}",
+            i.state.as_str()
+        )));
     }
     let product = app
         .store
@@ -136,7 +136,7 @@ pub async fn buy_package(
         .store
         .buy_package(&caller.id, &i.id, offer, req.periods, expires_at, now)
         .await?;
-    if i.state == InstanceState::Frozen.as_str()
+    if i.state == InstanceState::Frozen
         && i.freeze_reason.as_deref() == Some(FreezeReason::QuotaExhausted.as_str())
     {
         thaw(app, &i.id, now).await?;
@@ -148,8 +148,8 @@ pub async fn buy_package(
 async fn thaw(app: &App, id: &str, now: i64) -> Result<(), AppError> {
     let guard = InstanceGuard {
         id,
-        states: &[InstanceState::Frozen.as_str()],
-        new_state: Some(InstanceState::Active.as_str()),
+        states: &[InstanceState::Frozen],
+        new_state: Some(InstanceState::Active),
         freeze_reason: None,
     };
     let job = decision_job(id, &JobAction::Unfreeze, &format!("{id}:{now}:package"));

@@ -10,7 +10,7 @@ use super::access::visible_order;
 use super::decisions::decision_job;
 use super::{App, AppError, Caller};
 use crate::domain::catalog::{BillingMode, add_period};
-use crate::domain::instance::{InstanceState, JobAction, ReleaseReason};
+use crate::domain::instance::{InstanceState, JobAction, OrderState, ReleaseReason};
 use crate::domain::supervision::{Action, Flow, FlowError, FlowState, Party};
 use crate::store::{InstanceGuard, OrderRow, Role};
 use serde_json::Value;
@@ -92,10 +92,10 @@ pub async fn act(
     if !was_complete && flow.is_complete() {
         start_period(app, &order, &flow, now).await?;
         app.store
-            .end_order(order_id, "completed", None, now)
+            .end_order(order_id, OrderState::Completed, None, now)
             .await?;
     }
-    if matches!(flow.state, FlowState::Closed) && order.state == "processing" {
+    if matches!(flow.state, FlowState::Closed) && order.state == OrderState::Processing {
         cancel(app, &order, now).await?;
     }
     let order = visible_order(app, caller, order_id).await?;
@@ -111,8 +111,7 @@ async fn start_period(app: &App, order: &OrderRow, flow: &Flow, now: i64) -> Res
     ) else {
         return Ok(());
     };
-    let mode: Option<BillingMode> =
-        serde_json::from_value(Value::from(i.billing_mode.clone())).ok();
+    let mode: Option<BillingMode> = Some(i.billing_mode);
     let detail: Value = serde_json::from_str(&order.detail).unwrap_or(Value::Null);
     let periods = detail["periods"]
         .as_u64()
@@ -132,7 +131,7 @@ async fn cancel(app: &App, order: &OrderRow, now: i64) -> Result<(), AppError> {
     app.store
         .end_order(
             &order.id,
-            "failed",
+            OrderState::Failed,
             Some("closed by the operator after an appeal"),
             now,
         )
@@ -143,11 +142,11 @@ async fn cancel(app: &App, order: &OrderRow, now: i64) -> Result<(), AppError> {
     let guard = InstanceGuard {
         id: &order.instance_id,
         states: &[
-            InstanceState::Active.as_str(),
-            InstanceState::Frozen.as_str(),
-            InstanceState::Provisioning.as_str(),
+            InstanceState::Active,
+            InstanceState::Frozen,
+            InstanceState::Provisioning,
         ],
-        new_state: Some(InstanceState::Released.as_str()),
+        new_state: Some(InstanceState::Released),
         freeze_reason: None,
     };
     let job = decision_job(&order.instance_id, &action, &format!("{}:closed", order.id));

@@ -79,8 +79,8 @@ impl Worker {
                     };
                     let guard = InstanceGuard {
                         id: &i.id,
-                        states: &[InstanceState::Active.as_str()],
-                        new_state: Some(InstanceState::Frozen.as_str()),
+                        states: &[InstanceState::Active],
+                        new_state: Some(InstanceState::Frozen),
                         freeze_reason: Some(FreezeReason::QuotaExhausted.as_str()),
                     };
                     let job = decision_job(&i.id, &action, &format!("{}:{now}:quota", i.id));
@@ -133,8 +133,8 @@ impl Worker {
             };
             let guard = InstanceGuard {
                 id: &a.instance_id,
-                states: &[from.as_str()],
-                new_state: Some(to.as_str()),
+                states: &[from],
+                new_state: Some(to),
                 freeze_reason: reason,
             };
             if self
@@ -148,8 +148,8 @@ impl Worker {
         for id in self.store.arrears_cleared_but_frozen(LIMIT).await? {
             let guard = InstanceGuard {
                 id: &id,
-                states: &[InstanceState::Frozen.as_str()],
-                new_state: Some(InstanceState::Active.as_str()),
+                states: &[InstanceState::Frozen],
+                new_state: Some(InstanceState::Active),
                 freeze_reason: None,
             };
             if self

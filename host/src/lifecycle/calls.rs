@@ -161,18 +161,16 @@ pub(super) fn apply_success(
 ) {
     let thaw_if_expired = |i: &mut InstanceRow| {
         // A renewal pays for the period whose end froze the instance.
-        if i.state == InstanceState::Frozen.as_str()
-            && i.freeze_reason.as_deref() == Some("expired")
-        {
-            i.state = InstanceState::Active.as_str().into();
+        if i.state == InstanceState::Frozen && i.freeze_reason.as_deref() == Some("expired") {
+            i.state = InstanceState::Active;
             i.freeze_reason = None;
         }
     };
     match action {
         JobAction::Create { .. } => {
             // Released meanwhile (an appeal closed the order): it stays so.
-            if i.state == InstanceState::Provisioning.as_str() {
-                i.state = InstanceState::Active.as_str().into();
+            if i.state == InstanceState::Provisioning {
+                i.state = InstanceState::Active;
             }
             i.seller_instance_id = output["instance-id"].as_str().map(str::to_string);
             let app = output.get("app").cloned().unwrap_or(Value::Null);

@@ -6,7 +6,7 @@
 use super::Worker;
 use super::calls::{self, Answer};
 use super::product_namespace;
-use crate::domain::instance::{InstanceState, JobAction, MAX_ATTEMPTS, retry_delay_ms};
+use crate::domain::instance::{InstanceState, JobAction, MAX_ATTEMPTS, OrderState, retry_delay_ms};
 use crate::store::{Completion, InstanceRow, JobRow, NewEvent};
 use serde_json::json;
 use std::sync::Arc;
@@ -55,18 +55,24 @@ impl Worker {
             {
                 (action.event_kind().to_string(), None)
             }
-            (None, _) => (action.event_kind().to_string(), Some(("completed", None))),
+            (None, _) => (
+                action.event_kind().to_string(),
+                Some((OrderState::Completed, None)),
+            ),
             (Some(why), true) => {
                 detail["failure"] = json!(why);
                 (
                     "order.failed".to_string(),
-                    Some(("failed", Some(why.clone()))),
+                    Some((OrderState::Failed, Some(why.clone()))),
                 )
             }
             (Some(why), false) => {
                 // A marketplace decision stands; the seller sees the refusal.
                 detail["failure"] = json!(why);
-                ("plugin.refused".to_string(), Some(("completed", None)))
+                (
+                    "plugin.refused".to_string(),
+                    Some((OrderState::Completed, None)),
+                )
             }
         };
         if let Some(sid) = success.as_ref().and_then(|o| o.get("instance-id")) {
@@ -78,7 +84,7 @@ impl Worker {
             if let Some(output) = &success {
                 calls::apply_success(&patch_action, output, i, &secrets);
             } else if create_failed {
-                i.state = InstanceState::Failed.as_str().into();
+                i.state = InstanceState::Failed;
                 i.failure = failure.clone();
             }
         });

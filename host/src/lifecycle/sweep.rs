@@ -27,8 +27,8 @@ impl Worker {
             };
             let guard = InstanceGuard {
                 id: &i.id,
-                states: &[InstanceState::Active.as_str()],
-                new_state: Some(InstanceState::Frozen.as_str()),
+                states: &[InstanceState::Active],
+                new_state: Some(InstanceState::Frozen),
                 freeze_reason: Some(FreezeReason::Expired.as_str()),
             };
             if self.store.decide(guard, job_for(&i.id, &job), now).await? {
@@ -44,8 +44,8 @@ impl Worker {
             };
             let guard = InstanceGuard {
                 id: &i.id,
-                states: &[InstanceState::Frozen.as_str()],
-                new_state: Some(InstanceState::Released.as_str()),
+                states: &[InstanceState::Frozen],
+                new_state: Some(InstanceState::Released),
                 freeze_reason: None,
             };
             let job = JobAction::Release { reason };

@@ -118,7 +118,7 @@ impl Store {
             let finished: Vec<(&String, &str, &Option<String>, i64)> = live
                 .iter()
                 .filter_map(|c| match (&c.event.order_id, &c.order) {
-                    (Some(id), Some((state, failure))) => Some((id, *state, failure, c.now_ms)),
+                    (Some(id), Some((state, failure))) => Some((id, state.as_str(), failure, c.now_ms)),
                     _ => None,
                 })
                 .collect();

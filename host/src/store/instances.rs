@@ -3,6 +3,7 @@
 
 use super::orders::{EventRow, INSTANCE, InstanceRow, ORDER, OrderRow};
 use super::{Pool, Store, StoreError};
+use crate::domain::instance::OrderState;
 
 /// Whose rows to read: one customer's, one seller's, or (operators) all.
 #[derive(Debug, Clone, Copy)]
@@ -121,13 +122,13 @@ impl Store {
     pub async fn end_order(
         &self,
         id: &str,
-        state: &str,
+        state: OrderState,
         failure: Option<&str>,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
         let _turn = self.write_turn().await;
         let q = "UPDATE orders SET state = $2, failure = $3, updated_at = $4 WHERE id = $1 AND state = 'processing'";
-        let done = on_pool!(self, pool => sqlx::query(q).bind(id).bind(state).bind(failure).bind(now_ms).execute(pool).await.map(|r| r.rows_affected()))?;
+        let done = on_pool!(self, pool => sqlx::query(q).bind(id).bind(state.as_str()).bind(failure).bind(now_ms).execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(done == 1)
     }
 

@@ -5,6 +5,8 @@
 //! and the feed event together, and only if it still holds the job's lease.
 
 use super::{Pool, Store, StoreError};
+use crate::domain::catalog::BillingMode;
+use crate::domain::instance::{InstanceState, OrderKind, OrderState};
 
 /// An instance row.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -23,14 +25,16 @@ pub struct InstanceRow {
     pub spec_id: String,
     /// The SKU.
     pub sku_id: String,
-    /// monthly | yearly | one-time | pay-per-use.
-    pub billing_mode: String,
+    /// How it is charged.
+    #[sqlx(try_from = "String")]
+    pub billing_mode: BillingMode,
     /// Units of the quantity attribute.
     pub quantity: i64,
     /// A free trial.
     pub trial: bool,
-    /// See [`crate::domain::instance::InstanceState`].
-    pub state: String,
+    /// Where it is in its life.
+    #[sqlx(try_from = "String")]
+    pub state: InstanceState,
     /// Why frozen.
     pub freeze_reason: Option<String>,
     /// End of the paid (or trial) period (ms).
@@ -58,10 +62,12 @@ pub struct OrderRow {
     pub seller_id: String,
     /// The instance it creates or changes.
     pub instance_id: String,
-    /// subscribe | renew | trial-to-formal | upgrade | unsubscribe.
-    pub kind: String,
-    /// processing | completed | failed.
-    pub state: String,
+    /// What it does to its instance.
+    #[sqlx(try_from = "String")]
+    pub kind: OrderKind,
+    /// Where it is.
+    #[sqlx(try_from = "String")]
+    pub state: OrderState,
     /// Amount charged, a decimal string.
     pub amount: String,
     /// What was ordered (JSON).
@@ -161,10 +167,10 @@ pub enum Placed {
 pub struct InstanceGuard<'a> {
     /// The instance.
     pub id: &'a str,
-    /// States it must be in.
-    pub states: &'a [&'a str],
+    /// States it must be in (at most three).
+    pub states: &'a [InstanceState],
     /// The state it moves to now (marketplace decisions), if any.
-    pub new_state: Option<&'a str>,
+    pub new_state: Option<InstanceState>,
     /// The freeze reason to record with a move to `frozen`.
     pub freeze_reason: Option<&'a str>,
 }
@@ -185,7 +191,7 @@ pub struct Completion {
     /// `FnOnce`, so a batch that failed can be retried job by job).
     pub patch: std::sync::Arc<dyn Fn(&mut InstanceRow) + Send + Sync>,
     /// The order's new state and failure, when the job finishes an order.
-    pub order: Option<(&'static str, Option<String>)>,
+    pub order: Option<(OrderState, Option<String>)>,
     /// Drop the instance's other queued jobs (after a failed creation).
     pub drop_later_jobs: bool,
     /// The feed event.
@@ -282,15 +288,15 @@ impl Store {
                 q.build().execute(&mut *tx).await?;
             }
             if let Some(g) = &guard {
-                let pad = |n: usize| g.states.get(n).copied().unwrap_or("");
-                let done = sqlx::query(guard_sql).bind(g.id).bind(g.new_state).bind(g.freeze_reason)
+                let pad = |n: usize| g.states.get(n).map_or("", |s| s.as_str());
+                let done = sqlx::query(guard_sql).bind(g.id).bind(g.new_state.map(InstanceState::as_str)).bind(g.freeze_reason)
                     .bind(order.created_at).bind(pad(0)).bind(pad(1)).bind(pad(2))
                     .execute(&mut *tx).await?;
                 if done.rows_affected() != 1 {
                     return Err(StoreError::Conflict(format!(
                         "instance {} must be {} with no other order in progress",
                         g.id,
-                        g.states.join(" or ")
+                        g.states.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" or ")
                     )));
                 }
             }
@@ -315,10 +321,10 @@ impl Store {
         let _turn = self.write_turn().await;
         let q = "UPDATE instances SET state = $2, freeze_reason = $3, updated_at = $4 \
                  WHERE id = $1 AND state IN ($5, $6, $7)";
-        let pad = |n: usize| guard.states.get(n).copied().unwrap_or("");
+        let pad = |n: usize| guard.states.get(n).map_or("", |s| s.as_str());
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let done = sqlx::query(q).bind(guard.id).bind(guard.new_state).bind(guard.freeze_reason)
+            let done = sqlx::query(q).bind(guard.id).bind(guard.new_state.map(InstanceState::as_str)).bind(guard.freeze_reason)
                 .bind(now_ms).bind(pad(0)).bind(pad(1)).bind(pad(2)).execute(&mut *tx).await?;
             if done.rows_affected() != 1 {
                 return Ok(false);

@@ -10,6 +10,7 @@ use super::money::{MONEY_SCALE, money};
 use crate::catalog::{BillingMode, Sku, Specification};
 
 /// One itemised line. Every line's amount is `money(quantity × unit price)`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct QuoteLine {
@@ -36,6 +37,7 @@ impl QuoteLine {
 }
 
 /// An itemised price.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Quote {

@@ -1,0 +1,166 @@
+//! Placing an order: the order row and its job built from a typed change,
+//! accepted in one transaction, and the answer to an idempotent retry.
+
+use crate::app::{App, AppError, Caller};
+use crate::domain::instance::{InstanceState, JobAction, OrderKind, OrderState};
+use crate::domain::pricing::Quote;
+use crate::ids::{new_id, seed_of};
+use crate::store::{InstanceGuard, InstanceRow, NewJob, OrderRow, Placed};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+/// What makes a request idempotent: the client's key and the fingerprint of
+/// the request, so a reused key with a different request is refused instead
+/// of silently answered with the first order.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    /// The client's `Idempotency-Key`, if it sent one.
+    pub key: Option<String>,
+    /// The request's fingerprint.
+    pub request: String,
+}
+
+impl Idempotency {
+    /// The idempotency of an order of `kind` (of the instance `instance_id`,
+    /// for a change) whose request body is `body`, sent with `key`.
+    pub fn new(
+        key: Option<String>,
+        kind: OrderKind,
+        instance_id: Option<&str>,
+        body: &[u8],
+    ) -> Self {
+        let scope = match instance_id {
+            Some(id) => format!("{}:{id}", kind.as_str()),
+            None => kind.as_str().to_string(),
+        };
+        let mut h = Sha256::new();
+        h.update(scope.as_bytes());
+        h.update([0]);
+        h.update(body);
+        Idempotency {
+            key,
+            request: hex::encode(h.finalize()),
+        }
+    }
+}
+
+/// An accepted order and its instance.
+#[derive(Debug)]
+pub struct Accepted {
+    /// True when the order was accepted now; false when an idempotency key
+    /// named an order accepted before.
+    pub new: bool,
+    /// The order.
+    pub order: OrderRow,
+    /// Its instance.
+    pub instance: Option<InstanceRow>,
+}
+
+/// Answers a placed order: the new one (and wakes the worker) or the one an
+/// idempotency key already names, after checking it was the same request.
+pub async fn answer(
+    app: &App,
+    placed: Placed,
+    order: OrderRow,
+    request: &str,
+    new_instance: Option<InstanceRow>,
+) -> Result<Accepted, AppError> {
+    let (new, order) = match placed {
+        Placed::New => {
+            app.wake.notify_one();
+            (true, order)
+        }
+        Placed::Existing(first) => {
+            let detail: Value = serde_json::from_str(&first.detail).unwrap_or(Value::Null);
+            if detail["request"].as_str() != Some(request) {
+                return Err(AppError::Conflict(
+                    "this Idempotency-Key was used for a different request".into(),
+                ));
+            }
+            (false, *first)
+        }
+    };
+    let instance = match new_instance {
+        Some(i) if new => Some(i),
+        _ => app.store.instance(&order.instance_id).await?,
+    };
+    Ok(Accepted {
+        new,
+        order,
+        instance,
+    })
+}
+
+/// The job that completes `order`: its seed is the order's, so every attempt
+/// of the plugin call draws the same randomness.
+pub(super) fn job_of(order: &OrderRow, action: &JobAction) -> Result<NewJob, AppError> {
+    Ok(NewJob {
+        instance_id: order.instance_id.clone(),
+        order_id: Some(order.id.clone()),
+        action: serde_json::to_string(action)?,
+        seed: seed_of(&order.id),
+    })
+}
+
+/// A change to an existing instance, ready to be ordered.
+#[derive(Debug)]
+pub struct OrderChange<'a> {
+    /// The instance it changes.
+    pub instance: &'a InstanceRow,
+    /// What kind of order it is.
+    pub kind: OrderKind,
+    /// Its price.
+    pub quote: Quote,
+    /// What was ordered, besides the request's fingerprint and the quote.
+    pub detail: Value,
+    /// The states the instance must be in.
+    pub states: &'a [InstanceState],
+    /// A move the marketplace makes at once (unsubscription releases).
+    pub decision: Option<InstanceState>,
+    /// The plugin call that completes it.
+    pub action: JobAction,
+}
+
+/// Places `change` for `caller`: the order and its job in one transaction,
+/// with the instance checked (and moved) under a guard.
+pub async fn place(
+    app: &App,
+    caller: &Caller,
+    change: OrderChange<'_>,
+    idem: Idempotency,
+) -> Result<Accepted, AppError> {
+    let i = change.instance;
+    let now = app.clock.now_ms();
+    let mut detail = change.detail;
+    detail["request"] = json!(idem.request);
+    detail["quote"] = serde_json::to_value(&change.quote)?;
+    let order = OrderRow {
+        id: new_id("ord"),
+        customer_id: caller.id().into(),
+        seller_id: i.seller_id.clone(),
+        instance_id: i.id.clone(),
+        kind: change.kind,
+        state: OrderState::Processing,
+        amount: change.quote.total.to_string(),
+        detail: detail.to_string(),
+        idempotency_key: idem.key,
+        failure: None,
+        service_flow: None,
+        purchase_key: None,
+        trial_key: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let job = job_of(&order, &change.action)?;
+    let guard = InstanceGuard {
+        id: &i.id,
+        states: change.states,
+        new_state: change.decision,
+        freeze_reason: None,
+    };
+    let placed = app
+        .store
+        .place_order(&order, None, Some(guard), &[job])
+        .await?;
+    answer(app, placed, order, &idem.request, None).await
+}
