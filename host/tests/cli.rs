@@ -1,5 +1,6 @@
 //! The `bazaar plugin` commands as a seller runs them.
 
+#[path = "support/common.rs"]
 mod common;
 
 use common::plugin;

@@ -3,6 +3,7 @@
 //! provisioned event, one set of plugin state. Runs on SQLite, and on
 //! PostgreSQL when `BAZAAR_TEST_DATABASE=postgres`.
 
+#[path = "support/common.rs"]
 mod common;
 
 use common::plugin;

@@ -1,7 +1,10 @@
 //! Helpers for black-box tests: start a real Bazaar service on port 0 with a
 //! fresh data directory, and find the example plugins built by
-//! `cargo xtask test`.
+//! `cargo xtask test`. [`market`] has the marketplace fixtures, [`clock`] the
+//! simulated clock; the tests themselves are the `api` binary
+//! (`tests/api/main.rs`).
 
+pub mod clock;
 pub mod market;
 
 use bazaar_host::runtime::{Limits, RuntimeConfig};
@@ -156,6 +159,14 @@ impl TestApp {
             .await
             .expect("request");
         reply(res).await
+    }
+
+    /// Uploads the example or fixture plugin `name` as the default seller,
+    /// expecting a new version (201); returns its sha256.
+    pub async fn upload_new(&self, name: &str) -> String {
+        let (status, body) = self.upload(plugin_bytes(name)).await;
+        assert_eq!(status, 201, "{body}");
+        body["sha256"].as_str().unwrap().to_string()
     }
 
     /// Runs a debug call as the default seller; returns status and JSON body.

@@ -223,6 +223,29 @@ pub async fn wait_instance(
     }
 }
 
+/// Places an order for `spec`/`sku` of `product` as `customer` and waits
+/// for its instance to be active; returns the instance id.
+pub async fn buy_active(
+    app: &TestApp,
+    customer: &str,
+    product: &str,
+    spec: &str,
+    sku: &str,
+    mode: &str,
+) -> String {
+    let (status, body) = app
+        .post_as(
+            customer,
+            "/v1/orders",
+            json!({"product": product, "specification": spec, "sku": sku, "billing-mode": mode}),
+        )
+        .await;
+    assert_eq!(status, 202, "{body}");
+    let id = body["instance"]["id"].as_str().unwrap().to_string();
+    wait_instance(app, customer, &id, |i| i["state"] == "active").await;
+    id
+}
+
 /// Polls an order until it is no longer processing.
 pub async fn wait_order(app: &TestApp, token: &str, id: &str) -> Value {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);

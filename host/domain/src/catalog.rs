@@ -31,10 +31,10 @@ use serde::{Deserialize, Serialize};
 pub use calendar::{MS_PER_DAY, add_months, add_period, date_ms, month_start, months_per_period};
 pub use example::example_draft;
 pub use status::{Mover, ProductStatus, UnknownStatus};
-pub use upgrades::{price_must_rise, upgrade_allowed, upgrade_rules};
+pub use upgrades::{price_must_rise, sku_period_price, upgrade_allowed, upgrade_rules};
 
 use super::billing::{AccumulationCycle, BillingCycle};
-use super::pricing::{Price, PricingModel};
+use super::price_model::{Price, PricingModel};
 pub use errors::FieldError;
 pub use validate::validate;
 

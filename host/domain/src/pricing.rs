@@ -18,15 +18,18 @@
 //! onwards in the second; a volume quantity of exactly 3 is priced at 0.30.
 
 pub mod fees;
-pub mod model;
-pub mod money;
 pub mod proration;
 pub mod quote;
 
+// The price model and the rounding rule sit below the catalogue, which
+// validates prices with them; re-exported so `pricing::model` and
+// `pricing::money` keep their paths.
+pub use crate::money;
+pub use crate::price_model as model;
+
+pub use crate::catalog::sku_period_price;
 pub use fees::{FeeBasis, UpgradeTerms, fee_basis, upgrade_quote};
 pub use model::{Price, PriceError, PricingModel, Tier, period_price};
 pub use money::money;
 pub use proration::{Remaining, remaining};
-pub use quote::{
-    Quote, QuoteLine, SubscriptionTerms, sku_period_price, subscription_quote, usage_quote,
-};
+pub use quote::{Quote, QuoteLine, SubscriptionTerms, subscription_quote, usage_quote};

@@ -8,7 +8,7 @@ use super::{
     BillingMode, EnumAttribute, ProductDraft, PurchaseLimit, QuantityAttribute, Sku, Specification,
     Trial,
 };
-use crate::pricing::PricingModel;
+use crate::price_model::PricingModel;
 
 /// A valid two-specification example used by docs and tests.
 ///

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::errors::{Errors, is_slug};
 use super::{BillingMode, Specification};
-use crate::pricing::model::price_problems;
+use crate::price_model::price_problems;
 
 const ATTRIBUTES_MAX: usize = 5;
 const VALUES_MAX: usize = 10;
@@ -337,13 +337,13 @@ mod tests {
         );
     }
 
-    fn tiers(spec: &str) -> crate::pricing::Price {
+    fn tiers(spec: &str) -> crate::price_model::Price {
         serde_json::from_str(spec).expect("tiers")
     }
 
     #[test]
     fn tier_prices() {
-        use crate::pricing::PricingModel;
+        use crate::price_model::PricingModel;
         let p = format!("{S0}.skus[0].prices.monthly");
         let set = |model, json: &'static str| {
             move |d: &mut super::super::ProductDraft| {

@@ -40,7 +40,7 @@ pub(super) fn check_spec(p: &str, spec: &Specification, e: &mut Errors) {
     let periodic = modes.iter().any(|m| m.is_periodic());
     check_packages(p, spec, pay_per_use, e);
     if spec.accumulation_cycle.is_some()
-        && !(pay_per_use && spec.pricing_model == crate::pricing::PricingModel::Tiered)
+        && !(pay_per_use && spec.pricing_model == crate::price_model::PricingModel::Tiered)
     {
         e.at(
             format!("{p}.accumulation-cycle"),
@@ -169,7 +169,7 @@ fn check_packages(p: &str, spec: &Specification, pay_per_use: bool, e: &mut Erro
         if !o.period.is_periodic() {
             e.at(format!("{at}.period"), "must be monthly or yearly");
         }
-        if o.price.is_sign_negative() || !crate::pricing::money::is_cents(o.price) {
+        if o.price.is_sign_negative() || !crate::money::is_cents(o.price) {
             e.at(format!("{at}.price"), "a non-negative amount in cents");
         }
     }

@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 
 use super::{BillingMode, Sku, Specification};
-use crate::pricing::sku_period_price;
+use crate::price_model::{PriceError, period_price};
 
 /// Whether a subscription to `from` × `quantity_from` may be upgraded to `to` ×
 /// `quantity_to` under `mode`; a refusal says why.
@@ -68,6 +68,20 @@ pub fn upgrade_rules(
         .map_err(|e| format!("current quantity: {e}"))?;
     spec.check_quantity(quantity_to)
         .map_err(|e| format!("new quantity: {e}"))
+}
+
+/// The exact price of one `mode` period of `quantity` units of `sku`.
+pub fn sku_period_price(
+    spec: &Specification,
+    sku: &Sku,
+    mode: BillingMode,
+    quantity: u32,
+) -> Result<Decimal, PriceError> {
+    let price = sku
+        .prices
+        .get(&mode)
+        .ok_or_else(|| PriceError::NoPrice(mode.to_string()))?;
+    period_price(spec.pricing_model, price, Decimal::from(quantity))
 }
 
 /// An upgrade must raise the period price (§5.3: a price conflict voids the rule).

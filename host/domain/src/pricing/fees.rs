@@ -16,8 +16,8 @@ use rust_decimal::Decimal;
 use super::model::{PriceError, PricingModel, tier_unit_price};
 use super::money::rate;
 use super::proration::Remaining;
-use super::quote::{Quote, QuoteLine, sku_period_price};
-use crate::catalog::{BillingMode, Sku, Specification};
+use super::quote::{Quote, QuoteLine};
+use crate::catalog::{BillingMode, Sku, Specification, sku_period_price};
 
 /// What a change is charged on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

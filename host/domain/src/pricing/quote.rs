@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::model::PricingModel;
-use super::model::{PriceError, period_price, portions};
+use super::model::{PriceError, portions};
 use super::money::{MONEY_SCALE, money};
 use crate::catalog::{BillingMode, Sku, Specification};
 
@@ -200,20 +200,6 @@ pub fn usage_quote(
         lines,
         format!("built-in:{}", model.as_str()),
     ))
-}
-
-/// The exact price of one `mode` period of `quantity` units of `sku`.
-pub fn sku_period_price(
-    spec: &Specification,
-    sku: &Sku,
-    mode: BillingMode,
-    quantity: u32,
-) -> Result<Decimal, PriceError> {
-    let price = sku
-        .prices
-        .get(&mode)
-        .ok_or_else(|| PriceError::NoPrice(mode.to_string()))?;
-    period_price(spec.pricing_model, price, Decimal::from(quantity))
 }
 
 fn plural(n: u32) -> &'static str {

@@ -1,7 +1,7 @@
 //! The sandbox holds: hostile plugins get typed errors within bounded time,
 //! the service keeps serving, and calls are deterministic.
 
-use bazaar_tests::{TestApp, plugin_bytes, spawn_app};
+use bazaar_tests::{TestApp, spawn_app};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -44,16 +44,10 @@ async fn create_with(app: &TestApp, sha: &str, input: Value) -> (u16, Value) {
     .await
 }
 
-async fn upload(app: &TestApp, name: &str) -> String {
-    let (status, body) = app.upload(plugin_bytes(name)).await;
-    assert_eq!(status, 201, "{body}");
-    body["sha256"].as_str().unwrap().to_string()
-}
-
 #[tokio::test]
 async fn hostile_plugins_get_typed_errors_and_the_host_keeps_serving() {
     let app = spawn_app().await;
-    let sha = upload(&app, "hostile").await;
+    let sha = app.upload_new("hostile").await;
     for (input, kind) in [
         ("loop", None),
         ("memory", Some("memory-exhausted")),
@@ -95,7 +89,7 @@ async fn hostile_plugins_get_typed_errors_and_the_host_keeps_serving() {
 #[tokio::test]
 async fn a_deadline_stops_a_loop_that_has_fuel_left() {
     let app = spawn_app().await;
-    let sha = upload(&app, "hostile").await;
+    let sha = app.upload_new("hostile").await;
     let started = Instant::now();
     let (status, body) = app
         .call(
@@ -137,7 +131,7 @@ async fn a_deadline_stops_a_loop_that_has_fuel_left() {
 #[tokio::test]
 async fn the_same_input_always_gives_the_same_output() {
     let app = spawn_app().await;
-    let hostile = upload(&app, "hostile").await;
+    let hostile = app.upload_new("hostile").await;
     let (_, a) = create(&app, &hostile, "clock-random", 42).await;
     let (_, b) = create(&app, &hostile, "clock-random", 42).await;
     let (_, c) = create(&app, &hostile, "clock-random", 43).await;
@@ -146,7 +140,7 @@ async fn the_same_input_always_gives_the_same_output() {
     assert_eq!(a["transcript"], b["transcript"]);
     assert_ne!(a["output"], c["output"], "another seed, other randomness");
 
-    let saas = upload(&app, "saas_lifecycle").await;
+    let saas = app.upload_new("saas_lifecycle").await;
     let (_, a) = create(&app, &saas, "Alice", 1).await;
     let (_, b) = create(&app, &saas, "Alice", 1).await;
     assert_eq!(a["output"], b["output"]);
@@ -160,7 +154,7 @@ async fn the_same_input_always_gives_the_same_output() {
 #[tokio::test]
 async fn no_call_sees_memory_a_previous_call_left() {
     let app = spawn_app().await;
-    let hostile = upload(&app, "hostile").await;
+    let hostile = app.upload_new("hostile").await;
     let memo = |body: &Value| {
         body["output"]["ok"]["app"]["memo"]
             .as_str()
@@ -180,7 +174,7 @@ async fn no_call_sees_memory_a_previous_call_left() {
 #[tokio::test]
 async fn plugins_see_no_environment_files_or_network() {
     let app = spawn_app().await;
-    let sha = upload(&app, "hostile").await;
+    let sha = app.upload_new("hostile").await;
     let (status, body) = create(&app, &sha, "env", 1).await;
     assert_eq!(status, 200, "{body}");
     let memo = body["output"]["ok"]["app"]["memo"]
@@ -198,7 +192,7 @@ async fn plugins_see_no_environment_files_or_network() {
 #[tokio::test]
 async fn bad_call_requests_say_what_and_where() {
     let app = spawn_app().await;
-    let sha = upload(&app, "saas_lifecycle").await;
+    let sha = app.upload_new("saas_lifecycle").await;
 
     let (status, body) = app
         .call(&sha, json!({"world": "billing", "function": "x"}))
@@ -255,7 +249,7 @@ async fn bad_call_requests_say_what_and_where() {
 #[tokio::test]
 async fn committed_state_makes_create_instance_idempotent() {
     let app = spawn_app().await;
-    let sha = upload(&app, "saas_lifecycle").await;
+    let sha = app.upload_new("saas_lifecycle").await;
     let call = |seed: u64| {
         json!({
             "world": "lifecycle",
@@ -275,7 +269,7 @@ async fn committed_state_makes_create_instance_idempotent() {
 #[tokio::test]
 async fn a_plugin_built_with_componentize_py_runs() {
     let app = spawn_app().await;
-    let sha = upload(&app, "flat_pricing_py").await;
+    let sha = app.upload_new("flat_pricing_py").await;
     let (status, body) = app
         .call(
             &sha,
@@ -301,7 +295,7 @@ async fn a_plugin_built_with_componentize_py_runs() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_calls_each_get_their_own_sandbox() {
     let app = spawn_app().await;
-    let sha = upload(&app, "saas_lifecycle").await;
+    let sha = app.upload_new("saas_lifecycle").await;
     let mut set = tokio::task::JoinSet::new();
     for i in 0..48u64 {
         let (client, url, token) = (

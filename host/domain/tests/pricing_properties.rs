@@ -3,11 +3,9 @@
 //! jumps, a quote's lines add up to the charge, fees follow §5.3 to the cent,
 //! and the day count gives back whole periods.
 
-use bazaar_host::domain::catalog::{
-    BillingMode, Specification, add_period, date_ms, example_draft,
-};
-use bazaar_host::domain::pricing::fees::{FeeBasis, UpgradeTerms};
-use bazaar_host::domain::pricing::{
+use bazaar_domain::catalog::{BillingMode, Specification, add_period, date_ms, example_draft};
+use bazaar_domain::pricing::fees::{FeeBasis, UpgradeTerms};
+use bazaar_domain::pricing::{
     Price, PricingModel, SubscriptionTerms, Tier, money, period_price, remaining,
     subscription_quote, upgrade_quote,
 };

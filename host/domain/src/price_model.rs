@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use super::money::is_cents;
+use crate::money::is_cents;
 
 /// At most this many tiers per price; the guide sets no limit.
 pub const TIERS_MAX: usize = 20;

@@ -1,6 +1,7 @@
 //! A seller's way from plugin upload to a customer's released instance, and
 //! the rules of ownership, idempotency and release review on the way.
 
+use bazaar_tests::clock;
 use bazaar_tests::market::{
     feed, listed_product, product_draft, record_cases, wait_instance, wait_order,
 };
@@ -251,17 +252,8 @@ async fn a_seller_goes_from_upload_to_a_released_instance() {
     assert_eq!(inst["quantity"], 5);
 
     // Time passes beyond the paid period: the instance freezes; a renewal thaws it.
-    let now = app.get_as(&app.operator, "/v1/clock").await.1["now-ms"]
-        .as_i64()
-        .unwrap();
-    let (status, _) = app
-        .post_as(
-            &app.operator,
-            "/v1/clock/advance",
-            json!({"ms": renewed_until - now + 1000}),
-        )
-        .await;
-    assert_eq!(status, 200);
+    let now = clock::now(&app).await;
+    clock::advance(&app, renewed_until - now + 1000).await;
     let inst = wait_instance(&app, &customer, &iid, |i| i["state"] == "frozen").await;
     assert_eq!(inst["freeze-reason"], "expired");
     let (status, renewal) = app
@@ -358,9 +350,7 @@ async fn a_refusing_plugin_fails_the_order_cleanly_and_transient_errors_are_retr
 
     // Transient until the clock reaches an hour from now: retried with
     // backoff, then provisioned once time has moved.
-    let now = app.get_as(&app.operator, "/v1/clock").await.1["now-ms"]
-        .as_i64()
-        .unwrap();
+    let now = clock::now(&app).await;
     let (_, patient) = app
         .account("customer", &format!("transient-until:{}", now + 3_600_000))
         .await;
@@ -370,8 +360,7 @@ async fn a_refusing_plugin_fails_the_order_cleanly_and_transient_errors_are_retr
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let (_, still) = app.get_as(&patient, &format!("/v1/instances/{iid}")).await;
     assert_eq!(still["state"], "provisioning", "{still}");
-    app.post_as(&app.operator, "/v1/clock/advance", json!({"ms": 7_200_000}))
-        .await;
+    clock::advance(&app, 7_200_000).await;
     wait_instance(&app, &patient, &iid, |i| i["state"] == "active").await;
 
     let kinds: Vec<Value> = feed(&app, &seller)

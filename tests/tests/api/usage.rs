@@ -2,11 +2,10 @@
 //! deduplication by metering id, replayed batches that change nothing, and
 //! the batch limit.
 
-use bazaar_tests::market::{listed_product_with, wait_instance};
+use bazaar_tests::clock::{self, HOUR};
+use bazaar_tests::market::{buy_active as buy, listed_product_with};
 use bazaar_tests::{TestApp, spawn_app};
 use serde_json::{Value, json};
-
-const HOUR: i64 = 3_600_000;
 
 /// A listed product with a pay-per-use specification `usage` (SKU `calls` at
 /// 0.30 a unit) next to the monthly ones; returns (seller, product).
@@ -22,27 +21,6 @@ async fn metered_product(app: &TestApp) -> (String, String) {
     (seller, product)
 }
 
-async fn buy(
-    app: &TestApp,
-    customer: &str,
-    product: &str,
-    spec: &str,
-    sku: &str,
-    mode: &str,
-) -> String {
-    let (status, body) = app
-        .post_as(
-            customer,
-            "/v1/orders",
-            json!({"product": product, "specification": spec, "sku": sku, "billing-mode": mode}),
-        )
-        .await;
-    assert_eq!(status, 202, "{body}");
-    let id = body["instance"]["id"].as_str().unwrap().to_string();
-    wait_instance(app, customer, &id, |i| i["state"] == "active").await;
-    id
-}
-
 fn record(id: &str, instance: &str, item: &str, end: i64, value: &str) -> Value {
     json!({"metering-id": id, "instance-id": instance, "billing-item": item,
            "begin": end - 60_000, "end": end, "value": value})
@@ -55,12 +33,9 @@ async fn every_record_gets_a_result_and_replays_change_nothing() {
     let (_, customer) = app.account("customer", "Carol").await;
     let metered = buy(&app, &customer, &product, "usage", "calls", "pay-per-use").await;
     let monthly = buy(&app, &customer, &product, "standard", "basic", "monthly").await;
-    let now = app.get_as(&app.operator, "/v1/clock").await.1["now-ms"]
-        .as_i64()
-        .unwrap();
+    let now = clock::now(&app).await;
     // Usage is recorded after the purchase.
-    app.post_as(&app.operator, "/v1/clock/advance", json!({"ms": HOUR}))
-        .await;
+    clock::advance(&app, HOUR).await;
     let now = now + HOUR;
 
     // Begins before the instance was bought.
@@ -183,11 +158,8 @@ async fn concurrent_batches_store_each_metering_id_once() {
     let (seller, product) = metered_product(&app).await;
     let (_, customer) = app.account("customer", "Carol").await;
     let metered = buy(&app, &customer, &product, "usage", "calls", "pay-per-use").await;
-    app.post_as(&app.operator, "/v1/clock/advance", json!({"ms": HOUR}))
-        .await;
-    let now = app.get_as(&app.operator, "/v1/clock").await.1["now-ms"]
-        .as_i64()
-        .unwrap();
+    clock::advance(&app, HOUR).await;
+    let now = clock::now(&app).await;
     const SENDERS: usize = 10;
     const SHARED: usize = 150;
     const OWN: usize = 20;
@@ -311,12 +283,7 @@ async fn the_metering_plugin_reports_each_hour_once() {
     let (_, customer) = app.account("customer", "Carol").await;
     let metered = buy(&app, &customer, &product, "usage", "calls", "pay-per-use").await;
     // Two hours later the purchase hour and the next one are collected.
-    app.post_as(
-        &app.operator,
-        "/v1/clock/advance",
-        json!({"ms": 2 * HOUR + 1}),
-    )
-    .await;
+    clock::advance(&app, 2 * HOUR + 1).await;
     let path = format!("/v1/instances/{metered}/usage");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let records = loop {
@@ -392,12 +359,7 @@ async fn plugin_usage_is_checked_like_any_other_and_a_failing_plugin_holds_up_on
     let (_, customer) = app.account("customer", "Carol").await;
     let metered = buy(&app, &customer, &good, "usage", "calls", "pay-per-use").await;
     let stuck = buy(&app, &customer, &failing, "usage", "fail", "pay-per-use").await;
-    app.post_as(
-        &app.operator,
-        "/v1/clock/advance",
-        json!({"ms": 2 * HOUR + 1}),
-    )
-    .await;
+    clock::advance(&app, 2 * HOUR + 1).await;
 
     // Per hour the plugin reports a good record, a zero one and one for an
     // instance that does not exist: only the good ones are stored, and the
@@ -482,8 +444,7 @@ async fn a_failing_metering_plugin_backs_off_and_its_seller_sees_why() {
     let before = metering_status(&app, &seller, &failing, |_| true).await;
     assert_eq!(before["collected-until"], Value::Null, "{before}");
     assert_eq!(before["consecutive-failures"], 0, "{before}");
-    app.post_as(&app.operator, "/v1/clock/advance", json!({"ms": 2 * HOUR}))
-        .await;
+    clock::advance(&app, 2 * HOUR).await;
 
     let first = metering_status(&app, &seller, &failing, |s| s["consecutive-failures"] == 1).await;
     let failed_at = first["updated-at"].as_i64().unwrap();
@@ -505,14 +466,12 @@ async fn a_failing_metering_plugin_backs_off_and_its_seller_sees_why() {
     );
     // Many polls of the worker, and 59 simulated seconds: no second call.
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    app.post_as(&app.operator, "/v1/clock/advance", json!({"ms": 59_000}))
-        .await;
+    clock::advance(&app, 59_000).await;
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     let waiting = metering_status(&app, &seller, &failing, |_| true).await;
     assert_eq!(waiting["consecutive-failures"], 1, "{waiting}");
     // Past the minute: called again, failing again, and now waits two.
-    app.post_as(&app.operator, "/v1/clock/advance", json!({"ms": 2_000}))
-        .await;
+    clock::advance(&app, 2_000).await;
     let second = metering_status(&app, &seller, &failing, |s| s["consecutive-failures"] == 2).await;
     assert_eq!(
         second["retry-at"].as_i64(),

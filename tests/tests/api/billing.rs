@@ -3,13 +3,11 @@
 //! their own; unpaid charges lead through grace, freeze and retention to
 //! release, and paying thaws the instance.
 
-use bazaar_tests::market::{listed_product_with, wait_instance};
+use bazaar_tests::clock::{DAY, HOUR, advance, now};
+use bazaar_tests::market::{buy_active, listed_product_with, wait_instance};
 use bazaar_tests::{TestApp, spawn_app};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-
-const HOUR: i64 = 3_600_000;
-const DAY: i64 = 24 * HOUR;
 
 /// A product with an hourly pay-per-use specification priced by the seeds'
 /// tiers (0.30 a minute up to 3, then 0.20), usage sent by API only.
@@ -36,19 +34,6 @@ async fn metered_with(app: &TestApp, edit: impl FnOnce(&mut Value)) -> (String, 
     })
     .await;
     (seller, product)
-}
-
-async fn now(app: &TestApp) -> i64 {
-    app.get_as(&app.operator, "/v1/clock").await.1["now-ms"]
-        .as_i64()
-        .unwrap()
-}
-
-async fn advance(app: &TestApp, ms: i64) {
-    let (status, body) = app
-        .post_as(&app.operator, "/v1/clock/advance", json!({"ms": ms}))
-        .await;
-    assert_eq!(status, 200, "{body}");
 }
 
 /// Sends one record of `value` ending a minute from now.
@@ -110,12 +95,7 @@ async fn closed_cycles_are_rated_and_paid_from_the_balance() {
         (Some("5.00"), Some(true))
     );
 
-    let (status, placed) = app
-        .post_as(&customer, "/v1/orders", json!({"product": product, "specification": "metered", "sku": "calls", "billing-mode": "pay-per-use"}))
-        .await;
-    assert_eq!(status, 202, "{placed}");
-    let iid = placed["instance"]["id"].as_str().unwrap().to_string();
-    wait_instance(&app, &customer, &iid, |i| i["state"] == "active").await;
+    let iid = subscribe_metered(&app, &customer, &product).await;
 
     // 8 minutes in one hour: 3 × 0.30 + 5 × 0.20 = 1.90 (the seeds' example).
     usage(&app, &seller, &iid, "u-1", "8").await;
@@ -165,11 +145,7 @@ async fn arrears_freeze_after_grace_thaw_when_paid_and_release_after_retention()
     let app = spawn_app().await;
     let (seller, product) = metered(&app).await;
     let (_, customer) = app.account("customer", "Carol").await;
-    let (_, placed) = app
-        .post_as(&customer, "/v1/orders", json!({"product": product, "specification": "metered", "sku": "calls", "billing-mode": "pay-per-use"}))
-        .await;
-    let iid = placed["instance"]["id"].as_str().unwrap().to_string();
-    wait_instance(&app, &customer, &iid, |i| i["state"] == "active").await;
+    let iid = subscribe_metered(&app, &customer, &product).await;
 
     // Unpaid: the instance keeps serving through the grace period (a day).
     usage(&app, &seller, &iid, "u-1", "8").await;
@@ -265,13 +241,7 @@ async fn packaged(app: &TestApp) -> (String, String) {
 }
 
 async fn subscribe_metered(app: &TestApp, customer: &str, product: &str) -> String {
-    let (status, placed) = app
-        .post_as(customer, "/v1/orders", json!({"product": product, "specification": "metered", "sku": "calls", "billing-mode": "pay-per-use"}))
-        .await;
-    assert_eq!(status, 202, "{placed}");
-    let iid = placed["instance"]["id"].as_str().unwrap().to_string();
-    wait_instance(app, customer, &iid, |i| i["state"] == "active").await;
-    iid
+    buy_active(app, customer, product, "metered", "calls", "pay-per-use").await
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
-//! What the host's integration tests share. (A `mod.rs`, because a plain
-//! `tests/common.rs` would become a test target of its own.)
+//! What the host's integration tests share. Under `support/` and pulled in
+//! with `#[path]`, because a plain `tests/common.rs` would become a test
+//! target of its own.
 
 use std::path::PathBuf;
 

@@ -1,14 +1,8 @@
 //! The example plugins do what the marketplace expects of them, called
 //! through the service's debug-call API.
 
-use bazaar_tests::{TestApp, plugin_bytes, spawn_app};
+use bazaar_tests::{TestApp, spawn_app};
 use serde_json::{Value, json};
-
-async fn upload(app: &TestApp, name: &str) -> String {
-    let (status, body) = app.upload(plugin_bytes(name)).await;
-    assert_eq!(status, 201, "{body}");
-    body["sha256"].as_str().unwrap().to_string()
-}
 
 async fn ok(app: &TestApp, sha: &str, world: &str, function: &str, input: Value) -> Value {
     let (status, body) = app
@@ -24,7 +18,7 @@ async fn ok(app: &TestApp, sha: &str, world: &str, function: &str, input: Value)
 #[tokio::test]
 async fn saas_lifecycle_walks_an_instance_from_create_to_release() {
     let app = spawn_app().await;
-    let sha = upload(&app, "saas_lifecycle").await;
+    let sha = app.upload_new("saas_lifecycle").await;
     let sub = json!({
         "order-id": "order-1", "customer-id": "c1", "customer-name": "Acme", "product-id": "p1",
         "sku-code": "pro-monthly", "billing-mode": "monthly", "attributes": [], "quantity": "5",
@@ -153,7 +147,7 @@ fn quote_request(quantity: &str, periods: u32, trial: bool) -> Value {
 #[tokio::test]
 async fn tiered_pricing_reproduces_the_seeds_example_and_refuses_bad_quantities() {
     let app = spawn_app().await;
-    let sha = upload(&app, "tiered_pricing").await;
+    let sha = app.upload_new("tiered_pricing").await;
     let quote = ok(&app, &sha, "pricing", "quote", quote_request("8", 1, false)).await;
     assert_eq!(quote["ok"]["total"], "1.90", "{quote}");
     let lines = quote["ok"]["lines"].as_array().unwrap();
@@ -207,7 +201,7 @@ fn listing(description_len: usize) -> Value {
 #[tokio::test]
 async fn listing_rules_find_what_section_3_1_forbids() {
     let app = spawn_app().await;
-    let sha = upload(&app, "listing_rules").await;
+    let sha = app.upload_new("listing_rules").await;
     let clean = ok(&app, &sha, "review", "check-listing", listing(1000)).await;
     assert_eq!(
         clean,

@@ -1,0 +1,18 @@
+//! The black-box suite, one test binary: each module starts real Bazaar
+//! services (`bazaar_tests::spawn_app`) and talks to them over HTTP as
+//! sellers, customers and the operator do. One binary rather than one per
+//! area, so wasmtime and sqlx are linked once.
+//!
+//! Run one area with a filter, e.g. `cargo test -p bazaar-tests --test api
+//! billing::`.
+
+mod billing;
+mod cases;
+mod example_plugins;
+mod marketplace;
+mod plugins_api;
+mod pricing;
+mod review;
+mod sandbox;
+mod store;
+mod usage;
