@@ -29,8 +29,9 @@ wasmtime::component::bindgen!({
 /// The version of `bazaar:plugin` these bindings are of.
 pub const VERSION: &str = "0.1.0";
 
-pub use bazaar::plugin::types::{Attribute, BillingMode, FieldError, PluginError};
+pub use bazaar::plugin::types;
 pub use exports::bazaar::plugin::{lifecycle, metering, pricing, review};
+pub use types::{Attribute, BillingMode, FieldError, PluginError};
 
 /// Where the functions of each plugin interface a component exports are,
 /// found once when the component is linked. An interface the component does
