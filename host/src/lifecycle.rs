@@ -14,10 +14,10 @@ mod sweep;
 use crate::clock::Clock;
 use crate::domain::catalog::ProductDraft;
 use crate::domain::instance::{JobAction, MAX_ATTEMPTS, retry_delay_ms};
-use crate::runtime::{CallBudget, CallContext, Runtime, World};
+use crate::runtime::{CallBudget, CallContext, Runtime};
 use crate::secrets::SecretBox;
 use crate::store::{Completion, InstanceRow, JobRow, Store, StoreKv};
-use calls::{Answer, interpret};
+use calls::{Answer, Call, interpret};
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -286,7 +286,10 @@ impl Worker {
                 product.lifecycle_plugin
             )));
         };
-        let (function, input) = calls::input(job, action, instance, product);
+        let call = match calls::call(job, action, instance, product) {
+            Ok(call) => call,
+            Err(why) => return Ok(Answer::Failed(why)),
+        };
         let ctx = CallContext {
             now_ms: self.clock.now_ms(),
             seed: job.seed as u64,
@@ -299,23 +302,33 @@ impl Worker {
         let _permit = self.calls.acquire().await;
         let rt = self.runtime.clone();
         let stats = self.stats.clone();
-        let outcome = tokio::task::spawn_blocking(move || {
+        let answer = tokio::task::spawn_blocking(move || {
             let started = Instant::now();
-            let outcome = rt.call(
-                &plugin,
-                World::Lifecycle,
-                function,
-                &input,
-                ctx,
-                &CallBudget::default(),
-            );
+            let budget = CallBudget::default();
+            let answer = match &call {
+                Call::Create(subscription) => interpret(
+                    rt.call_create_instance(&plugin, subscription, ctx, &budget),
+                    Some,
+                ),
+                Call::Update(change) => interpret(
+                    rt.call_update_instance(&plugin, change, ctx, &budget),
+                    |()| None,
+                ),
+                Call::Release {
+                    instance_id,
+                    reason,
+                } => interpret(
+                    rt.call_release_instance(&plugin, instance_id, *reason, ctx, &budget),
+                    |()| None,
+                ),
+            };
             stats
                 .plugin_us
                 .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
-            outcome
+            answer
         })
         .await
         .map_err(|e| crate::store::StoreError::Conflict(format!("plugin call panicked: {e}")))?;
-        Ok(interpret(outcome))
+        Ok(answer)
     }
 }

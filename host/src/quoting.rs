@@ -12,7 +12,6 @@ mod answer;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
 
 use crate::domain::catalog::{BillingMode, ProductDraft, Sku, Specification};
 use crate::domain::pricing::{
@@ -20,7 +19,9 @@ use crate::domain::pricing::{
     subscription_quote, upgrade_quote,
 };
 use crate::ids::seed_of;
-use crate::runtime::{CallBudget, CallContext, CallFailure, MemoryKv, Runtime, World};
+use crate::runtime::wit::latest::pricing::QuoteRequest;
+use crate::runtime::wit::latest::{Attribute, types};
+use crate::runtime::{CallBudget, CallContext, CallFailure, MemoryKv, Runtime, wit_json};
 
 pub use answer::check_answer;
 
@@ -130,48 +131,57 @@ impl Pricing<'_> {
             .runtime
             .get(sha)
             .ok_or_else(|| QuoteError::PluginMissing(sha.into()))?;
-        let request = request_json(self.product_id, &self.product.currency, t);
+        let request = quote_request(self.product_id, &self.product.currency, t);
         let ctx = CallContext {
             now_ms: self.now_ms,
-            seed: seed_of(&format!("quote:{request}:{}", self.now_ms)),
+            // Seeded by the request's JSON form, as when it was sent as JSON.
+            seed: seed_of(&format!("quote:{}:{}", wit_json(&request), self.now_ms)),
             config: self.product.plugin_config.clone(),
             kv: Arc::new(MemoryKv::new()),
         };
-        let input = json!({ "request": request });
         let outcome = self
             .runtime
-            .call(
-                &plugin,
-                World::Pricing,
-                "quote",
-                &input,
-                ctx,
-                &CallBudget::default(),
-            )
+            .call_quote(&plugin, &request, ctx, &CallBudget::default())
             .map_err(|f| QuoteError::Call(Box::new(f)))?;
         check_answer(&outcome.output, &self.product.currency, sha)
     }
 }
 
-/// The WIT `quote-request` of a subscription, as JSON.
-fn request_json(product_id: &str, currency: &str, t: &SubscriptionTerms) -> Value {
-    let mut attributes: Vec<Value> = t
+/// The WIT `quote-request` of a subscription.
+fn quote_request(product_id: &str, currency: &str, t: &SubscriptionTerms) -> QuoteRequest {
+    let mut attributes: Vec<Attribute> = t
         .sku
         .values
         .iter()
-        .map(|(code, value)| json!({"code": code, "value": value}))
+        .map(|(code, value)| Attribute {
+            code: code.clone(),
+            value: value.clone(),
+        })
         .collect();
     if let Some(q) = &t.spec.quantity {
-        attributes.push(json!({"code": q.name, "value": t.quantity.to_string()}));
+        attributes.push(Attribute {
+            code: q.name.clone(),
+            value: t.quantity.to_string(),
+        });
     }
-    json!({
-        "product-id": product_id,
-        "sku-code": t.sku.id,
-        "billing-mode": t.mode,
-        "attributes": attributes,
-        "quantity": t.quantity.to_string(),
-        "period-count": if t.mode.is_periodic() { t.periods } else { 0 },
-        "trial": false,
-        "currency": currency,
-    })
+    QuoteRequest {
+        product_id: product_id.to_string(),
+        sku_code: t.sku.id.clone(),
+        billing_mode: wit_billing_mode(t.mode),
+        attributes,
+        quantity: t.quantity.to_string(),
+        period_count: if t.mode.is_periodic() { t.periods } else { 0 },
+        trial: false,
+        currency: currency.to_string(),
+    }
+}
+
+/// A billing mode as the WIT's.
+pub(crate) fn wit_billing_mode(mode: BillingMode) -> types::BillingMode {
+    match mode {
+        BillingMode::Monthly => types::BillingMode::Monthly,
+        BillingMode::Yearly => types::BillingMode::Yearly,
+        BillingMode::OneTime => types::BillingMode::OneTime,
+        BillingMode::PayPerUse => types::BillingMode::PayPerUse,
+    }
 }

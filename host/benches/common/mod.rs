@@ -63,6 +63,29 @@ pub fn subscription(order_id: &str) -> Value {
     })
 }
 
+/// [`subscription`] as the generated WIT type, for the typed call.
+pub fn typed_subscription(
+    order_id: &str,
+) -> bazaar_host::runtime::wit::latest::lifecycle::Subscription {
+    use bazaar_host::runtime::wit::latest::{Attribute, BillingMode, lifecycle};
+    lifecycle::Subscription {
+        order_id: order_id.into(),
+        customer_id: "cust-1".into(),
+        customer_name: "Alice".into(),
+        product_id: "prod-1".into(),
+        sku_code: "basic-monthly".into(),
+        billing_mode: BillingMode::Monthly,
+        attributes: vec![Attribute {
+            code: "edition".into(),
+            value: "basic".into(),
+        }],
+        quantity: "1".into(),
+        period_count: 1,
+        trial: false,
+        expires_at: Some(1_767_225_600_000),
+    }
+}
+
 /// The input of `lifecycle.create-instance` for `order_id`.
 pub fn create_input(order_id: &str) -> Value {
     json!({ "subscription": subscription(order_id) })

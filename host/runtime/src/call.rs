@@ -2,15 +2,15 @@
 //! classification of whatever went wrong into a typed [`CallError`].
 
 use super::error::CallError;
-use super::plugin::Plugin;
+use super::plugin::{ExportedFunc, Plugin};
 use super::replay::Replayer;
 use super::sandbox::{CallContext, CallState};
 use super::transcript::{HostCall, LogLine};
-use super::values::{json_to_val, val_size, val_to_json};
+use super::values::{json_to_val, to_val, val_size, val_to_json, wit_json};
 use super::{Limits, World, deadline_ticks};
 use serde::Serialize;
 use std::time::Instant;
-use wasmtime::component::Val;
+use wasmtime::component::{Instance, Val};
 use wasmtime::{Engine, Store, Trap};
 
 /// A write a successful call made to its key-value state; the caller commits
@@ -25,12 +25,14 @@ pub struct KvWrite {
     pub value: Option<Vec<u8>>,
 }
 
-/// What a call that returned produced.
+/// What a call that returned produced. `O` is the function's result: JSON
+/// through [`crate::Runtime::call`], the generated Rust type through the
+/// typed `Runtime::call_*` functions.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct CallOutcome {
-    /// The function's result as JSON (`{"ok": ...}`/`{"err": ...}` for results).
-    pub output: serde_json::Value,
+pub struct CallOutcome<O = serde_json::Value> {
+    /// The function's result (as JSON: `{"ok": ...}`/`{"err": ...}` for results).
+    pub output: O,
     /// Log lines, including what the plugin printed to stdout/stderr.
     pub logs: Vec<LogLine>,
     /// Log lines dropped past the limit.
@@ -60,6 +62,13 @@ pub struct CallFailure {
     pub fuel_used: u64,
     /// Wall-clock time spent, in microseconds.
     pub duration_us: u64,
+}
+
+impl<O: Serialize> CallOutcome<O> {
+    /// The output as JSON, as [`crate::Runtime::call`] gives it.
+    pub fn output_json(&self) -> serde_json::Value {
+        wit_json(&self.output)
+    }
 }
 
 impl CallFailure {
@@ -131,14 +140,136 @@ fn run_inner(
     // Held aside so a call refused before it starts hands no replayer back:
     // it replayed nothing, so it cannot have diverged.
     let pending = replay.take();
-    let export = plugin.export(world, function).ok_or_else(|| {
+    let export = find(plugin, world, function)?;
+    let params = params_from_json(input, &export.params, limits).map_err(CallFailure::early)?;
+    let mut results = vec![Val::Bool(false); usize::from(export.result.is_some())];
+    let ((), ended) = sandboxed(
+        engine,
+        plugin,
+        ctx,
+        limits,
+        pending,
+        replay,
+        |store, instance| {
+            let func = instance
+                .get_func(&mut *store, export.index)
+                .ok_or_else(|| wasmtime::format_err!("export vanished from its own component"))?;
+            func.call(&mut *store, &params, &mut results)
+        },
+    )?;
+    let size: u64 = results.iter().map(val_size).sum();
+    ended.check_output(size, limits)?;
+    let output = results
+        .first()
+        .map(val_to_json)
+        .unwrap_or(serde_json::Value::Null);
+    Ok(ended.outcome(output))
+}
+
+/// A typed call: `params` (a tuple of the function's arguments, measured
+/// against the input cap as the JSON path measures its input) and `body`,
+/// which calls the generated binding, in the same sandbox as [`run`].
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_typed<P: Serialize, R: Serialize>(
+    engine: &Engine,
+    plugin: &Plugin,
+    world: World,
+    function: &str,
+    params: &P,
+    ctx: CallContext,
+    limits: &Limits,
+    body: impl FnOnce(&mut Store<CallState>, &Instance) -> wasmtime::Result<R>,
+) -> Result<CallOutcome<R>, CallFailure> {
+    let export = find(plugin, world, function)?;
+    check_input(params, &export.params, limits).map_err(CallFailure::early)?;
+    let (output, ended) = sandboxed(engine, plugin, ctx, limits, None, &mut None, body)?;
+    let size = match to_val(&output) {
+        Ok(val) => val_size(&val),
+        Err(e) => {
+            return Err(ended.fail(CallError::Trap {
+                message: format!("the plugin's answer has no WIT form: {e}"),
+            }));
+        }
+    };
+    ended.check_output(size, limits)?;
+    Ok(ended.outcome(output))
+}
+
+fn find<'p>(
+    plugin: &'p Plugin,
+    world: World,
+    function: &str,
+) -> Result<&'p ExportedFunc, CallFailure> {
+    plugin.export(world, function).ok_or_else(|| {
         CallFailure::early(CallError::UnknownFunction {
             world: world.to_string(),
             function: function.to_string(),
         })
-    })?;
-    let params = params_from_json(input, &export.params, limits).map_err(CallFailure::early)?;
+    })
+}
 
+/// What a call that ran left besides its output.
+struct Ended {
+    logs: Vec<LogLine>,
+    dropped_logs: u32,
+    transcript: Vec<HostCall>,
+    overlay: super::kv::KvOverlay,
+    fuel_used: u64,
+    duration_us: u64,
+}
+
+impl Ended {
+    fn fail(&self, error: CallError) -> CallFailure {
+        CallFailure {
+            error,
+            logs: self.logs.clone(),
+            transcript: self.transcript.clone(),
+            fuel_used: self.fuel_used,
+            duration_us: self.duration_us,
+        }
+    }
+
+    fn check_output(&self, size: u64, limits: &Limits) -> Result<(), CallFailure> {
+        if size > limits.output_bytes {
+            return Err(self.fail(CallError::OutputTooLarge {
+                size,
+                limit: limits.output_bytes,
+            }));
+        }
+        Ok(())
+    }
+
+    fn outcome<O>(self, output: O) -> CallOutcome<O> {
+        CallOutcome {
+            output,
+            logs: self.logs,
+            dropped_logs: self.dropped_logs,
+            transcript: self.transcript,
+            kv_writes: self
+                .overlay
+                .into_writes()
+                .into_iter()
+                .map(|(key, value)| KvWrite { key, value })
+                .collect(),
+            fuel_used: self.fuel_used,
+            duration_us: self.duration_us,
+        }
+    }
+}
+
+/// Runs `body` against a fresh instance of `plugin` in a fresh store under
+/// the budgets (fuel, epoch deadline, memory cap), the call's logical time,
+/// seed and key-value overlay; classifies a failure into a [`CallError`].
+/// The replayer, if any, is handed back through `replay`.
+fn sandboxed<R>(
+    engine: &Engine,
+    plugin: &Plugin,
+    ctx: CallContext,
+    limits: &Limits,
+    pending: Option<Replayer>,
+    replay: &mut Option<Replayer>,
+    body: impl FnOnce(&mut Store<CallState>, &Instance) -> wasmtime::Result<R>,
+) -> Result<(R, Ended), CallFailure> {
     let started = Instant::now();
     let mut store = Store::new(engine, CallState::new(ctx, limits));
     store.data_mut().host.replay = pending;
@@ -148,13 +279,10 @@ fn run_inner(
         .expect("fuel is enabled on the engine");
     store.set_epoch_deadline(deadline_ticks(limits.timeout()));
 
-    let mut results = vec![Val::Bool(false); usize::from(export.result.is_some())];
-    let outcome = plugin.pre.instantiate(&mut store).and_then(|instance| {
-        let func = instance
-            .get_func(&mut store, export.index)
-            .ok_or_else(|| wasmtime::format_err!("export vanished from its own component"))?;
-        func.call(&mut store, &params, &mut results)
-    });
+    let outcome = plugin
+        .pre
+        .instantiate(&mut store)
+        .and_then(|instance| body(&mut store, &instance));
     let fuel_used = limits.fuel - store.get_fuel().unwrap_or(0);
     let duration_us = started.elapsed().as_micros() as u64;
 
@@ -165,43 +293,58 @@ fn run_inner(
     let mut logs = host.logs;
     push_stdio(&mut logs, "stdout", &stdout);
     push_stdio(&mut logs, "stderr", &stderr);
-
-    let fail = |error| CallFailure {
-        error,
-        logs: logs.clone(),
-        transcript: host.transcript.clone(),
-        fuel_used,
-        duration_us,
-    };
-    if let Err(e) = outcome {
-        let error = classify(&e, limits, memory_denied, host.host_calls_exceeded, &stderr);
-        return Err(fail(error));
-    }
-    let size: u64 = results.iter().map(val_size).sum();
-    if size > limits.output_bytes {
-        return Err(fail(CallError::OutputTooLarge {
-            size,
-            limit: limits.output_bytes,
-        }));
-    }
-    let output = results
-        .first()
-        .map(val_to_json)
-        .unwrap_or(serde_json::Value::Null);
-    Ok(CallOutcome {
-        output,
+    let ended = Ended {
         logs,
         dropped_logs: host.dropped_logs,
         transcript: host.transcript,
-        kv_writes: host
-            .overlay
-            .into_writes()
-            .into_iter()
-            .map(|(key, value)| KvWrite { key, value })
-            .collect(),
+        overlay: host.overlay,
         fuel_used,
         duration_us,
-    })
+    };
+    match outcome {
+        Ok(output) => Ok((output, ended)),
+        Err(e) => {
+            let error = classify(&e, limits, memory_denied, host.host_calls_exceeded, &stderr);
+            Err(ended.fail(error))
+        }
+    }
+}
+
+/// Checks typed arguments against the input cap: their size as the JSON
+/// object keyed by parameter name that the JSON path would have been given.
+fn check_input<P: Serialize>(
+    params: &P,
+    names: &[(String, wasmtime::component::Type)],
+    limits: &Limits,
+) -> Result<(), CallError> {
+    let bad = |message: String| CallError::BadInput {
+        field: String::new(),
+        message,
+    };
+    let values = match to_val(params).map_err(|e| bad(e.to_string()))? {
+        Val::Tuple(values) => values,
+        one => vec![one],
+    };
+    if values.len() != names.len() {
+        return Err(bad(format!(
+            "{} arguments for {} parameters",
+            values.len(),
+            names.len()
+        )));
+    }
+    let input: serde_json::Map<String, serde_json::Value> = names
+        .iter()
+        .zip(&values)
+        .map(|((name, _), v)| (name.clone(), val_to_json(v)))
+        .collect();
+    let size = serde_json::to_vec(&input).map(|v| v.len()).unwrap_or(0) as u64;
+    if size > limits.input_bytes {
+        return Err(CallError::InputTooLarge {
+            size,
+            limit: limits.input_bytes,
+        });
+    }
+    Ok(())
 }
 
 /// Builds the parameter list from an object keyed by parameter name.

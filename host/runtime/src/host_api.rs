@@ -1,18 +1,14 @@
 //! The host side of the plugin imports (`host`, `kv`, `config`), recorded
-//! call by call in the transcript.
+//! call by call in the transcript, implementing the import traits generated
+//! in [`crate::wit::latest`].
 
 use super::sandbox::{CallState, HostState};
 use super::transcript::{HostCall, LogLine};
+use crate::wit::latest::bazaar;
 use rand_chacha::rand_core::RngCore;
 
-wasmtime::component::bindgen!({
-    path: "../../wit",
-    world: "bazaar:plugin/host-view",
-    imports: { default: trappable },
-});
-
-pub use bazaar::plugin::host::LogLevel;
-pub use bazaar::plugin::kv::KvError;
+use bazaar::plugin::host::LogLevel;
+use bazaar::plugin::kv::KvError;
 
 /// The largest `random-bytes` request honoured.
 const MAX_RANDOM_BYTES: u32 = 4096;

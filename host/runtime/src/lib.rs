@@ -14,7 +14,9 @@ mod replay;
 mod sandbox;
 mod slots;
 mod transcript;
+mod typed;
 mod values;
+pub mod wit;
 mod worlds;
 
 pub use call::{CallFailure, CallOutcome, KvWrite};
@@ -25,6 +27,8 @@ pub use plugin::{FunctionInfo, Plugin, sha256_hex};
 pub use replay::Divergence;
 pub use sandbox::CallContext;
 pub use transcript::{HostCall, LogLine};
+pub use typed::Answer;
+pub use values::wit_json;
 pub use worlds::{WIT_PACKAGE, WIT_VERSION, World};
 
 use artifact_cache::ArtifactCache;

@@ -2,8 +2,8 @@
 //! exports and a ready-to-instantiate `InstancePre`.
 
 use super::error::LoadError;
-use super::host_api::exports::bazaar::plugin as guest;
 use super::sandbox::CallState;
+use super::wit::latest::Guests;
 use super::worlds::{WIT_VERSION, World, parse_bazaar_name};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -48,6 +48,8 @@ pub struct Plugin {
     pub load_ms: f64,
     pub(crate) pre: InstancePre<CallState>,
     pub(crate) exports: BTreeMap<(World, String), ExportedFunc>,
+    /// The typed bindings of the interfaces it exports.
+    pub(crate) guests: Guests,
 }
 
 impl Plugin {
@@ -129,6 +131,7 @@ pub fn link(
 
     let mut worlds = Vec::new();
     let mut exports = BTreeMap::new();
+    let mut guests = Guests::default();
     for (name, item) in ty.exports(engine) {
         let Some((iface, version)) = parse_bazaar_name(name) else {
             continue;
@@ -142,10 +145,13 @@ pub fn link(
         let Some(world) = World::parse(iface) else {
             continue;
         };
-        typecheck(world, &pre).map_err(|e| LoadError::SignatureMismatch {
-            name: name.to_string(),
-            reason: format!("{e:#}"),
-        })?;
+        // The generated bindings check the signatures against the WIT itself.
+        guests
+            .link(world, &pre)
+            .map_err(|e| LoadError::SignatureMismatch {
+                name: name.to_string(),
+                reason: format!("{e:#}"),
+            })?;
         let ComponentItem::ComponentInstance(instance) = item.ty else {
             continue;
         };
@@ -185,16 +191,6 @@ pub fn link(
         load_ms: 0.0,
         pre,
         exports,
+        guests,
     })
-}
-
-/// Checks that an exported interface has exactly the WIT's signatures, using
-/// the bindings generated from the WIT itself.
-fn typecheck(world: World, pre: &InstancePre<CallState>) -> wasmtime::Result<()> {
-    match world {
-        World::Lifecycle => guest::lifecycle::GuestIndices::new(pre).map(drop),
-        World::Metering => guest::metering::GuestIndices::new(pre).map(drop),
-        World::Pricing => guest::pricing::GuestIndices::new(pre).map(drop),
-        World::Review => guest::review::GuestIndices::new(pre).map(drop),
-    }
 }

@@ -8,9 +8,20 @@
 //! arrays of names. Unknown record fields are an error, not ignored, so a typo
 //! in an input is reported instead of silently becoming a default.
 
+mod typed;
+
 use super::error::CallError;
 use serde_json::{Map, Value};
 use wasmtime::component::{Type, Val};
+
+pub(crate) use typed::to_val;
+
+/// A value of a type generated from the WIT (`crate::wit::latest`) as JSON:
+/// the JSON `Runtime::call` takes and gives for it. `null` for a value no WIT
+/// type has (a 128-bit integer), which no generated type holds.
+pub fn wit_json<T: serde::Serialize + ?Sized>(value: &T) -> Value {
+    to_val(value).map_or(Value::Null, |v| val_to_json(&v))
+}
 
 type Conv<T> = Result<T, CallError>;
 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The version of `bazaar:plugin` this host implements.
-pub const WIT_VERSION: &str = "0.1.0";
+pub const WIT_VERSION: &str = crate::wit::latest::VERSION;
 
 /// The WIT package name, without version.
 pub const WIT_PACKAGE: &str = "bazaar:plugin";

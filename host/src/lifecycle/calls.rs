@@ -1,19 +1,21 @@
-//! Translating lifecycle jobs into plugin calls (the WIT `lifecycle`
-//! interface's JSON form) and the plugin's answers back into instance changes.
+//! Translating lifecycle jobs into typed plugin calls (the WIT `lifecycle`
+//! interface's generated types) and the plugin's answers back into instance
+//! changes.
 
 use crate::domain::catalog::ProductDraft;
-use crate::domain::instance::{InstanceState, JobAction};
-use crate::runtime::{CallError, CallFailure, CallOutcome};
+use crate::domain::instance::{FreezeReason, InstanceState, JobAction, ReleaseReason};
+use crate::runtime::wit::latest::{Attribute, PluginError, lifecycle};
+use crate::runtime::{CallError, CallFailure, CallOutcome, wit_json};
 use crate::secrets::SecretBox;
 use crate::store::{InstanceRow, JobRow};
-use serde_json::{Value, json};
+use lifecycle::{Change, InstanceChange, Provisioned, Subscription};
 
 /// What a plugin call came to.
 pub(super) enum Answer {
     /// The function returned `ok`.
     Ok {
-        /// The `ok` payload.
-        output: Value,
+        /// What `create-instance` provisioned; `None` for the other calls.
+        provisioned: Option<Provisioned>,
         /// Key-value writes to commit with the job.
         kv_writes: Vec<(String, Option<Vec<u8>>)>,
     },
@@ -23,8 +25,26 @@ pub(super) enum Answer {
     Failed(String),
 }
 
-/// Reads a call's result.
-pub(super) fn interpret(result: Result<CallOutcome, CallFailure>) -> Answer {
+/// The lifecycle call a job makes.
+pub(super) enum Call {
+    /// `create-instance`.
+    Create(Subscription),
+    /// `update-instance`.
+    Update(InstanceChange),
+    /// `release-instance`.
+    Release {
+        /// The seller's id for the instance.
+        instance_id: String,
+        /// Why.
+        reason: lifecycle::ReleaseReason,
+    },
+}
+
+/// Reads a call's result; `provisioned` picks what an `ok` provisioned.
+pub(super) fn interpret<T>(
+    result: Result<CallOutcome<Result<T, PluginError>>, CallFailure>,
+    provisioned: impl FnOnce(T) -> Option<Provisioned>,
+) -> Answer {
     let outcome = match result {
         Ok(o) => o,
         // A trap, a deadline or a busy host may pass; the plugin gets its
@@ -38,47 +58,31 @@ pub(super) fn interpret(result: Result<CallOutcome, CallFailure>) -> Answer {
             };
         }
     };
-    if let Some(ok) = outcome.output.get("ok") {
-        return Answer::Ok {
-            output: ok.clone(),
+    match outcome.output {
+        Ok(ok) => Answer::Ok {
+            provisioned: provisioned(ok),
             kv_writes: outcome
                 .kv_writes
                 .into_iter()
                 .map(|w| (w.key, w.value))
                 .collect(),
-        };
-    }
-    let err = outcome.output.get("err").cloned().unwrap_or(Value::Null);
-    if let Some(why) = err.get("transient") {
-        return Answer::Transient(format!("plugin: {}", text(why)));
-    }
-    if let Some(why) = err.get("refused") {
-        return Answer::Failed(format!("plugin refused: {}", text(why)));
-    }
-    if let Some(e) = err.get("invalid-input") {
-        return Answer::Failed(format!(
+        },
+        Err(PluginError::Transient(why)) => Answer::Transient(format!("plugin: {why}")),
+        Err(PluginError::Refused(why)) => Answer::Failed(format!("plugin refused: {why}")),
+        Err(PluginError::InvalidInput(e)) => Answer::Failed(format!(
             "plugin rejected the input at {}: {}",
-            text(&e["field"]),
-            text(&e["message"])
-        ));
+            e.field, e.message
+        )),
     }
-    Answer::Failed(format!(
-        "plugin answered neither ok nor a known error: {}",
-        outcome.output
-    ))
 }
 
-fn text(v: &Value) -> String {
-    v.as_str().map_or_else(|| v.to_string(), str::to_string)
-}
-
-/// The function to call and its input.
-pub(super) fn input(
+/// The call a job makes, or why it cannot be made.
+pub(super) fn call(
     job: &JobRow,
     action: &JobAction,
     instance: &InstanceRow,
     product: &ProductDraft,
-) -> (&'static str, Value) {
+) -> Result<Call, String> {
     // Marketplace decisions have no order; a stable id per job keeps the
     // plugin's idempotency on order id meaningful across retries.
     let order_id = job
@@ -86,76 +90,98 @@ pub(super) fn input(
         .clone()
         .unwrap_or_else(|| format!("job-{}", job.id));
     let seller_id = instance.seller_instance_id.clone().unwrap_or_default();
-    let change = |change: Value| {
-        (
-            "update-instance",
-            json!({"change": {"instance-id": seller_id, "order-id": order_id, "change": change}}),
-        )
+    let change = |change: Change| {
+        Call::Update(InstanceChange {
+            instance_id: seller_id.clone(),
+            order_id: order_id.clone(),
+            change,
+        })
     };
-    match action {
+    Ok(match action {
         JobAction::Create {
             periods,
             customer_name,
             ..
-        } => (
-            "create-instance",
-            json!({"subscription": {
-                "order-id": order_id,
-                "customer-id": instance.customer_id,
-                "customer-name": customer_name,
-                "product-id": instance.product_id,
-                "sku-code": instance.sku_id,
-                "billing-mode": instance.billing_mode,
-                "attributes": attributes(product, instance, &instance.sku_id),
-                "quantity": instance.quantity.to_string(),
-                "period-count": periods,
-                "trial": instance.trial,
-                "expires-at": instance.expires_at,
-            }}),
-        ),
-        JobAction::Renew { expires_at } => change(json!({"renew": expires_at})),
-        JobAction::TrialToFormal { expires_at } => change(json!({"trial-to-formal": expires_at})),
-        JobAction::Upgrade { sku_id, quantity } => change(json!({"upgrade": {
-            "order-id": order_id,
-            "sku-code": sku_id,
-            "attributes": attributes(product, instance, sku_id),
-            "quantity": quantity.to_string(),
-        }})),
-        JobAction::Freeze { reason } => change(json!({"freeze": reason.as_str()})),
-        JobAction::Unfreeze => change(json!("unfreeze")),
-        JobAction::Release { reason } => (
-            "release-instance",
-            json!({"instance-id": seller_id, "reason": reason.as_str()}),
-        ),
+        } => Call::Create(Subscription {
+            order_id: order_id.clone(),
+            customer_id: instance.customer_id.clone(),
+            customer_name: customer_name.clone(),
+            product_id: instance.product_id.clone(),
+            sku_code: instance.sku_id.clone(),
+            billing_mode: crate::quoting::wit_billing_mode(instance.billing_mode),
+            attributes: attributes(product, instance, &instance.sku_id),
+            quantity: instance.quantity.to_string(),
+            period_count: *periods,
+            trial: instance.trial,
+            expires_at: instance.expires_at,
+        }),
+        JobAction::Renew { expires_at } => change(Change::Renew(*expires_at)),
+        JobAction::TrialToFormal { expires_at } => change(Change::TrialToFormal(*expires_at)),
+        JobAction::Upgrade { sku_id, quantity } => change(Change::Upgrade(lifecycle::Upgrade {
+            order_id: order_id.clone(),
+            sku_code: sku_id.clone(),
+            attributes: attributes(product, instance, sku_id),
+            quantity: quantity.to_string(),
+        })),
+        JobAction::Freeze { reason } => change(Change::Freeze(freeze_reason(*reason))),
+        JobAction::Unfreeze => change(Change::Unfreeze),
+        JobAction::Release { reason } => Call::Release {
+            instance_id: seller_id.clone(),
+            reason: release_reason(*reason),
+        },
+    })
+}
+
+fn freeze_reason(reason: FreezeReason) -> lifecycle::FreezeReason {
+    match reason {
+        FreezeReason::Expired => lifecycle::FreezeReason::Expired,
+        FreezeReason::Arrears => lifecycle::FreezeReason::Arrears,
+        FreezeReason::QuotaExhausted => lifecycle::FreezeReason::QuotaExhausted,
+        FreezeReason::Violation => lifecycle::FreezeReason::Violation,
     }
 }
 
-/// The SKU's enumeration values plus the quantity attribute, as WIT
-/// `attribute`s.
-fn attributes(product: &ProductDraft, instance: &InstanceRow, sku_id: &str) -> Value {
+fn release_reason(reason: ReleaseReason) -> lifecycle::ReleaseReason {
+    match reason {
+        ReleaseReason::Unsubscribed => lifecycle::ReleaseReason::Unsubscribed,
+        ReleaseReason::Expired => lifecycle::ReleaseReason::Expired,
+        ReleaseReason::Arrears => lifecycle::ReleaseReason::Arrears,
+        ReleaseReason::TrialEnded => lifecycle::ReleaseReason::TrialEnded,
+        ReleaseReason::Violation => lifecycle::ReleaseReason::Violation,
+    }
+}
+
+/// The SKU's enumeration values plus the quantity attribute.
+fn attributes(product: &ProductDraft, instance: &InstanceRow, sku_id: &str) -> Vec<Attribute> {
     let Some(spec) = product.spec(&instance.spec_id) else {
-        return json!([]);
+        return Vec::new();
     };
-    let mut out: Vec<Value> = spec
+    let mut out: Vec<Attribute> = spec
         .sku(sku_id)
         .map(|sku| {
             sku.values
                 .iter()
-                .map(|(code, value)| json!({"code": code, "value": value}))
+                .map(|(code, value)| Attribute {
+                    code: code.clone(),
+                    value: value.clone(),
+                })
                 .collect()
         })
         .unwrap_or_default();
     if let Some(q) = &spec.quantity {
-        out.push(json!({"code": q.name, "value": instance.quantity.to_string()}));
+        out.push(Attribute {
+            code: q.name.clone(),
+            value: instance.quantity.to_string(),
+        });
     }
-    Value::Array(out)
+    out
 }
 
 /// Applies a confirmed customer order to the instance as read in the
 /// completing transaction.
 pub(super) fn apply_success(
     action: &JobAction,
-    output: &Value,
+    provisioned: Option<&Provisioned>,
     i: &mut InstanceRow,
     secrets: &SecretBox,
 ) {
@@ -172,8 +198,9 @@ pub(super) fn apply_success(
             if i.state == InstanceState::Provisioning {
                 i.state = InstanceState::Active;
             }
-            i.seller_instance_id = output["instance-id"].as_str().map(str::to_string);
-            let app = output.get("app").cloned().unwrap_or(Value::Null);
+            i.seller_instance_id = provisioned.map(|p| p.instance_id.clone());
+            // Stored as the WIT's JSON form of `app-info`, which the API shows.
+            let app = provisioned.map_or(serde_json::Value::Null, |p| wit_json(&p.app));
             i.app_info = Some(secrets.seal(&i.id, app.to_string().as_bytes()));
         }
         JobAction::Renew { expires_at } => {

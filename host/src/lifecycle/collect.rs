@@ -9,13 +9,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{ProductCache, Worker, product_namespace};
 use crate::domain::usage::{RawRecord, RecordStatus};
 use crate::ids::seed_of;
 use crate::metering;
-use crate::runtime::{CallBudget, CallContext, World};
+use crate::runtime::wit::latest::metering::{MeteredInstance, UsageWindow};
+use crate::runtime::{CallBudget, CallContext, wit_json};
 use crate::store::{InstanceRow, MeteredProduct, StoreError, StoreKv};
 
 /// Usage is collected in windows of an hour, aligned to the hour (UTC).
@@ -104,12 +105,15 @@ impl Worker {
             .iter()
             .filter_map(|i| Some((i.seller_instance_id.as_deref()?, i)))
             .collect();
-        let input = json!({
-            "window": {"start": start, "end": end},
-            "instances": instances.iter().map(|i| json!({
-                "instance-id": i.seller_instance_id, "sku-code": i.sku_id,
-            })).collect::<Vec<_>>(),
-        });
+        let window = UsageWindow { start, end };
+        let metered: Vec<MeteredInstance> = instances
+            .iter()
+            .map(|i| MeteredInstance {
+                // `metered_instances` returns only instances the seller named.
+                instance_id: i.seller_instance_id.clone().unwrap_or_default(),
+                sku_code: i.sku_id.clone(),
+            })
+            .collect();
         let namespace = product_namespace(&p.product_id);
         let ctx = CallContext {
             now_ms: now,
@@ -120,36 +124,35 @@ impl Worker {
         let runtime = self.runtime.clone();
         let _permit = self.calls.acquire().await.map_err(Failure::internal)?;
         let outcome = tokio::task::spawn_blocking(move || {
-            runtime.call(
-                &plugin,
-                World::Metering,
-                "collect-usage",
-                &input,
-                ctx,
-                &CallBudget::default(),
-            )
+            runtime.call_collect_usage(&plugin, window, &metered, ctx, &CallBudget::default())
         })
         .await
         .map_err(Failure::internal)?
         .map_err(|f| Failure::Plugin(f.error.to_string()))?;
-        let Some(Value::Array(records)) = outcome.output.get("ok") else {
-            return Err(Failure::Plugin(match outcome.output.get("err") {
-                Some(e) => format!("collect-usage returned an error: {e}"),
-                None => format!("collect-usage answered {}", outcome.output),
-            }));
+        let records = match &outcome.output {
+            Ok(records) => records,
+            Err(e) => {
+                return Err(Failure::Plugin(format!(
+                    "collect-usage returned an error: {}",
+                    wit_json(e)
+                )));
+            }
         };
         let raw = records
             .iter()
             .map(|r| {
-                let mut r = r.clone();
                 // The plugin names instances by the seller's ids.
-                if let Some(i) = r["instance-id"]
-                    .as_str()
-                    .and_then(|id| by_seller_id.get(id))
-                {
-                    r["instance-id"] = json!(i.id);
-                }
-                serde_json::from_value::<RawRecord>(r).map_err(|e| e.to_string())
+                let instance_id = by_seller_id
+                    .get(r.instance_id.as_str())
+                    .map_or_else(|| r.instance_id.clone(), |i| i.id.clone());
+                Ok(RawRecord {
+                    metering_id: Some(r.metering_id.clone()),
+                    instance_id: Some(instance_id),
+                    billing_item: Some(r.billing_item.clone()),
+                    begin: Some(r.begin),
+                    end: Some(r.end),
+                    value: Some(r.value.clone()),
+                })
             })
             .collect();
         let late = self.config.usage_late_window_ms;
@@ -162,9 +165,8 @@ impl Worker {
             .iter()
             .filter(|o| !matches!(o.status, RecordStatus::Accepted | RecordStatus::Duplicate));
         for o in refused.take(REFUSALS_REPORTED) {
-            let instance = records[o.index]["instance-id"]
-                .as_str()
-                .and_then(|id| by_seller_id.get(id).or_else(|| by_id.get(id)));
+            let id = records[o.index].instance_id.as_str();
+            let instance = by_seller_id.get(id).or_else(|| by_id.get(id));
             match instance {
                 Some(i) => {
                     let detail =

@@ -23,7 +23,10 @@ impl Worker {
         let now = self.clock.now_ms();
         let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
         let (kv_writes, success, failure) = match answer {
-            Answer::Ok { output, kv_writes } => (kv_writes, Some(output), None),
+            Answer::Ok {
+                provisioned,
+                kv_writes,
+            } => (kv_writes, Some(provisioned), None),
             Answer::Transient(why) if attempts < MAX_ATTEMPTS => {
                 tracing::info!(attempts, error = %why, "transient failure; will retry");
                 let at = now + retry_delay_ms(attempts);
@@ -75,14 +78,14 @@ impl Worker {
                 )
             }
         };
-        if let Some(sid) = success.as_ref().and_then(|o| o.get("instance-id")) {
-            detail["seller-instance-id"] = sid.clone();
+        if let Some(Some(p)) = &success {
+            detail["seller-instance-id"] = json!(p.instance_id);
         }
         let create_failed = failed_order && matches!(action, JobAction::Create { .. });
         let patch_action = action.clone();
         let patch = Arc::new(move |i: &mut InstanceRow| {
-            if let Some(output) = &success {
-                calls::apply_success(&patch_action, output, i, &secrets);
+            if let Some(provisioned) = &success {
+                calls::apply_success(&patch_action, provisioned.as_ref(), i, &secrets);
             } else if create_failed {
                 i.state = InstanceState::Failed;
                 i.failure = failure.clone();
