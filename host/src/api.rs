@@ -82,6 +82,15 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(rules::routes())
 }
 
+/// The OpenAPI document of the `/v1` routes (what `/v1/openapi.json`
+/// serves); tests check every answer against it.
+pub fn openapi_document() -> serde_json::Value {
+    let (_, derived) = OpenApiRouter::<AppState>::new()
+        .nest("/v1", v1_routes())
+        .split_for_parts();
+    openapi::document(derived)
+}
+
 /// The service's routes: `/healthz`, `/v1/openapi.json` and the `/v1` API.
 pub fn router(state: AppState, runtime: &Runtime) -> Router {
     let body_limit = usize::try_from(runtime.limits().component_bytes).unwrap_or(usize::MAX) + 4096;

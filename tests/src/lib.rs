@@ -5,6 +5,7 @@
 //! (`tests/api/main.rs`).
 
 pub mod clock;
+pub mod contract;
 pub mod market;
 
 use bazaar_host::runtime::{Limits, RuntimeConfig};
@@ -86,7 +87,7 @@ impl TestApp {
             .send()
             .await
             .expect("request");
-        reply(res).await
+        reply("get", res).await
     }
 
     /// POSTs JSON to `path` with `token`; returns status and JSON body.
@@ -112,13 +113,13 @@ impl TestApp {
     ) -> (u16, serde_json::Value) {
         let mut req = self
             .client
-            .request(method, self.url(path))
+            .request(method.clone(), self.url(path))
             .bearer_auth(token)
             .json(&body);
         if let Some(key) = idempotency_key {
             req = req.header("idempotency-key", key);
         }
-        reply(req.send().await.expect("request")).await
+        reply(method.as_str(), req.send().await.expect("request")).await
     }
 
     /// Creates an account (as the operator); returns its id and token.
@@ -158,7 +159,7 @@ impl TestApp {
             .send()
             .await
             .expect("request");
-        reply(res).await
+        reply("post", res).await
     }
 
     /// Uploads the example or fixture plugin `name` as the default seller,
@@ -188,11 +189,17 @@ impl TestApp {
     }
 }
 
-async fn reply(res: reqwest::Response) -> (u16, serde_json::Value) {
+/// The service's OpenAPI document, every answer is checked against.
+static CONTRACT: std::sync::LazyLock<contract::Contract> =
+    std::sync::LazyLock::new(|| contract::Contract::new(bazaar_host::api::openapi_document()));
+
+async fn reply(method: &str, res: reqwest::Response) -> (u16, serde_json::Value) {
     let status = res.status().as_u16();
+    let path = res.url().path().to_string();
     let text = res.text().await.expect("body");
     let body = serde_json::from_str(&text)
         .unwrap_or_else(|_| panic!("status {status}: body is not JSON: {text}"));
+    CONTRACT.check(method, &path, status, &body);
     (status, body)
 }
 

@@ -11,15 +11,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-/// Whether findings under `host/src/api/` fail the check. Other work is still removing
-/// the circles there; the lead flips this to `true` once it is merged.
-pub const API_FINDINGS_FAIL: bool = false;
-
-/// Circles outside `api` whose removal is under way elsewhere, as `(crate, a, b)`: printed,
-/// not failed on. `lifecycle ↔ metering` goes with the app work; `catalog ↔ pricing` needs
-/// the definition types (BillingMode, Sku, Price…) split below both. Empty it when done.
-const PENDING: [(&str, &str, &str); 1] = [("host/src", "lifecycle", "metering")];
-
 /// The source trees scanned, each its own crate.
 const CRATES: [&str; 3] = ["host/src", "host/domain/src", "host/runtime/src"];
 
@@ -29,37 +20,27 @@ const FORBIDDEN: [(&str, &[&str]); 2] = [
     ("store", &["app", "api", "lifecycle"]),
 ];
 
-/// One problem found, with whether it is still tolerated (`api` area or [`PENDING`]).
+/// One problem found.
 struct Finding {
     text: String,
-    in_api: bool,
-    pending: bool,
 }
 
-/// Runs the check from the workspace `root`: prints every finding, fails on those that count.
+/// Runs the check from the workspace `root`: prints every finding and fails on any.
 pub fn check(root: &Path) -> Result<()> {
     let mut findings = Vec::new();
     for src in CRATES {
         findings.extend(scan_crate(src, &root.join(src))?);
     }
-    let mut failing = 0;
     for f in &findings {
-        let counts = !f.pending && (!f.in_api || API_FINDINGS_FAIL);
-        failing += usize::from(counts);
-        let tag = match (counts, f.pending) {
-            (true, _) => "error",
-            (false, true) => "note (pending, not yet enforced)",
-            (false, false) => "note (api, not yet enforced)",
-        };
-        println!("layers: {tag}: {}", f.text);
+        println!("layers: error: {}", f.text);
     }
-    if failing > 0 {
-        bail!("layers: {failing} import circle(s) or layer violation(s)");
+    if !findings.is_empty() {
+        bail!(
+            "layers: {} import circle(s) or layer violation(s)",
+            findings.len()
+        );
     }
-    println!(
-        "layers: ok ({} finding(s) not yet enforced)",
-        findings.len()
-    );
+    println!("layers: ok (no import circles, no layer violations)");
     Ok(())
 }
 
@@ -92,8 +73,6 @@ fn scan_crate(name: &str, src: &Path) -> Result<Vec<Finding>> {
                     {
                         findings.push(Finding {
                             text: format!("{at}: `{low}` references `crate::{t}`"),
-                            in_api: false,
-                            pending: false,
                         });
                     }
                 }
@@ -112,18 +91,12 @@ fn scan_crate(name: &str, src: &Path) -> Result<Vec<Finding>> {
         if a < b
             && let Some(back) = arrows.get(&(b.clone(), a.clone()))
         {
-            let in_api = name == "host/src" && a.first().is_some_and(|m| m == "api");
-            let pending = PENDING
-                .iter()
-                .any(|&(c, x, y)| c == name && a.join("::") == x && b.join("::") == y);
             findings.push(Finding {
                 text: format!(
                     "{name}: `{}` ↔ `{}` ({at} and {back})",
                     a.join("::"),
                     b.join("::")
                 ),
-                in_api,
-                pending,
             });
         }
     }
