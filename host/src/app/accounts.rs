@@ -10,12 +10,13 @@ use serde::Deserialize;
 pub const MAX_NAME: usize = 100;
 
 /// `POST /v1/accounts`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct NewAccount {
     /// The new account's role.
     pub role: Role,
     /// Its display name, 1 to [`MAX_NAME`] characters.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
 }
 

@@ -4,7 +4,7 @@ use super::{Pool, Store, StoreError};
 use serde::Serialize;
 
 /// Who an account is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// Reviews listings, runs the marketplace.

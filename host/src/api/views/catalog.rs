@@ -55,3 +55,44 @@ pub struct ProductList {
     /// Newest first, at most 500.
     pub products: Vec<ProductView>,
 }
+
+/// An account as the API shows it.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct AccountView {
+    /// Its id.
+    pub id: String,
+    /// Its role.
+    pub role: crate::store::Role,
+    /// Display name.
+    pub name: String,
+    /// Creation time (ms).
+    pub created_at: i64,
+}
+
+impl From<&crate::store::Account> for AccountView {
+    fn from(a: &crate::store::Account) -> Self {
+        AccountView {
+            id: a.id.clone(),
+            role: a.role,
+            name: a.name.clone(),
+            created_at: a.created_at,
+        }
+    }
+}
+
+/// `POST /v1/accounts`: the new account and its token, shown this once.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct AccountCreated {
+    /// The account.
+    pub account: AccountView,
+    /// Its API token; only its hash is kept.
+    pub token: String,
+}
+
+/// `GET /v1/me`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Me {
+    /// The caller's account.
+    pub account: AccountView,
+}
