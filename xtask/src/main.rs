@@ -193,18 +193,15 @@ fn test(root: &Path, no_lint: bool) -> Result<()> {
         .env("BAZAAR_PLUGINS_DIR", &plugins)
         .env("BAZAAR_TEST_DATABASE", "sqlite")
         .args(["test", "--workspace", "--no-fail-fast"]))?;
-    for suite in [
-        &["--package", "bazaar-tests", "--test", "api"][..],
-        &["--package", "bazaar-host", "--test", "crash"][..],
-    ] {
-        run(cargo(root)
-            .env("BAZAAR_PLUGINS_DIR", &plugins)
-            .env("BAZAAR_TEST_DATABASE", "postgres")
-            .env("BAZAAR_TEST_POSTGRES_URL", &pg_url)
-            .arg("test")
-            .args(suite)
-            .arg("--no-fail-fast"))?;
-    }
+    // The same `--workspace` selection as the SQLite pass, so Cargo unifies
+    // the same features and reuses every artifact instead of rebuilding
+    // wasmtime for a narrower package set.
+    run(cargo(root)
+        .env("BAZAAR_PLUGINS_DIR", &plugins)
+        .env("BAZAAR_TEST_DATABASE", "postgres")
+        .env("BAZAAR_TEST_POSTGRES_URL", &pg_url)
+        .args(["test", "--workspace", "--test", "api", "--test", "crash"])
+        .arg("--no-fail-fast"))?;
     drop_test_databases(&pg_url);
     Ok(())
 }
