@@ -114,7 +114,9 @@ pub fn router(state: AppState, runtime: &Runtime) -> Router {
             }),
         )
         .merge(v1)
-        .fallback(|| async { ApiError::NotFound("no such route".into()) })
+        .fallback(|| async {
+            ApiError::from(crate::app::AppError::NotFound("no such route".into()))
+        })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

@@ -3,6 +3,7 @@
 //! text, and the API promises JSON errors), and the `Idempotency-Key` header.
 
 use super::ApiError;
+use crate::app::AppError;
 use axum::http::HeaderMap;
 use serde::de::DeserializeOwned;
 
@@ -31,10 +32,10 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        ApiError::BadRequest {
+        ApiError::from(AppError::BadRequest {
             message: format!("invalid JSON body: {inner}"),
             field: (path != ".").then_some(path),
-        }
+        })
     })
 }
 
@@ -55,12 +56,12 @@ pub fn refuse_nul(body: &[u8]) -> Result<(), ApiError> {
                     .iter()
                     .rposition(|b| *b == b'\n')
                     .map_or(0, |p| p + 1);
-            return Err(ApiError::BadRequest {
+            return Err(ApiError::from(AppError::BadRequest {
                 message: format!(
                     "invalid JSON body: strings must not contain NUL (\\u0000), found at line {line} column {column}"
                 ),
                 field: None,
-            });
+            }));
         }
         from = at + 1;
     }
