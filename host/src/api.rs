@@ -34,7 +34,7 @@ use std::sync::Arc;
 use utoipa_axum::router::OpenApiRouter;
 
 /// What every handler can reach: the use cases' [`App`], the worker's
-/// counters and the token cache. It derefs to the [`App`].
+/// counters and the token cache.
 #[derive(Clone)]
 pub struct AppState {
     pub(crate) app: App,
@@ -52,14 +52,6 @@ impl AppState {
             stats,
             tokens: Arc::default(),
         }
-    }
-}
-
-impl std::ops::Deref for AppState {
-    type Target = App;
-
-    fn deref(&self) -> &App {
-        &self.app
     }
 }
 

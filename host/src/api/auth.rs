@@ -57,6 +57,7 @@ impl FromRequestParts<AppState> for Actor {
             return Ok(Actor::new(account));
         }
         let account = state
+            .app
             .store
             .account_by_token(&hash)
             .await?

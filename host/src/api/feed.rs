@@ -109,8 +109,8 @@ async fn act(
 async fn clock(State(state): State<AppState>, actor: Actor) -> Json<ClockView> {
     let _ = actor;
     Json(ClockView {
-        now_ms: state.clock.now_ms(),
-        simulated: state.clock.is_simulated(),
+        now_ms: state.app.clock.now_ms(),
+        simulated: state.app.clock.is_simulated(),
     })
 }
 

@@ -28,7 +28,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/plugins", tag = "plugins",
     responses((status = 200, description = "plugin versions"), (status = 403, description = "customers")))]
 async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Value>, ApiError> {
-    let limits = state.runtime.limits();
+    let limits = state.app.runtime.limits();
     let plugins: Vec<Value> = plugins::list(&state.app, &actor)
         .await?
         .iter()
@@ -64,7 +64,7 @@ async fn upload(
     } else {
         StatusCode::OK
     };
-    let mut report = owned_report(&up.plugin, Some(&up.owned), state.runtime.limits());
+    let mut report = owned_report(&up.plugin, Some(&up.owned), state.app.runtime.limits());
     if let Some(cases) = &up.cases {
         report["cases"] = match cases {
             Some(r) => regressions_json(r)?,
@@ -86,7 +86,7 @@ async fn show(
     Ok(Json(owned_report(
         &plugin,
         owned.as_ref(),
-        state.runtime.limits(),
+        state.app.runtime.limits(),
     )))
 }
 
