@@ -61,11 +61,63 @@ impl ArtifactCache {
     }
 
     /// Stores a precompiled artifact, atomically: readers see the whole file
-    /// or none.
+    /// or none, and a file once in place never changes (a loaded component
+    /// maps it into memory).
     pub fn store(&self, sha256: &str, artifact: &[u8]) -> std::io::Result<()> {
+        use std::io::Write;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        // The temporary name is unique per writer, not just per process: two
+        // runtimes of one process (the tests run many) storing the same
+        // component would otherwise write into one file, and the first rename
+        // would put a file in place that the second is still writing.
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let path = self.path(sha256);
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        std::fs::write(&tmp, artifact)?;
-        std::fs::rename(&tmp, &path)
+        let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .and_then(|mut file| file.write_all(artifact));
+        match written.and_then(|()| std::fs::rename(&tmp, &path)) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(e)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writers racing on one component leave one writer's whole file, never
+    /// a mix or a truncation (the tests' shared cache does exactly this).
+    #[test]
+    fn racing_writers_of_one_component_leave_one_whole_file() {
+        let dir = std::env::temp_dir().join(format!("bazaar-cache-race-{}", std::process::id()));
+        let cache = std::sync::Arc::new(ArtifactCache::open(&dir, &Engine::default()).unwrap());
+        let payloads: Vec<Vec<u8>> = (0..8u8).map(|i| vec![i; 256 * 1024 + i as usize]).collect();
+        std::thread::scope(|s| {
+            for payload in &payloads {
+                let cache = cache.clone();
+                s.spawn(move || {
+                    for _ in 0..20 {
+                        cache.store("race", payload).unwrap();
+                    }
+                });
+            }
+        });
+        let stored = std::fs::read(cache.path("race")).unwrap();
+        assert!(
+            payloads.contains(&stored),
+            "a mixed file of {} bytes",
+            stored.len()
+        );
+        let leftovers = std::fs::read_dir(&dir).unwrap().count();
+        assert_eq!(leftovers, 1, "temporary files left behind");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
