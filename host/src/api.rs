@@ -9,6 +9,7 @@ mod billing;
 mod cases;
 mod error;
 mod extract;
+mod fallback;
 mod feed;
 mod instances;
 pub mod openapi;
@@ -110,6 +111,7 @@ pub fn router(state: AppState, runtime: &Runtime) -> Router {
             ApiError::from(crate::app::AppError::NotFound("no such route".into()))
         })
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(fallback::json_errors))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

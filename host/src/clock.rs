@@ -22,9 +22,20 @@ impl Clock {
 
     /// A clock that starts at the system time and can be advanced.
     pub fn simulated() -> Self {
+        Self::simulated_from(0)
+    }
+
+    /// A simulated clock already advanced by `offset_ms` (what an earlier
+    /// run of the service moved it by).
+    pub fn simulated_from(offset_ms: i64) -> Self {
         Self {
-            simulated: Some(Arc::new(AtomicI64::new(0))),
+            simulated: Some(Arc::new(AtomicI64::new(offset_ms.max(0)))),
         }
+    }
+
+    /// How far a simulated clock has been moved; `None` for the system clock.
+    pub fn offset_ms(&self) -> Option<i64> {
+        self.simulated.as_ref().map(|o| o.load(Ordering::SeqCst))
     }
 
     /// Whether [`Clock::advance`] is allowed.

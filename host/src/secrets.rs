@@ -29,6 +29,7 @@ pub enum SecretError {
 #[derive(Clone)]
 pub struct SecretBox {
     cipher: Aes256Gcm,
+    fingerprint: String,
 }
 
 impl std::fmt::Debug for SecretBox {
@@ -42,7 +43,23 @@ impl SecretBox {
     pub fn from_hex(key: &str) -> Result<Self, SecretError> {
         let bytes = hex::decode(key.trim()).map_err(|_| SecretError::BadKey)?;
         let cipher = Aes256Gcm::new_from_slice(&bytes).map_err(|_| SecretError::BadKey)?;
-        Ok(Self { cipher })
+        // A hash of the key under a fixed label: the same key always gives
+        // the same fingerprint, which tells nothing about the key itself.
+        use sha2::Digest;
+        let mut hash = sha2::Sha256::new();
+        hash.update(b"bazaar secret-key fingerprint v1\0");
+        hash.update(&bytes);
+        let fingerprint = hex::encode(&hash.finalize()[..8]);
+        Ok(Self {
+            cipher,
+            fingerprint,
+        })
+    }
+
+    /// Which key this is, safe to store and show: nodes sharing a database
+    /// must have the same one.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
     }
 
     /// The configured key, or the one in `dir/secret.key`, created on first

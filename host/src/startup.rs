@@ -13,7 +13,7 @@ use crate::secrets::SecretBox;
 use crate::store::Store;
 use axum::Router;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
@@ -75,12 +75,15 @@ pub struct Application {
     operator_token: Option<String>,
 }
 
+/// The `service_state` entry naming the key that seals secrets at rest.
+const KEY_FINGERPRINT: &str = "secret-key-fingerprint";
+
 impl Application {
     /// Opens the data directory and the database (migrating it), builds the
     /// runtime, loads the preloaded and previously uploaded plugins, and binds
     /// the listener.
     pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(&settings.data_dir)?;
+        create_private_dir(&settings.data_dir)?;
         if settings.runtime.cache_dir.is_none() {
             settings.runtime.cache_dir = Some(settings.data_dir.join("artifacts"));
         }
@@ -91,8 +94,22 @@ impl Application {
         tracing::info!(backend = store.backend(), "store ready");
         let secrets =
             SecretBox::from_config_or_file(settings.secret_key.as_deref(), &settings.data_dir)?;
+        let sealed_with = store
+            .claim_service_text(KEY_FINGERPRINT, secrets.fingerprint())
+            .await?;
+        if sealed_with != secrets.fingerprint() {
+            anyhow::bail!(
+                "this database's secrets were sealed with another key (fingerprint {sealed_with}); \
+                 this node's key has fingerprint {}. Start every node of one database with the same \
+                 BAZAAR_SECRET_KEY (64 hex digits)",
+                secrets.fingerprint()
+            );
+        }
         let clock = if settings.simulated_clock {
-            Clock::simulated()
+            let offset = store
+                .service_int(crate::app::operations::CLOCK_OFFSET)
+                .await?;
+            Clock::simulated_from(offset.unwrap_or(0))
         } else {
             Clock::system()
         };
@@ -235,6 +252,18 @@ fn preload(
                 Err(e) => tracing::warn!(file = %path.display(), error = %e, "plugin rejected"),
             }
         }
+    }
+    Ok(())
+}
+
+/// Creates `dir` (and its parents) if needed and makes it owner-only: it
+/// holds the database, the generated key and compiled plugins.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
     }
     Ok(())
 }

@@ -28,6 +28,9 @@ pub enum StoreError {
     /// Migrations failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database file could not be created or made private.
+    #[error("database file: {0}")]
+    File(#[from] std::io::Error),
 }
 
 #[derive(Clone, Debug)]
@@ -135,6 +138,7 @@ mod plugins;
 mod products;
 mod reviews;
 mod rules;
+mod service_state;
 mod usage;
 
 pub use accounts::{Account, Role};
@@ -182,6 +186,9 @@ impl Store {
     /// Connects to `url` (creating a SQLite file if needed) and migrates.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let pool = if url.starts_with("sqlite:") {
+            if let Some(path) = sqlite_path(url) {
+                private_sqlite_files(&path)?;
+            }
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
@@ -211,12 +218,7 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
         };
-        let sqlite_file = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .map(|rest| rest.split('?').next().unwrap_or(rest))
-            .filter(|path| !path.is_empty() && !path.contains(":memory:"))
-            .map(|path| std::sync::Arc::new(std::path::PathBuf::from(path)));
+        let sqlite_file = sqlite_path(url).map(std::sync::Arc::new);
         let mut store = Self {
             pool,
             writer: Default::default(),
@@ -334,4 +336,40 @@ impl Store {
         });
         Ok(())
     }
+}
+
+/// The file a `sqlite:` URL names, unless it is in memory.
+fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .map(|rest| rest.split('?').next().unwrap_or(rest))
+        .filter(|path| !path.is_empty() && !path.contains(":memory:"))
+        .map(std::path::PathBuf::from)
+}
+
+/// Makes the database file owner-only before SQLite opens it (creating it
+/// empty if needed): SQLite gives its `-wal` and `-shm` files the database
+/// file's permissions, so they follow. Files an older version left readable
+/// to others are tightened too.
+fn private_sqlite_files(path: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            match std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }

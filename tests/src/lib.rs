@@ -267,6 +267,20 @@ pub async fn spawn_app_with(
     cache_dir: Option<PathBuf>,
     database_url: Option<String>,
 ) -> TestApp {
+    let (settings, data_dir) = test_settings(preload_dirs, data_dir, cache_dir, database_url).await;
+    spawn_configured(settings, data_dir)
+        .await
+        .expect("service builds")
+}
+
+/// The settings [`spawn_app_with`] starts a service with, and its data
+/// directory, for a test to change before [`spawn_configured`].
+pub async fn test_settings(
+    preload_dirs: Vec<PathBuf>,
+    data_dir: Option<tempfile::TempDir>,
+    cache_dir: Option<PathBuf>,
+    database_url: Option<String>,
+) -> (Settings, tempfile::TempDir) {
     let data_dir = data_dir.unwrap_or_else(|| tempfile::tempdir().expect("temp dir"));
     let database_url = match database_url {
         Some(url) => url,
@@ -276,7 +290,7 @@ pub async fn spawn_app_with(
         "127.0.0.1:0".parse().expect("address"),
         data_dir.path().to_path_buf(),
     );
-    settings.database_url = Some(database_url.clone());
+    settings.database_url = Some(database_url);
     settings.preload_dirs = preload_dirs;
     settings.runtime = RuntimeConfig {
         limits: test_limits(),
@@ -289,7 +303,16 @@ pub async fn spawn_app_with(
     settings.operator_token = Some(TEST_OPERATOR_TOKEN.into());
     settings.simulated_clock = true;
     settings.worker.poll = std::time::Duration::from_millis(50);
-    let app = Application::build(settings).await.expect("service builds");
+    (settings, data_dir)
+}
+
+/// Starts the service with `settings`, or says why it would not start.
+pub async fn spawn_configured(
+    settings: Settings,
+    data_dir: tempfile::TempDir,
+) -> anyhow::Result<TestApp> {
+    let database_url = settings.database_url.clone().unwrap_or_default();
+    let app = Application::build(settings).await?;
     let base = format!("http://127.0.0.1:{}", app.port());
     let (tx, rx) = tokio::sync::oneshot::channel();
     let handle = tokio::spawn(app.run_until_stopped(async {
@@ -306,7 +329,7 @@ pub async fn spawn_app_with(
         handle: Some(handle),
     };
     app.seller = app.account("seller", "Test Seller").await.1;
-    app
+    Ok(app)
 }
 
 /// The operator token every test service starts with.

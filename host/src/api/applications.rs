@@ -2,12 +2,13 @@
 //! withdraw and re-review (the use cases are in `app::releases`).
 
 use super::auth::Actor;
+use super::extract::Query;
 use super::views::releases::{application_json, reviewed_json};
 use super::{ApiError, AppState};
 use crate::app::releases::{self, Decision};
 use crate::store::Role;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bytes::Bytes;
 use serde::Deserialize;

@@ -15,10 +15,12 @@ use serde_json::json;
 #[allow(dead_code)]
 pub struct ErrorBody {
     /// `bad-request`, `invalid`, `unauthorized`, `forbidden`, `not-found`,
-    /// `conflict`, `plugin-rejected`, `pricing-failed`, `call-failed` or
-    /// `internal`.
+    /// `conflict`, `plugin-rejected`, `pricing-failed`, `call-failed`,
+    /// `method-not-allowed`, `too-large`, `uri-too-long`,
+    /// `headers-too-large`, `unsupported-media-type`, `busy` or `internal`.
     error: String,
-    /// What is wrong, in words a person can act on.
+    /// What is wrong, in words a person can act on (at most 300 characters
+    /// of anything the request sent are quoted).
     message: String,
     /// The JSON path (or header or query parameter) at fault, when known.
     field: Option<String>,
@@ -40,6 +42,39 @@ pub enum ApiError {
     /// No or a bad token.
     #[error("{0}")]
     Unauthorized(String),
+    /// A request refused before any handler saw it (unknown method, body or
+    /// head too large, bad path encoding), with the status it gets.
+    #[error("{message}")]
+    Http {
+        /// The status the refusal is answered with.
+        status: StatusCode,
+        /// What was refused.
+        message: String,
+    },
+}
+
+/// Most characters of a message or field an error quotes: an error names
+/// what was wrong, it does not echo a 10 MB id back.
+const MAX_QUOTE: usize = 300;
+
+/// `text`, cut to [`MAX_QUOTE`] characters with a mark saying so.
+fn capped(text: &str) -> String {
+    match text.char_indices().nth(MAX_QUOTE) {
+        None => text.to_string(),
+        Some((at, _)) => format!("{}… ({} bytes in all)", &text[..at], text.len()),
+    }
+}
+
+/// Caps the quoted strings of an error body.
+fn cap(body: &mut serde_json::Value) {
+    for key in ["message", "field"] {
+        if let Some(serde_json::Value::String(s)) = body.get_mut(key) {
+            *s = capped(s);
+        }
+    }
+    if let Some(serde_json::Value::Array(errors)) = body.get_mut("errors") {
+        errors.iter_mut().for_each(cap);
+    }
 }
 
 impl From<crate::store::StoreError> for ApiError {
@@ -64,8 +99,13 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let app = match &self {
             ApiError::Unauthorized(message) => {
-                let body = json!({"error": "unauthorized", "message": message});
+                let body = json!({"error": "unauthorized", "message": capped(message)});
                 return (StatusCode::UNAUTHORIZED, Json(body)).into_response();
+            }
+            ApiError::Http { status, message } => {
+                let body =
+                    json!({"error": super::fallback::code(*status), "message": capped(message)});
+                return (*status, Json(body)).into_response();
             }
             ApiError::App(e) => e,
         };
@@ -121,6 +161,8 @@ impl IntoResponse for ApiError {
                 )
             }
         };
+        let mut body = body;
+        cap(&mut body);
         (status, Json(body)).into_response()
     }
 }

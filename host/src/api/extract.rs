@@ -28,15 +28,49 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> 
 /// Parses `body`, naming the offending field path or position on failure.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     refuse_nul(body)?;
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         ApiError::from(AppError::BadRequest {
             message: format!("invalid JSON body: {inner}"),
             field: (path != ".").then_some(path),
         })
-    })
+    })?;
+    // One JSON value and nothing after it but whitespace.
+    de.end().map_err(|e| {
+        ApiError::from(AppError::BadRequest {
+            message: format!("invalid JSON body: {e} (data after the JSON value)"),
+            field: None,
+        })
+    })?;
+    Ok(value)
+}
+
+/// A query string parsed like a JSON body: errors are JSON and name the
+/// parameter (axum's own `Query` answers in plain text without it).
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(Query)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                ApiError::from(AppError::BadRequest {
+                    message: format!("invalid query string: {inner}"),
+                    field: Some(if path == "." { "query".into() } else { path }),
+                })
+            })
+    }
 }
 
 /// Refuses a body whose strings hold NUL (`\u0000`): PostgreSQL text cannot

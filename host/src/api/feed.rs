@@ -2,6 +2,7 @@
 //! orders, the simulated clock and the worker's counters.
 
 use super::auth::Actor;
+use super::extract::Query;
 use super::extract::parse;
 use super::views::operations::{
     ClockView, FeedEventView, FeedView, FlowActed, FlowView, StatsView,
@@ -11,7 +12,7 @@ use super::{ApiError, AppState};
 use crate::app::{operations, service_flow};
 use crate::domain::supervision::Action;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use bytes::Bytes;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -138,7 +139,7 @@ async fn advance(
 ) -> Result<Json<ClockView>, ApiError> {
     actor.require(&[crate::store::Role::Operator])?;
     let req: Advance = parse(&body)?;
-    let now = operations::advance(&state.app, &actor, req.ms)?;
+    let now = operations::advance(&state.app, &actor, req.ms).await?;
     Ok(Json(ClockView {
         now_ms: now,
         simulated: true,

@@ -41,7 +41,10 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<InstanceList>, ApiError> {
     let rows = ordering::instances(&state.app, &actor).await?;
     Ok(Json(InstanceList {
-        instances: rows.iter().map(|i| InstanceView::new(i, None)).collect(),
+        instances: rows
+            .iter()
+            .map(|i| InstanceView::new(i, None, actor.role))
+            .collect(),
     }))
 }
 
@@ -63,7 +66,7 @@ async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<InstanceView>, ApiError> {
     let (i, app) = ordering::instance(&state.app, &actor, &id).await?;
-    Ok(Json(InstanceView::new(&i, app)))
+    Ok(Json(InstanceView::new(&i, app, actor.role)))
 }
 
 /// The orders of one instance, newest first.
@@ -84,7 +87,7 @@ async fn orders(
     Path(id): Path<String>,
 ) -> Result<Json<OrderList>, ApiError> {
     let rows = ordering::instance_orders(&state.app, &actor, &id).await?;
-    Ok(Json(OrderList::new(&rows)))
+    Ok(Json(OrderList::new(&rows, actor.role)))
 }
 
 /// The periods a renewal or conversion buys (an empty body buys one).
@@ -133,6 +136,7 @@ async fn renew(
     );
     Ok(accepted(
         &ordering::renew(&state.app, &actor, &id, req, idem).await?,
+        actor.role,
     ))
 }
 
@@ -173,6 +177,7 @@ async fn convert(
     );
     Ok(accepted(
         &ordering::convert(&state.app, &actor, &id, req, idem).await?,
+        actor.role,
     ))
 }
 
@@ -213,6 +218,7 @@ async fn upgrade(
     );
     Ok(accepted(
         &ordering::upgrade(&state.app, &actor, &id, req, idem).await?,
+        actor.role,
     ))
 }
 
@@ -251,5 +257,6 @@ async fn unsubscribe(
     );
     Ok(accepted(
         &ordering::unsubscribe(&state.app, &actor, &id, idem).await?,
+        actor.role,
     ))
 }

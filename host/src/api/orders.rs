@@ -24,13 +24,13 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// An accepted order as answered: `202` when new, `200` for a retry.
-pub(super) fn accepted(a: &Accepted) -> (StatusCode, Json<OrderAccepted>) {
+pub(super) fn accepted(a: &Accepted, viewer: Role) -> (StatusCode, Json<OrderAccepted>) {
     let status = if a.new {
         StatusCode::ACCEPTED
     } else {
         StatusCode::OK
     };
-    (status, Json(a.into()))
+    (status, Json(OrderAccepted::new(a, viewer)))
 }
 
 /// Subscribe to a SKU (or its trial).
@@ -62,7 +62,7 @@ async fn subscribe(
     let req: SubscriptionRequest = parse(&body)?;
     let idem = Idempotency::new(key, OrderKind::Subscribe, None, &body);
     let a = ordering::subscribe(&state.app, &actor, &req, idem).await?;
-    Ok(accepted(&a))
+    Ok(accepted(&a, actor.role))
 }
 
 /// One order.
@@ -82,9 +82,10 @@ async fn show(
     actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<OrderView>, ApiError> {
-    Ok(Json(
-        (&ordering::order(&state.app, &actor, &id).await?).into(),
-    ))
+    Ok(Json(OrderView::new(
+        &ordering::order(&state.app, &actor, &id).await?,
+        actor.role,
+    )))
 }
 
 /// The orders the actor may see, newest first.
@@ -99,5 +100,5 @@ async fn show(
 )]
 async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<OrderList>, ApiError> {
     let rows = ordering::orders(&state.app, &actor).await?;
-    Ok(Json(OrderList::new(&rows)))
+    Ok(Json(OrderList::new(&rows, actor.role)))
 }

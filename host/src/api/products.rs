@@ -2,6 +2,7 @@
 //! hide, re-list or remove their products; operators remove.
 
 use super::auth::Actor;
+use super::extract::Query;
 use super::extract::parse;
 use super::views::catalog::{ProductList, ProductView};
 use super::{ApiError, AppState};
@@ -9,7 +10,7 @@ use crate::app::{access, catalog};
 use crate::domain::catalog::ProductDraft;
 use crate::store::Role;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bytes::Bytes;
 use serde::Deserialize;

@@ -49,8 +49,11 @@ pub async fn feed(
     Ok(FeedPage { events, next })
 }
 
+/// The `service_state` entry holding how far the simulated clock was moved.
+pub const CLOCK_OFFSET: &str = "clock-offset-ms";
+
 /// An operator moves the simulated clock `ms` forward; answers the new time.
-pub fn advance(app: &App, caller: &Caller, ms: i64) -> Result<i64, AppError> {
+pub async fn advance(app: &App, caller: &Caller, ms: i64) -> Result<i64, AppError> {
     caller.require(&[Role::Operator])?;
     if ms <= 0 {
         return Err(AppError::bad(
@@ -63,6 +66,11 @@ pub fn advance(app: &App, caller: &Caller, ms: i64) -> Result<i64, AppError> {
             "the clock is real; start the service with --simulated-clock to move it".into(),
         )
     })?;
+    // Kept, so a restart does not take time back (stored expiries would
+    // otherwise lie in the future again).
+    if let Some(offset) = app.clock.offset_ms() {
+        app.store.raise_service_int(CLOCK_OFFSET, offset).await?;
+    }
     app.wake.notify_one();
     Ok(now)
 }

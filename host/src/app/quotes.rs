@@ -89,13 +89,19 @@ pub async fn price_subscription(
     now: i64,
 ) -> Result<PricedSubscription, AppError> {
     let product = visible_product(app, caller, &req.product).await?;
-    if !product.status.is_listed() {
+    // The seller previews the prices of the definition being prepared (a
+    // product never released has nothing else); everyone else prices what is
+    // on sale, listed or hidden (§5.4: a hidden product is bought by its URL).
+    let live: ProductDraft = if caller.id == product.seller_id {
+        serde_json::from_str(&product.draft)?
+    } else if product.status.takes_orders() {
+        serde_json::from_str(product.live.as_deref().unwrap_or("null"))?
+    } else {
         return Err(AppError::Conflict(format!(
             "product {} is not on sale",
             product.id
         )));
-    }
-    let live: ProductDraft = serde_json::from_str(product.live.as_deref().unwrap_or("null"))?;
+    };
     let spec = live.spec(&req.specification).cloned().ok_or_else(|| {
         AppError::bad(
             "specification",

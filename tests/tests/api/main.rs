@@ -8,11 +8,13 @@
 
 mod billing;
 mod cases;
+mod errors;
 mod example_plugins;
 mod marketplace;
 mod plugins_api;
 mod pricing;
 mod review;
 mod sandbox;
+mod service_state;
 mod store;
 mod usage;

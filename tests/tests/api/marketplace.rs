@@ -335,10 +335,24 @@ async fn a_refusing_plugin_fails_the_order_cleanly_and_transient_errors_are_retr
     assert_eq!(status, 202, "{placed}");
     let done = wait_order(&app, &refused, placed["order"]["id"].as_str().unwrap()).await;
     assert_eq!(done["state"], "failed");
-    assert!(
-        done["failure"].as_str().unwrap().contains("refuses"),
-        "{done}"
-    );
+    // The customer reads a neutral reason; the seller and the operator read
+    // what the plugin said.
+    let neutral = done["failure"].as_str().unwrap();
+    assert!(neutral.contains("the seller has been told why"), "{done}");
+    assert!(!neutral.contains("refuses"), "{done}");
+    for token in [&seller, &app.operator] {
+        let (status, seen) = app
+            .get_as(
+                token,
+                &format!("/v1/orders/{}", done["id"].as_str().unwrap()),
+            )
+            .await;
+        assert_eq!(status, 200, "{seen}");
+        assert!(
+            seen["failure"].as_str().unwrap().contains("refuses"),
+            "{seen}"
+        );
+    }
     let inst = wait_instance(
         &app,
         &refused,
@@ -560,20 +574,26 @@ async fn trial_allow_lists_and_quantity_caps_hold() {
         "{body}"
     );
 
-    // Hidden: no new orders, still visible to customers; removed: gone.
-    let (status, _) = app
-        .post_as(
-            &seller,
-            &format!("/v1/products/{pid}/status"),
-            json!({"status": "hidden"}),
-        )
+    // Hidden (§5.4): out of the catalogue, still bought through its id;
+    // removed: gone.
+    let status_path = format!("/v1/products/{pid}/status");
+    let (status, body) = app
+        .post_as(&seller, &status_path, json!({"status": "hidden"}))
         .await;
-    assert_eq!(status, 200);
+    assert_eq!(status, 200, "{body}");
+    let (_, catalogue) = app.get_as(&other, "/v1/products").await;
+    assert!(
+        !catalogue.to_string().contains(&pid),
+        "a hidden product is not in the catalogue: {catalogue}"
+    );
     let order = json!({"product": pid, "specification": "standard", "sku": "basic", "billing-mode": "monthly"});
-    let (status, _) = app.post_as(&other, "/v1/orders", order.clone()).await;
-    assert_eq!(status, 409);
+    let (status, body) = app.post_as(&other, "/v1/quotes", order.clone()).await;
+    assert_eq!(status, 200, "a hidden product is quoted by id: {body}");
+    let (status, body) = app.post_as(&other, "/v1/orders", order.clone()).await;
+    assert_eq!(status, 202, "a hidden product is bought by id: {body}");
     let (status, _) = app.get_as(&other, &format!("/v1/products/{pid}")).await;
     assert_eq!(status, 200);
+
     let (status, _) = app
         .post_as(
             &app.operator,
@@ -592,5 +612,49 @@ async fn trial_allow_lists_and_quantity_caps_hold() {
         )
         .await;
     assert_eq!(status, 409, "a removed product stays removed: {body}");
+    app.stop().await;
+}
+
+/// A seller previews the prices of a product never released, as the draft
+/// defines them; customers cannot see it at all.
+#[tokio::test]
+async fn a_seller_quotes_their_own_unreleased_product() {
+    let app = spawn_app().await;
+    let (_, seller) = app.account("seller", "Acme").await;
+    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, other_seller) = app.account("seller", "Rival").await;
+    let sha = bazaar_tests::market::upload_plugin(
+        &app,
+        &seller,
+        "lifecycle",
+        bazaar_tests::plugin_bytes("saas_lifecycle"),
+    )
+    .await["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, body) = app
+        .post_as(
+            &seller,
+            "/v1/products",
+            bazaar_tests::market::product_draft(&sha),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let pid = body["id"].as_str().unwrap().to_string();
+    let ask = json!({"product": pid, "specification": "standard", "sku": "pro",
+                     "billing-mode": "monthly", "periods": 3, "quantity": 2});
+    let (status, body) = app.post_as(&seller, "/v1/quotes", ask.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["quote"]["total"], "150.00",
+        "25.00 x 2 users x 3 months: {body}"
+    );
+    for token in [&customer, &other_seller] {
+        let (status, body) = app.post_as(token, "/v1/quotes", ask.clone()).await;
+        assert_eq!(status, 404, "{body}");
+    }
+    let (status, body) = app.post_as(&seller, "/v1/orders", ask).await;
+    assert_eq!(status, 403, "a seller previews, never buys: {body}");
     app.stop().await;
 }

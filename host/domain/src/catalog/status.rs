@@ -65,9 +65,10 @@ impl ProductStatus {
         matches!(self, ProductStatus::Listed | ProductStatus::Hidden)
     }
 
-    /// Whether new orders and quotes are taken.
-    pub fn is_listed(self) -> bool {
-        self == ProductStatus::Listed
+    /// Whether new orders and quotes are taken: listed, or hidden from the
+    /// catalogue but bought through the product's URL (§5.4).
+    pub fn takes_orders(self) -> bool {
+        self.is_offered()
     }
 
     /// Whether the product was removed.

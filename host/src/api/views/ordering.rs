@@ -6,7 +6,7 @@ use crate::app::quotes::{ChangeQuote, SubscriptionQuote};
 use crate::domain::catalog::BillingMode;
 use crate::domain::instance::{InstanceState, OrderKind, OrderState};
 use crate::domain::pricing::Quote;
-use crate::store::{InstanceRow, OrderRow};
+use crate::store::{InstanceRow, OrderRow, Role};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -42,8 +42,24 @@ pub struct OrderView {
     pub updated_at: i64,
 }
 
-impl From<&OrderRow> for OrderView {
-    fn from(o: &OrderRow) -> Self {
+/// What a customer reads where the seller and operator read a plugin's
+/// failure: its detail (stderr, panics, the seller's code) is not theirs.
+const NEUTRAL_ORDER_FAILURE: &str =
+    "the seller's service could not complete this order; the seller has been told why";
+const NEUTRAL_INSTANCE_FAILURE: &str =
+    "the seller's service could not set up this instance; the seller has been told why";
+
+/// `failure` as `viewer` may read it.
+fn failure_for(failure: &Option<String>, viewer: Role, neutral: &str) -> Option<String> {
+    match (failure, viewer) {
+        (Some(_), Role::Customer) => Some(neutral.to_string()),
+        (f, _) => f.clone(),
+    }
+}
+
+impl OrderView {
+    /// The order as `viewer` sees it.
+    pub fn new(o: &OrderRow, viewer: Role) -> Self {
         let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
         OrderView {
             id: o.id.clone(),
@@ -54,7 +70,7 @@ impl From<&OrderRow> for OrderView {
             state: o.state,
             amount: o.amount.clone(),
             detail: parse(&o.detail),
-            failure: o.failure.clone(),
+            failure: failure_for(&o.failure, viewer, NEUTRAL_ORDER_FAILURE),
             service_flow: o.service_flow.as_deref().map(parse),
             created_at: o.created_at,
             updated_at: o.updated_at,
@@ -108,8 +124,9 @@ pub struct InstanceView {
 }
 
 impl InstanceView {
-    /// The instance, with `app` (its decrypted app info) when given.
-    pub fn new(i: &InstanceRow, app: Option<Value>) -> Self {
+    /// The instance as `viewer` sees it, with `app` (its decrypted app info)
+    /// when given.
+    pub fn new(i: &InstanceRow, app: Option<Value>, viewer: Role) -> Self {
         InstanceView {
             id: i.id.clone(),
             seller_id: i.seller_id.clone(),
@@ -125,7 +142,7 @@ impl InstanceView {
             freeze_reason: i.freeze_reason.clone(),
             expires_at: i.expires_at,
             seller_instance_id: i.seller_instance_id.clone(),
-            failure: i.failure.clone(),
+            failure: failure_for(&i.failure, viewer, NEUTRAL_INSTANCE_FAILURE),
             created_at: i.created_at,
             updated_at: i.updated_at,
             app,
@@ -143,11 +160,15 @@ pub struct OrderAccepted {
     pub instance: Option<InstanceView>,
 }
 
-impl From<&Accepted> for OrderAccepted {
-    fn from(a: &Accepted) -> Self {
+impl OrderAccepted {
+    /// The accepted order as `viewer` sees it.
+    pub fn new(a: &Accepted, viewer: Role) -> Self {
         OrderAccepted {
-            order: (&a.order).into(),
-            instance: a.instance.as_ref().map(|i| InstanceView::new(i, None)),
+            order: OrderView::new(&a.order, viewer),
+            instance: a
+                .instance
+                .as_ref()
+                .map(|i| InstanceView::new(i, None, viewer)),
         }
     }
 }
@@ -160,10 +181,10 @@ pub struct OrderList {
 }
 
 impl OrderList {
-    /// The list of `rows`.
-    pub fn new(rows: &[OrderRow]) -> Self {
+    /// The list of `rows` as `viewer` sees it.
+    pub fn new(rows: &[OrderRow], viewer: Role) -> Self {
         OrderList {
-            orders: rows.iter().map(OrderView::from).collect(),
+            orders: rows.iter().map(|o| OrderView::new(o, viewer)).collect(),
         }
     }
 }
@@ -227,7 +248,8 @@ impl From<ChangeQuote> for ChangeQuoteView {
 
 /// An order as JSON (the seller's feed embeds it).
 pub fn order_json(o: &OrderRow) -> Value {
-    serde_json::to_value(OrderView::from(o)).unwrap_or(Value::Null)
+    // The feed is the seller's.
+    serde_json::to_value(OrderView::new(o, Role::Seller)).unwrap_or(Value::Null)
 }
 
 /// The decrypted app info of an instance, or null (the seller's feed shows
