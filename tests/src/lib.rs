@@ -193,7 +193,8 @@ impl TestApp {
 static CONTRACT: std::sync::LazyLock<contract::Contract> =
     std::sync::LazyLock::new(|| contract::Contract::new(bazaar_host::api::openapi_document()));
 
-async fn reply(method: &str, res: reqwest::Response) -> (u16, serde_json::Value) {
+/// Status and JSON body of `res`, checked against the OpenAPI document.
+pub async fn reply(method: &str, res: reqwest::Response) -> (u16, serde_json::Value) {
     let status = res.status().as_u16();
     let path = res.url().path().to_string();
     let text = res.text().await.expect("body");

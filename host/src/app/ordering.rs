@@ -20,7 +20,7 @@ use crate::store::{InstanceRow, OrderRow, Role};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-pub use placing::{Accepted, Idempotency, OrderChange, answer};
+pub use placing::{Accepted, Idempotency, OrderChange, answer, replayed};
 use placing::{job_of, place};
 
 /// States in which an instance can be renewed, converted or unsubscribed.
@@ -37,6 +37,9 @@ pub async fn subscribe(
     idem: Idempotency,
 ) -> Result<Accepted, AppError> {
     caller.require(&[Role::Customer])?;
+    if let Some(first) = replayed(app, caller, &idem).await? {
+        return Ok(first);
+    }
     let now = app.clock.now_ms();
     let PricedSubscription {
         product,
@@ -142,6 +145,9 @@ pub async fn renew(
     req: PeriodsRequest,
     idem: Idempotency,
 ) -> Result<Accepted, AppError> {
+    if let Some(first) = replayed(app, caller, &idem).await? {
+        return Ok(first);
+    }
     let (i, live, status) = own_instance(app, caller, id).await?;
     let periods = check_periods(req.periods)?;
     let from = renewal_start(&i, &status, app.clock.now_ms())?;
@@ -166,6 +172,9 @@ pub async fn convert(
     req: PeriodsRequest,
     idem: Idempotency,
 ) -> Result<Accepted, AppError> {
+    if let Some(first) = replayed(app, caller, &idem).await? {
+        return Ok(first);
+    }
     let (i, live, _) = own_instance(app, caller, id).await?;
     let periods = check_periods(req.periods)?;
     let from = conversion_start(&i, app.clock.now_ms())?;
@@ -190,6 +199,9 @@ pub async fn upgrade(
     req: UpgradeRequest,
     idem: Idempotency,
 ) -> Result<Accepted, AppError> {
+    if let Some(first) = replayed(app, caller, &idem).await? {
+        return Ok(first);
+    }
     let (i, live, _) = own_instance(app, caller, id).await?;
     let up = price_upgrade(app, &i, &live, &req).await?;
     let change = OrderChange {
@@ -215,6 +227,9 @@ pub async fn unsubscribe(
     id: &str,
     idem: Idempotency,
 ) -> Result<Accepted, AppError> {
+    if let Some(first) = replayed(app, caller, &idem).await? {
+        return Ok(first);
+    }
     let (i, live, _) = own_instance(app, caller, id).await?;
     let change = OrderChange {
         instance: &i,

@@ -43,7 +43,14 @@ async fn raw(
 async fn refusals_outside_handlers_are_json_and_say_what() {
     let app = spawn_app().await;
     // (method, path, headers, body, status, error code)
-    type Case<'a> = (Method, String, Vec<(&'a str, String)>, Vec<u8>, u16, &'a str);
+    type Case<'a> = (
+        Method,
+        String,
+        Vec<(&'a str, String)>,
+        Vec<u8>,
+        u16,
+        &'a str,
+    );
     let cases: Vec<Case> = vec![
         (
             Method::GET,

@@ -33,10 +33,16 @@ impl Idempotency {
             Some(id) => format!("{}:{id}", kind.as_str()),
             None => kind.as_str().to_string(),
         };
+        // The parsed request, re-serialised with sorted keys and no spaces:
+        // the same JSON sent with other whitespace or key order is the same
+        // request. (Handlers only get here with a body that parsed.)
+        let canonical = serde_json::from_slice::<Value>(body)
+            .map(|v| v.to_string().into_bytes())
+            .unwrap_or_else(|_| body.to_vec());
         let mut h = Sha256::new();
         h.update(scope.as_bytes());
         h.update([0]);
-        h.update(body);
+        h.update(&canonical);
         Idempotency {
             key,
             request: hex::encode(h.finalize()),
@@ -54,6 +60,32 @@ pub struct Accepted {
     pub order: OrderRow,
     /// Its instance.
     pub instance: Option<InstanceRow>,
+}
+
+/// The order an idempotency key already placed, if any: a retry is answered
+/// with it whatever happened since (completed, failed, the instance moved
+/// on), before any check that only the first attempt could pass.
+pub async fn replayed(
+    app: &App,
+    caller: &Caller,
+    idem: &Idempotency,
+) -> Result<Option<Accepted>, AppError> {
+    let Some(key) = &idem.key else {
+        return Ok(None);
+    };
+    let Some(first) = app.store.order_by_key(caller.id(), key).await? else {
+        return Ok(None);
+    };
+    let order = first.clone();
+    answer(
+        app,
+        Placed::Existing(Box::new(first)),
+        order,
+        &idem.request,
+        None,
+    )
+    .await
+    .map(Some)
 }
 
 /// Answers a placed order: the new one (and wakes the worker) or the one an
