@@ -140,4 +140,21 @@ impl CallError {
     pub fn is_transient(&self) -> bool {
         matches!(self, CallError::Busy | CallError::StoreUnavailable)
     }
+
+    /// Whether a retry of the same call (same input, same seed) can come out
+    /// otherwise: the host was busy or its store away, or a deadline passed
+    /// that a less loaded host may meet. Fuel, memory, stack, output size,
+    /// traps and bad input are properties of the call itself and fail the
+    /// same way every time.
+    pub fn may_pass_on_retry(&self) -> bool {
+        self.is_transient() || matches!(self, CallError::Deadline { .. })
+    }
+
+    /// The failure's kind, as its JSON `kind` spells it (`out-of-fuel`...).
+    pub fn kind(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v["kind"].as_str().map(String::from))
+            .unwrap_or_else(|| "call-failed".into())
+    }
 }

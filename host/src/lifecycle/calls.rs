@@ -5,7 +5,7 @@
 use crate::domain::catalog::ProductDraft;
 use crate::domain::instance::{FreezeReason, InstanceState, JobAction, ReleaseReason};
 use crate::runtime::wit::latest::{Attribute, PluginError, lifecycle};
-use crate::runtime::{CallError, CallFailure, CallOutcome, wit_json};
+use crate::runtime::{CallFailure, CallOutcome, wit_json};
 use crate::secrets::SecretBox;
 use crate::store::{InstanceRow, JobRow};
 use lifecycle::{Change, InstanceChange, Provisioned, Subscription};
@@ -47,14 +47,15 @@ pub(super) fn interpret<T>(
 ) -> Answer {
     let outcome = match result {
         Ok(o) => o,
-        // A trap, a deadline or a busy host may pass; the plugin gets its
-        // retries like any transient failure and is given up on after them.
+        // Only what can come out otherwise is retried (a busy host, a
+        // deadline under load); the same input and seed exhaust the same
+        // fuel, memory or stack and trap the same way, so those fail at once.
         Err(f) => {
-            return match f.error {
-                CallError::BadInput { .. } => {
-                    Answer::Failed(format!("plugin call rejected: {}", f.error))
-                }
-                _ => Answer::Transient(format!("plugin call failed: {}", f.error)),
+            let why = format!("plugin call failed ({}): {}", f.error.kind(), f.error);
+            return if f.error.may_pass_on_retry() {
+                Answer::Transient(why)
+            } else {
+                Answer::Failed(why)
             };
         }
     };

@@ -658,3 +658,30 @@ async fn a_seller_quotes_their_own_unreleased_product() {
     assert_eq!(status, 403, "a seller previews, never buys: {body}");
     app.stop().await;
 }
+
+/// A plugin call that exhausts its memory or stack, traps or answers too
+/// much fails the same way on every retry: its order fails at once with the
+/// failure's kind, instead of provisioning for half an hour.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_a_retry_cannot_change_fail_the_order_at_once() {
+    let app = spawn_app().await;
+    let (seller, pid, _) = listed_product(&app, "hostile", false).await;
+    let order = json!({"product": pid, "specification": "standard", "sku": "basic", "billing-mode": "monthly"});
+    for (mode, kind) in [
+        ("memory", "memory-exhausted"),
+        ("recurse", "stack-overflow"),
+        ("panic", "trap"),
+        ("big-output", "output-too-large"),
+    ] {
+        let (_, customer) = app.account("customer", mode).await;
+        let (status, placed) = app.post_as(&customer, "/v1/orders", order.clone()).await;
+        assert_eq!(status, 202, "{placed}");
+        let id = placed["order"]["id"].as_str().unwrap();
+        let done = wait_order(&app, &customer, id).await;
+        assert_eq!(done["state"], "failed", "{mode}: {done}");
+        let (_, seen) = app.get_as(&seller, &format!("/v1/orders/{id}")).await;
+        let why = seen["failure"].as_str().unwrap_or_default();
+        assert!(why.contains(kind), "{mode}: the seller reads {why:?}");
+    }
+    app.stop().await;
+}
