@@ -80,20 +80,24 @@ pub async fn act(
             (_, Some(field)) => AppError::bad(field, e.to_string()),
         })?;
     let next = serde_json::to_string(&flow)?;
+    let completes_at = (!was_complete)
+        .then(|| flow.order_completes_at_ms())
+        .flatten();
     if !app
         .store
-        .set_service_flow(order_id, &stored, &next, now)
+        .set_service_flow(order_id, &stored, &next, completes_at, now)
         .await?
     {
         return Err(AppError::Conflict(
             "the service flow changed meanwhile; read it again".into(),
         ));
     }
+    // The period starts at acceptance; the order completes at
+    // `completes_at` (§6.2: acceptance + 3 h), when the worker's sweep
+    // reaches it.
     if !was_complete && flow.is_complete() {
         start_period(app, &order, &flow, now).await?;
-        app.store
-            .end_order(order_id, OrderState::Completed, None, now)
-            .await?;
+        app.wake.notify_one();
     }
     if matches!(flow.state, FlowState::Closed) && order.state == OrderState::Processing {
         cancel(app, &order, now).await?;

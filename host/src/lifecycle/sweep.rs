@@ -1,7 +1,8 @@
 //! The marketplace's own decisions driven by time: an instance whose period
 //! ended is frozen (reason `expired`), and one that stayed frozen through the
 //! retention period is released (`expired`, or `trial-ended` for a trial
-//! nobody converted).
+//! nobody converted). Supervised orders complete when their completion time
+//! (acceptance + 3 h, §6.2) comes.
 
 use super::Worker;
 use super::decision_job;
@@ -52,6 +53,10 @@ impl Worker {
             if self.store.decide(guard, job_for(&i.id, &job), now).await? {
                 decided += 1;
             }
+        }
+        let completed = self.store.complete_due_orders(now).await?;
+        if completed > 0 {
+            tracing::info!(completed, "supervised orders completed");
         }
         if decided > 0 {
             tracing::info!(decided, "expiry sweep queued plugin calls");

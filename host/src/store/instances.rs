@@ -110,11 +110,24 @@ impl Store {
         order_id: &str,
         expected: &str,
         flow: &str,
+        completes_at: Option<i64>,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
-        let q = "UPDATE orders SET service_flow = $3, updated_at = $4 WHERE id = $1 AND service_flow = $2";
-        let done = on_pool!(self, pool => sqlx::query(q).bind(order_id).bind(expected).bind(flow).bind(now_ms).execute(pool).await.map(|r| r.rows_affected()))?;
+        let q = "UPDATE orders SET service_flow = $3, updated_at = $4, completes_at = COALESCE($5, completes_at) \
+                 WHERE id = $1 AND service_flow = $2";
+        let done = on_pool!(self, pool => sqlx::query(q).bind(order_id).bind(expected).bind(flow).bind(now_ms).bind(completes_at).execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(done == 1)
+    }
+
+    /// Completes the processing orders whose completion time has come;
+    /// answers how many.
+    pub async fn complete_due_orders(&self, now_ms: i64) -> Result<u64, StoreError> {
+        let _turn = self.write_turn().await;
+        let q = "UPDATE orders SET state = 'completed', updated_at = $1 \
+                 WHERE state = 'processing' AND completes_at IS NOT NULL AND completes_at <= $1";
+        Ok(
+            on_pool!(self, pool => sqlx::query(q).bind(now_ms).execute(pool).await.map(|r| r.rows_affected()))?,
+        )
     }
 
     /// Ends a processing order (service supervision finished or closed);

@@ -484,7 +484,20 @@ async fn supervised_orders_walk_the_service_flow() {
     }
     let (_, flow) = app.get_as(&customer, &path).await;
     assert_eq!(flow["flow"]["state"]["state"], "completed", "{flow}");
-    assert!(flow["completes-at"].as_i64().is_some());
+    // §6.2: the order completes three hours after the acceptance.
+    let completes_at = flow["completes-at"].as_i64().expect("completes-at");
+    let accepted_at = clock::now(&app).await;
+    assert!(
+        completes_at > accepted_at + 3_600_000 * 3 - 60_000,
+        "{flow}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (_, still) = app.get_as(&customer, &format!("/v1/orders/{oid}")).await;
+    assert_eq!(
+        still["state"], "processing",
+        "completed at acceptance: {still}"
+    );
+    clock::advance(&app, completes_at - accepted_at + 1_000).await;
     assert_eq!(
         wait_order(&app, &customer, &oid).await["state"],
         "completed"
