@@ -160,8 +160,16 @@ pub async fn renew(
         states: LIVE,
         decision: None,
         action: JobAction::Renew { expires_at },
+        then: thaw_after(&i),
     };
     place(app, caller, change, idem).await
+}
+
+/// The unfreeze a paid renewal of `i` needs: an instance its expiry froze
+/// runs again, and the plugin and the feed hear it (`instance.unfrozen`).
+fn thaw_after(i: &InstanceRow) -> Option<JobAction> {
+    (i.state == InstanceState::Frozen && i.freeze_reason.as_deref() == Some("expired"))
+        .then_some(JobAction::Unfreeze)
 }
 
 /// The customer turns a trial into a paid subscription.
@@ -187,6 +195,7 @@ pub async fn convert(
         states: LIVE,
         decision: None,
         action: JobAction::TrialToFormal { expires_at },
+        then: thaw_after(&i),
     };
     place(app, caller, change, idem).await
 }
@@ -215,6 +224,7 @@ pub async fn upgrade(
             sku_id: up.sku,
             quantity: up.quantity,
         },
+        then: None,
     };
     place(app, caller, change, idem).await
 }
@@ -241,6 +251,7 @@ pub async fn unsubscribe(
         action: JobAction::Release {
             reason: ReleaseReason::Unsubscribed,
         },
+        then: None,
     };
     place(app, caller, change, idem).await
 }

@@ -186,13 +186,6 @@ pub(super) fn apply_success(
     i: &mut InstanceRow,
     secrets: &SecretBox,
 ) {
-    let thaw_if_expired = |i: &mut InstanceRow| {
-        // A renewal pays for the period whose end froze the instance.
-        if i.state == InstanceState::Frozen && i.freeze_reason.as_deref() == Some("expired") {
-            i.state = InstanceState::Active;
-            i.freeze_reason = None;
-        }
-    };
     match action {
         JobAction::Create { .. } => {
             // Released meanwhile (an appeal closed the order): it stays so.
@@ -204,20 +197,31 @@ pub(super) fn apply_success(
             let app = provisioned.map_or(serde_json::Value::Null, |p| wit_json(&p.app));
             i.app_info = Some(secrets.seal(&i.id, app.to_string().as_bytes()));
         }
+        // An expired instance renewed stays frozen until the unfreeze queued
+        // behind the renewal tells the plugin (and the feed) it runs again.
         JobAction::Renew { expires_at } => {
             i.expires_at = Some(*expires_at);
-            thaw_if_expired(i);
         }
         JobAction::TrialToFormal { expires_at } => {
             i.trial = false;
             i.expires_at = Some(*expires_at);
-            thaw_if_expired(i);
         }
         JobAction::Upgrade { sku_id, quantity } => {
             i.sku_id = sku_id.clone();
             i.quantity = i64::from(*quantity);
         }
+        JobAction::Unfreeze => thaw_if_expired(i),
         // Decisions were applied when they were taken.
-        JobAction::Freeze { .. } | JobAction::Unfreeze | JobAction::Release { .. } => {}
+        JobAction::Freeze { .. } | JobAction::Release { .. } => {}
+    }
+}
+
+/// Thaws an instance frozen because its period ended (a renewal paid for a
+/// new one); other freezes (arrears) are the marketplace's to lift, and
+/// were lifted when decided.
+pub(super) fn thaw_if_expired(i: &mut InstanceRow) {
+    if i.state == InstanceState::Frozen && i.freeze_reason.as_deref() == Some("expired") {
+        i.state = InstanceState::Active;
+        i.freeze_reason = None;
     }
 }

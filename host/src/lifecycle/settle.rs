@@ -89,6 +89,10 @@ impl Worker {
             } else if create_failed {
                 i.state = InstanceState::Failed;
                 i.failure = failure.clone();
+            } else if patch_action == JobAction::Unfreeze {
+                // The renewal was paid: the instance runs again even if the
+                // plugin refused to hear it (the seller sees the refusal).
+                calls::thaw_if_expired(i);
             }
         });
         if let (Some(sid), None) = (

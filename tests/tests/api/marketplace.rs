@@ -260,6 +260,8 @@ async fn a_seller_goes_from_upload_to_a_released_instance() {
         .post_as(&customer, &format!("/v1/instances/{iid}/renew"), json!({}))
         .await;
     assert_eq!(status, 202, "{renewal}");
+    // Renewed, then thawed: the plugin hears `renew` and then `unfreeze`
+    // (both in the feed, below), and the instance runs again.
     wait_instance(&app, &customer, &iid, |i| i["state"] == "active").await;
 
     // Unsubscribe releases it at once; the plugin is told.
@@ -286,6 +288,7 @@ async fn a_seller_goes_from_upload_to_a_released_instance() {
             "instance.upgraded",
             "instance.frozen",
             "instance.renewed",
+            "instance.unfrozen",
             "instance.released"
         ],
     );

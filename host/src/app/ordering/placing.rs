@@ -151,6 +151,9 @@ pub struct OrderChange<'a> {
     pub decision: Option<InstanceState>,
     /// The plugin call that completes it.
     pub action: JobAction,
+    /// A call queued right behind it (the unfreeze after a renewal of an
+    /// instance its expiry froze).
+    pub then: Option<JobAction>,
 }
 
 /// Places `change` for `caller`: the order and its job in one transaction,
@@ -183,7 +186,12 @@ pub async fn place(
         created_at: now,
         updated_at: now,
     };
-    let job = job_of(&order, &change.action)?;
+    let mut jobs = vec![job_of(&order, &change.action)?];
+    if let Some(then) = &change.then {
+        let mut next = job_of(&order, then)?;
+        next.seed = seed_of(&format!("{}:{}", order.id, then.event_kind()));
+        jobs.push(next);
+    }
     let guard = InstanceGuard {
         id: &i.id,
         states: change.states,
@@ -192,7 +200,7 @@ pub async fn place(
     };
     let placed = app
         .store
-        .place_order(&order, None, Some(guard), &[job])
+        .place_order(&order, None, Some(guard), &jobs)
         .await?;
     answer(app, placed, order, &idem.request, None).await
 }
