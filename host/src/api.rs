@@ -23,7 +23,7 @@ mod views;
 
 pub use crate::app::accounts::create_account;
 pub use error::ApiError;
-pub use views::releases::plugin_report;
+pub use views::plugins::plugin_report;
 
 use crate::app::App;
 use crate::lifecycle::WorkerStats;

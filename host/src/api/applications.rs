@@ -3,7 +3,7 @@
 
 use super::auth::Actor;
 use super::extract::Query;
-use super::views::releases::{application_json, reviewed_json};
+use super::views::releases::{ApplicationList, ApplicationView, ReviewedApplication};
 use super::{ApiError, AppState};
 use crate::app::releases::{self, Decision};
 use crate::store::Role;
@@ -12,7 +12,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bytes::Bytes;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -29,14 +28,17 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 
 #[utoipa::path(post, path = "/products/{id}/release-applications", tag = "releases",
     params(("id" = String, Path, description = "id")),
-    responses((status = 201, description = "the application with its review"), (status = 404, description = "not the seller's product"), (status = 409, description = "removed product, or one already pending"), (status = 422, description = "the draft has problems or required cases are missing")))]
+    responses((status = 201, description = "the application with its review", body = ReviewedApplication), (status = 404, description = "not the seller's product"), (status = 409, description = "removed product, or one already pending"), (status = 422, description = "the draft has problems or required cases are missing")))]
 async fn submit(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<ReviewedApplication>), ApiError> {
     let (a, review) = releases::submit(&state.app, &actor, &id).await?;
-    Ok((StatusCode::CREATED, Json(reviewed_json(&a, Some(&review)))))
+    Ok((
+        StatusCode::CREATED,
+        Json(ReviewedApplication::new(&a, Some(&review))),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -48,43 +50,43 @@ struct ApplicationQuery {
 
 #[utoipa::path(get, path = "/release-applications", tag = "releases",
     params(ApplicationQuery),
-    responses((status = 200, description = "applications with their reviews, newest first"), (status = 403, description = "customers")))]
+    responses((status = 200, description = "applications with their reviews, newest first", body = ApplicationList), (status = 403, description = "customers")))]
 async fn applications(
     State(state): State<AppState>,
     actor: Actor,
     Query(q): Query<ApplicationQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ApplicationList>, ApiError> {
     let rows = releases::list(&state.app, &actor, q.state.as_deref()).await?;
-    let applications: Vec<Value> = rows
+    let applications = rows
         .iter()
-        .map(|(a, r)| reviewed_json(a, r.as_ref()))
+        .map(|(a, r)| ReviewedApplication::new(a, r.as_ref()))
         .collect();
-    Ok(Json(json!({ "applications": applications })))
+    Ok(Json(ApplicationList { applications }))
 }
 
 #[utoipa::path(get, path = "/release-applications/{id}", tag = "releases",
     params(("id" = String, Path, description = "id")),
-    responses((status = 200, description = "the application with its review"), (status = 404, description = "no such application")))]
+    responses((status = 200, description = "the application with its review", body = ReviewedApplication), (status = 404, description = "no such application")))]
 async fn application(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ReviewedApplication>, ApiError> {
     let (a, r) = releases::show(&state.app, &actor, &id).await?;
-    Ok(Json(reviewed_json(&a, r.as_ref())))
+    Ok(Json(ReviewedApplication::new(&a, r.as_ref())))
 }
 
 /// Runs the review again, e.g. after the operator changed the review rules.
 #[utoipa::path(post, path = "/release-applications/{id}/review", tag = "releases",
     params(("id" = String, Path, description = "id")),
-    responses((status = 200, description = "the application with its new review"), (status = 404, description = "no such application"), (status = 409, description = "already decided")))]
+    responses((status = 200, description = "the application with its new review", body = ReviewedApplication), (status = 404, description = "no such application"), (status = 409, description = "already decided")))]
 async fn rereview(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ReviewedApplication>, ApiError> {
     let (a, r) = releases::rereview(&state.app, &actor, &id).await?;
-    Ok(Json(reviewed_json(&a, r.as_ref())))
+    Ok(Json(ReviewedApplication::new(&a, r.as_ref())))
 }
 
 async fn decide(
@@ -93,7 +95,7 @@ async fn decide(
     id: &str,
     body: &[u8],
     approve: bool,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ReviewedApplication>, ApiError> {
     actor.require(&[Role::Operator])?;
     let req: Decision = if body.is_empty() {
         Decision::default()
@@ -101,43 +103,43 @@ async fn decide(
         super::extract::parse(body)?
     };
     let (a, r) = releases::decide(&state.app, actor, id, req, approve).await?;
-    Ok(Json(reviewed_json(&a, r.as_ref())))
+    Ok(Json(ReviewedApplication::new(&a, r.as_ref())))
 }
 
 #[utoipa::path(post, path = "/release-applications/{id}/approve", tag = "releases",
     params(("id" = String, Path, description = "id")),
     request_body = Option<Decision>,
-    responses((status = 200, description = "the approved application"), (status = 404, description = "no such application"), (status = 409, description = "already decided, or the review found blockers or failing cases")))]
+    responses((status = 200, description = "the approved application", body = ReviewedApplication), (status = 404, description = "no such application"), (status = 409, description = "already decided, or the review found blockers or failing cases")))]
 async fn approve(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ReviewedApplication>, ApiError> {
     decide(&state, &actor, &id, &body, true).await
 }
 
 #[utoipa::path(post, path = "/release-applications/{id}/reject", tag = "releases",
     params(("id" = String, Path, description = "id")),
     request_body = Decision,
-    responses((status = 200, description = "the rejected application"), (status = 400, description = "no reason given"), (status = 404, description = "no such application"), (status = 409, description = "already decided")))]
+    responses((status = 200, description = "the rejected application", body = ReviewedApplication), (status = 400, description = "no reason given"), (status = 404, description = "no such application"), (status = 409, description = "already decided")))]
 async fn reject(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ReviewedApplication>, ApiError> {
     decide(&state, &actor, &id, &body, false).await
 }
 
 #[utoipa::path(post, path = "/release-applications/{id}/withdraw", tag = "releases",
     params(("id" = String, Path, description = "id")),
-    responses((status = 200, description = "the withdrawn application"), (status = 404, description = "no such application"), (status = 409, description = "already decided")))]
+    responses((status = 200, description = "the withdrawn application", body = ApplicationView), (status = 404, description = "no such application"), (status = 409, description = "already decided")))]
 async fn withdraw(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ApplicationView>, ApiError> {
     let a = releases::withdraw(&state.app, &actor, &id).await?;
-    Ok(Json(application_json(&a)))
+    Ok(Json(ApplicationView::from(&a)))
 }

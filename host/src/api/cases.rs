@@ -3,7 +3,7 @@
 //! (`POST /v1/plugins/{sha256}/calls` with `"save": true`, see `plugins.rs`).
 
 use super::auth::Actor;
-use super::views::releases::{case_summary, replay_json};
+use super::views::cases::{CaseDeleted, CaseDetail, CaseList, CasesImported, ReplayView};
 use super::{ApiError, AppState};
 use crate::app::{access, cases};
 use crate::cases::CaseFile;
@@ -12,7 +12,6 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use bytes::Bytes;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -40,12 +39,12 @@ type QueryResult = Result<Query<CaseQuery>, axum::extract::rejection::QueryRejec
 
 #[utoipa::path(get, path = "/cases", tag = "cases",
     params(CaseQuery),
-    responses((status = 200, description = "case summaries"), (status = 400, description = "bad query"), (status = 403, description = "customers")))]
+    responses((status = 200, description = "case summaries", body = CaseList), (status = 400, description = "bad query"), (status = 403, description = "customers")))]
 async fn list(
     State(state): State<AppState>,
     actor: Actor,
     query: QueryResult,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CaseList>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad("query", e.body_text()))?;
     let rows = cases::list(
         &state.app,
@@ -54,55 +53,42 @@ async fn list(
         q.product.as_deref(),
     )
     .await?;
-    Ok(Json(
-        json!({"cases": rows.iter().map(case_summary).collect::<Vec<_>>()}),
-    ))
+    Ok(Json(CaseList::new(&rows)))
 }
 
 #[utoipa::path(get, path = "/cases/{id}", tag = "cases",
     params(("id" = String, Path, description = "id")),
-    responses((status = 200, description = "the case"), (status = 404, description = "no such case")))]
+    responses((status = 200, description = "the case", body = CaseDetail), (status = 404, description = "no such case")))]
 async fn show(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CaseDetail>, ApiError> {
     let row = access::visible_case(&state.app, &actor, &id).await?;
-    let mut v = case_summary(&row);
-    let case = serde_json::to_value(cases::case_of(&row)?)?;
-    for key in [
-        "input",
-        "now-ms",
-        "seed",
-        "config",
-        "transcript",
-        "expected",
-    ] {
-        v[key] = case[key].clone();
-    }
-    Ok(Json(v))
+    let case = cases::case_of(&row)?;
+    Ok(Json(CaseDetail::new(&row, case)))
 }
 
 #[utoipa::path(delete, path = "/cases/{id}", tag = "cases",
     params(("id" = String, Path, description = "id")),
-    responses((status = 200, description = "deleted"), (status = 404, description = "no such case"), (status = 409, description = "a released product uses its plugin version")))]
+    responses((status = 200, description = "deleted", body = CaseDeleted), (status = 404, description = "no such case"), (status = 409, description = "a released product uses its plugin version")))]
 async fn remove(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CaseDeleted>, ApiError> {
     cases::delete(&state.app, &actor, &id).await?;
-    Ok(Json(json!({"deleted": id})))
+    Ok(Json(CaseDeleted { deleted: id }))
 }
 
 #[utoipa::path(get, path = "/cases/export", tag = "cases",
     params(CaseQuery),
-    responses((status = 200, description = "a case file (bazaar-cases/1)"), (status = 400, description = "bad query")))]
+    responses((status = 200, description = "a case file (bazaar-cases/1)", body = Object), (status = 400, description = "bad query")))]
 async fn export(
     State(state): State<AppState>,
     actor: Actor,
     query: QueryResult,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CaseFile>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad("query", e.body_text()))?;
     let file = cases::export(
         &state.app,
@@ -111,25 +97,21 @@ async fn export(
         q.product.as_deref(),
     )
     .await?;
-    Ok(Json(serde_json::to_value(file)?))
+    Ok(Json(file))
 }
 
 #[utoipa::path(post, path = "/cases/import", tag = "cases",
     request_body = Object,
-    responses((status = 200, description = "how many were imported and found"), (status = 400, description = "malformed file"), (status = 422, description = "cases with problems, each with its field")))]
+    responses((status = 200, description = "how many were imported and found", body = CasesImported), (status = 400, description = "malformed file"), (status = 422, description = "cases with problems, each with its field")))]
 async fn import(
     State(state): State<AppState>,
     actor: Actor,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CasesImported>, ApiError> {
     actor.require(&[Role::Seller, Role::Operator])?;
     let file: CaseFile = super::extract::parse(&body)?;
     let out = cases::import(&state.app, &actor, file).await?;
-    Ok(Json(json!({
-        "imported": out.imported,
-        "existing": out.existing,
-        "cases": out.cases.iter().map(case_summary).collect::<Vec<_>>(),
-    })))
+    Ok(Json(CasesImported::from(&out)))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -142,13 +124,13 @@ struct ReplayRequest {
 #[utoipa::path(post, path = "/cases/{id}/replay", tag = "cases",
     params(("id" = String, Path, description = "id")),
     request_body = Option<ReplayRequest>,
-    responses((status = 200, description = "the replay's verdict"), (status = 400, description = "no such plugin version"), (status = 404, description = "no such case")))]
+    responses((status = 200, description = "the replay's verdict", body = ReplayView), (status = 400, description = "no such plugin version"), (status = 404, description = "no such case")))]
 async fn replay(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ReplayView>, ApiError> {
     let row = access::visible_case(&state.app, &actor, &id).await?;
     let req: ReplayRequest = if body.is_empty() {
         ReplayRequest::default()
@@ -156,5 +138,5 @@ async fn replay(
         super::extract::parse(&body)?
     };
     let (row, run) = cases::replay(&state.app, &actor, row, req.plugin).await?;
-    Ok(Json(replay_json(&row, &run)?))
+    Ok(Json(ReplayView::new(&row, &run)))
 }

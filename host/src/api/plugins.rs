@@ -2,7 +2,7 @@
 //! the sandbox (the use cases are in `app::plugins`).
 
 use super::auth::Actor;
-use super::views::releases::{case_summary, owned_report, regressions_json};
+use super::views::plugins::{DebugCallView, PluginList, PluginView, RegressionsView, owned_report};
 use super::{ApiError, AppState};
 use crate::app::access;
 use crate::app::plugins::{self, CallRequest};
@@ -12,7 +12,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use bytes::Bytes;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -26,15 +25,15 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 /// Sellers see their own plugin versions; operators see every loaded one,
 /// the preloaded examples included.
 #[utoipa::path(get, path = "/plugins", tag = "plugins",
-    responses((status = 200, description = "plugin versions"), (status = 403, description = "customers")))]
-async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Value>, ApiError> {
+    responses((status = 200, description = "plugin versions", body = PluginList), (status = 403, description = "customers")))]
+async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<PluginList>, ApiError> {
     let limits = state.app.runtime.limits();
-    let plugins: Vec<Value> = plugins::list(&state.app, &actor)
+    let plugins = plugins::list(&state.app, &actor)
         .await?
         .iter()
         .map(|(p, o)| owned_report(p, o.as_ref(), limits))
         .collect();
-    Ok(Json(json!({ "plugins": plugins })))
+    Ok(Json(PluginList { plugins }))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -48,13 +47,13 @@ struct UploadQuery {
 #[utoipa::path(post, path = "/plugins", tag = "plugins",
     params(UploadQuery),
     request_body(content = Vec<u8>, content_type = "application/wasm", description = "the component's bytes"),
-    responses((status = 201, description = "a new version, with the previous version's cases replayed"), (status = 200, description = "bytes the uploader already had"), (status = 400, description = "bad name or empty body"), (status = 422, description = "not an acceptable plugin")))]
+    responses((status = 201, description = "a new version, with the previous version's cases replayed", body = PluginView), (status = 200, description = "bytes the uploader already had", body = PluginView), (status = 400, description = "bad name or empty body"), (status = 422, description = "not an acceptable plugin")))]
 async fn upload(
     State(state): State<AppState>,
     actor: Actor,
     query: Result<Query<UploadQuery>, axum::extract::rejection::QueryRejection>,
     body: Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<PluginView>), ApiError> {
     actor.require(&[Role::Seller, Role::Operator])?;
     let Query(query) = query
         .map_err(|_| ApiError::bad("name", "name the plugin: POST /v1/plugins?name=my-plugin"))?;
@@ -65,23 +64,21 @@ async fn upload(
         StatusCode::OK
     };
     let mut report = owned_report(&up.plugin, Some(&up.owned), state.app.runtime.limits());
-    if let Some(cases) = &up.cases {
-        report["cases"] = match cases {
-            Some(r) => regressions_json(r)?,
-            None => Value::Null,
-        };
-    }
+    report.cases = up
+        .cases
+        .as_ref()
+        .map(|cases| cases.as_ref().map(RegressionsView::from));
     Ok((status, Json(report)))
 }
 
 #[utoipa::path(get, path = "/plugins/{sha256}", tag = "plugins",
     params(("sha256" = String, Path, description = "sha256")),
-    responses((status = 200, description = "the plugin version"), (status = 404, description = "no such plugin version")))]
+    responses((status = 200, description = "the plugin version", body = PluginView), (status = 404, description = "no such plugin version")))]
 async fn show(
     State(state): State<AppState>,
     actor: Actor,
     Path(sha256): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PluginView>, ApiError> {
     let (plugin, owned) = plugins::show(&state.app, &actor, &sha256).await?;
     Ok(Json(owned_report(
         &plugin,
@@ -93,21 +90,15 @@ async fn show(
 #[utoipa::path(post, path = "/plugins/{sha256}/calls", tag = "plugins",
     params(("sha256" = String, Path, description = "sha256")),
     request_body = CallRequest,
-    responses((status = 200, description = "the call's outcome"), (status = 404, description = "no such plugin version"), (status = 422, description = "the call failed in the sandbox"), (status = 429, description = "the runtime is busy")))]
+    responses((status = 200, description = "the call's outcome", body = DebugCallView), (status = 404, description = "no such plugin version"), (status = 422, description = "the call failed in the sandbox"), (status = 429, description = "the runtime is busy")))]
 async fn call(
     State(state): State<AppState>,
     actor: Actor,
     Path(sha256): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DebugCallView>, ApiError> {
     let (plugin, _) = access::visible_plugin(&state.app, &actor, &sha256).await?;
     let req: CallRequest = super::extract::parse(&body)?;
     let done = plugins::debug_call(&state.app, &actor, plugin, req).await?;
-    let mut body = serde_json::to_value(&done.outcome)?;
-    body["now-ms"] = json!(done.now_ms);
-    body["seed"] = json!(done.seed);
-    if let Some(row) = &done.case {
-        body["case"] = case_summary(row);
-    }
-    Ok(Json(body))
+    Ok(Json(done.into()))
 }

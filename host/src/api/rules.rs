@@ -2,13 +2,13 @@
 //! rule plugins (the use cases are in `app::rules`).
 
 use super::auth::Actor;
+use super::views::releases::{RuleList, RuleView};
 use super::{ApiError, AppState};
 use crate::app::rules::{self, Activation};
 use crate::store::Role;
 use axum::Json;
 use axum::extract::{Path, State};
 use bytes::Bytes;
-use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -20,41 +20,47 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[utoipa::path(get, path = "/rules", tag = "rules",
-    responses((status = 200, description = "active rules and every activation"), (status = 403, description = "not an operator")))]
-async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Value>, ApiError> {
+    responses((status = 200, description = "active rules and every activation", body = RuleList), (status = 403, description = "not an operator")))]
+async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<RuleList>, ApiError> {
     let (active, history) = rules::list(&state.app, &actor).await?;
-    Ok(Json(json!({"active": active, "history": history})))
+    Ok(Json(RuleList::new(&active, &history)))
 }
 
 #[utoipa::path(post, path = "/rules/{kind}/{name}/activate", tag = "rules",
     params(("kind" = String, Path, description = "kind"), ("name" = String, Path, description = "name")),
     request_body = Activation,
-    responses((status = 200, description = "the activation"), (status = 400, description = "bad kind, name or plugin"), (status = 403, description = "not an operator")))]
+    responses((status = 200, description = "the activation", body = RuleView), (status = 400, description = "bad kind, name or plugin"), (status = 403, description = "not an operator")))]
 async fn activate(
     State(state): State<AppState>,
     actor: Actor,
     Path((kind, name)): Path<(String, String)>,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RuleView>, ApiError> {
     actor.require(&[Role::Operator])?;
     rules::check_rule(&kind, &name)?;
     let req: Activation = super::extract::parse(&body)?;
     let now = rules::activate(&state.app, &actor, &kind, &name, &req).await?;
-    Ok(Json(
-        json!({"kind": kind, "name": name, "plugin": req.plugin, "activated-at": now}),
-    ))
+    Ok(Json(RuleView {
+        kind,
+        name,
+        plugin: Some(req.plugin),
+        activated_at: now,
+    }))
 }
 
 #[utoipa::path(post, path = "/rules/{kind}/{name}/deactivate", tag = "rules",
     params(("kind" = String, Path, description = "kind"), ("name" = String, Path, description = "name")),
-    responses((status = 200, description = "the deactivation"), (status = 400, description = "bad kind or name"), (status = 404, description = "no such active rule")))]
+    responses((status = 200, description = "the deactivation", body = RuleView), (status = 400, description = "bad kind or name"), (status = 404, description = "no such active rule")))]
 async fn deactivate(
     State(state): State<AppState>,
     actor: Actor,
     Path((kind, name)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RuleView>, ApiError> {
     let now = rules::deactivate(&state.app, &actor, &kind, &name).await?;
-    Ok(Json(
-        json!({"kind": kind, "name": name, "plugin": null, "activated-at": now}),
-    ))
+    Ok(Json(RuleView {
+        kind,
+        name,
+        plugin: None,
+        activated_at: now,
+    }))
 }

@@ -1,7 +1,9 @@
 //! How the API shows the marketplace's records: one module per area, each
 //! turning store rows and domain values into response bodies.
 
+pub mod cases;
 pub mod catalog;
 pub mod operations;
 pub mod ordering;
+pub mod plugins;
 pub mod releases;

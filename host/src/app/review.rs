@@ -8,7 +8,8 @@ use super::{App, AppError};
 use crate::domain::catalog::ProductDraft;
 use crate::domain::release_cases;
 use crate::ids::seed_of;
-use crate::runtime::{CallBudget, CallContext, MemoryKv, World};
+use crate::runtime::wit::latest::review::Listing;
+use crate::runtime::{CallBudget, CallContext, MemoryKv, wit_json};
 use crate::store::{ApplicationRow, ReviewRow};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -64,21 +65,25 @@ pub struct RuleUsed {
 /// The listing a review rule sees, from the submitted definition. Fields
 /// the definition does not hold yet (logo, EULA, categories, support) are
 /// reported empty, so rules about them flag them.
-fn listing(app: &ApplicationRow, draft: &ProductDraft) -> Value {
-    json!({
-        "product-id": app.product_id,
-        "delivery-method": "saas",
-        "name": draft.name,
-        "version": draft.version,
-        "overview": "",
-        "description": draft.description,
-        "highlights": draft.highlights,
-        "categories": [],
-        "logo": null,
-        "specification-names": draft.specifications.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
-        "support": "",
-        "has-eula": false,
-    })
+fn listing(app: &ApplicationRow, draft: &ProductDraft) -> Listing {
+    Listing {
+        product_id: app.product_id.clone(),
+        delivery_method: "saas".into(),
+        name: draft.name.clone(),
+        version: draft.version.clone(),
+        overview: String::new(),
+        description: draft.description.clone(),
+        highlights: draft.highlights.clone(),
+        categories: Vec::new(),
+        logo: None,
+        specification_names: draft
+            .specifications
+            .iter()
+            .map(|s| s.name.clone())
+            .collect(),
+        support: String::new(),
+        has_eula: false,
+    }
 }
 
 /// Runs the review of `application` and stores it.
@@ -141,17 +146,13 @@ pub async fn run(app: &App, application: &ApplicationRow) -> Result<ReviewRow, A
                 config: Default::default(),
                 kv: Arc::new(MemoryKv::new()),
             };
-            let input = json!({ "listing": listing });
-            match rt.call(
-                &plugin,
-                World::Review,
-                "check-listing",
-                &input,
-                ctx,
-                &CallBudget::default(),
-            ) {
+            match rt.call_check_listing(&plugin, &listing, ctx, &CallBudget::default()) {
                 Ok(outcome) => {
-                    for mut f in outcome.output.as_array().cloned().unwrap_or_default() {
+                    // Stored as the JSON path showed a finding (WIT names,
+                    // severity as its case name), so reports read the same
+                    // before and after the typed call.
+                    for finding in &outcome.output {
+                        let mut f = wit_json(finding);
                         f["rule"] = json!(rule.name);
                         f["plugin"] = json!(sha);
                         findings.push(f);

@@ -1,106 +1,167 @@
-//! How the API shows plugins, cases, release applications, reviews and rules.
+//! How the API shows release applications, their reviews and the review
+//! and pricing rules.
 
-use crate::app::regressions::Regressions;
-use crate::app::review;
-use crate::cases::CaseRun;
-use crate::runtime::{Limits, Plugin};
-use crate::store::{ApplicationRow, CaseRow, ReviewRow, SellerPlugin};
-use serde_json::{Value, json};
-
-/// A plugin version as the API (and `bazaar plugin check`) reports it.
-pub fn plugin_report(p: &Plugin, limits: &Limits) -> Value {
-    json!({
-        "sha256": p.sha256,
-        "size": p.size,
-        "wit": format!("{}@{}", crate::runtime::WIT_PACKAGE, crate::runtime::WIT_VERSION),
-        "worlds": p.worlds,
-        "functions": p.functions(),
-        "imports": p.imports,
-        "load-ms": p.load_ms,
-        "from-cache": p.from_cache,
-        "limits": limits,
-    })
-}
-
-/// A plugin version with the uploader's record, when there is one.
-pub fn owned_report(p: &Plugin, owned: Option<&SellerPlugin>, limits: &Limits) -> Value {
-    let mut v = plugin_report(p, limits);
-    if let Some(owned) = owned {
-        v["name"] = json!(owned.name);
-        v["version"] = json!(owned.version);
-        v["seller-id"] = json!(owned.seller_id);
-        v["uploaded-at"] = json!(owned.created_at);
-    }
-    v
-}
-
-/// A case without its bulky parts (input, transcript, output).
-pub fn case_summary(row: &CaseRow) -> Value {
-    json!({
-        "id": row.id,
-        "name": row.name,
-        "plugin": row.plugin,
-        "world": row.world,
-        "function": row.function,
-        "scenario": row.scenario,
-        "succeeded": row.succeeded,
-        "origin": row.origin,
-        "created-at": row.created_at,
-    })
-}
-
-/// One replay of a saved case.
-pub fn replay_json(row: &CaseRow, run: &CaseRun) -> Result<Value, serde_json::Error> {
-    let mut v = serde_json::to_value(run)?;
-    v["case"] = json!(row.id);
-    v["scenario"] = json!(row.scenario);
-    Ok(v)
-}
-
-/// The regression check of an upload.
-pub fn regressions_json(r: &Regressions) -> Result<Value, serde_json::Error> {
-    let regressions = r
-        .regressions
-        .iter()
-        .map(|(row, run)| replay_json(row, run))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(json!({
-        "previous": {"version": r.previous.version, "sha256": r.previous.sha256},
-        "replayed": r.replayed,
-        "passed": r.passed,
-        "carried": r.carried.iter().map(case_summary).collect::<Vec<_>>(),
-        "regressions": regressions,
-    }))
-}
+use crate::app::review::{self, Report};
+use crate::domain::releases::ApplicationState;
+use crate::store::{ApplicationRow, ReviewRow, RuleActivation};
+use serde::Serialize;
+use serde_json::Value;
 
 /// A release application as the API shows it.
-pub fn application_json(a: &ApplicationRow) -> Value {
-    json!({
-        "id": a.id,
-        "product-id": a.product_id,
-        "seller-id": a.seller_id,
-        "version": a.version,
-        "snapshot": serde_json::from_str::<Value>(&a.snapshot).unwrap_or(Value::Null),
-        "state": a.state,
-        "reason": a.reason,
-        "submitted-at": a.submitted_at,
-        "decided-at": a.decided_at,
-        "decided-by": a.decided_by,
-    })
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct ApplicationView {
+    /// Its id.
+    pub id: String,
+    /// The product.
+    pub product_id: String,
+    /// The product's seller.
+    pub seller_id: String,
+    /// The version it would become.
+    pub version: i64,
+    /// The draft as submitted (null if it cannot be read).
+    #[schema(value_type = Option<crate::domain::catalog::ProductDraft>)]
+    pub snapshot: Value,
+    /// Where it stands.
+    pub state: ApplicationState,
+    /// The operator's reason.
+    pub reason: Option<String>,
+    /// Submission time (ms).
+    pub submitted_at: i64,
+    /// Decision time (ms).
+    pub decided_at: Option<i64>,
+    /// The deciding operator.
+    pub decided_by: Option<String>,
 }
 
-/// The review as the API shows it.
-pub fn review_json(row: &ReviewRow) -> Value {
-    let mut v = serde_json::to_value(review::report(row)).unwrap_or(json!({}));
-    v["blockers"] = json!(row.blockers);
-    v["failing-cases"] = json!(row.failing_cases);
-    v["reviewed-at"] = json!(row.reviewed_at);
-    v
+impl From<&ApplicationRow> for ApplicationView {
+    fn from(a: &ApplicationRow) -> Self {
+        ApplicationView {
+            id: a.id.clone(),
+            product_id: a.product_id.clone(),
+            seller_id: a.seller_id.clone(),
+            version: a.version,
+            snapshot: serde_json::from_str(&a.snapshot).unwrap_or(Value::Null),
+            state: a.state,
+            reason: a.reason.clone(),
+            submitted_at: a.submitted_at,
+            decided_at: a.decided_at,
+            decided_by: a.decided_by.clone(),
+        }
+    }
 }
 
-/// An application with its review (null when not reviewed).
-pub fn reviewed_json(a: &ApplicationRow, review: Option<&ReviewRow>) -> Value {
-    let mut v = application_json(a);
-    v["review"] = review.map_or(Value::Null, review_json);
-    v
+/// A review as the API shows it: the stored report and its counts.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct ReviewView {
+    /// Findings, case results and the rules that ran.
+    #[serde(flatten)]
+    pub report: Report,
+    /// Findings of severity `blocker`.
+    pub blockers: i64,
+    /// Cases that did not pass.
+    pub failing_cases: i64,
+    /// When (ms).
+    pub reviewed_at: i64,
+}
+
+impl From<&ReviewRow> for ReviewView {
+    fn from(row: &ReviewRow) -> Self {
+        ReviewView {
+            report: review::report(row),
+            blockers: row.blockers,
+            failing_cases: row.failing_cases,
+            reviewed_at: row.reviewed_at,
+        }
+    }
+}
+
+/// An application with its review.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReviewedApplication {
+    /// The application.
+    #[serde(flatten)]
+    pub application: ApplicationView,
+    /// Its latest review; null when it was not reviewed.
+    pub review: Option<ReviewView>,
+}
+
+impl ReviewedApplication {
+    /// `a` with `review`.
+    pub fn new(a: &ApplicationRow, review: Option<&ReviewRow>) -> Self {
+        ReviewedApplication {
+            application: a.into(),
+            review: review.map(ReviewView::from),
+        }
+    }
+}
+
+/// `GET /v1/release-applications`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApplicationList {
+    /// Newest first.
+    pub applications: Vec<ReviewedApplication>,
+}
+
+/// One activation of a rule (with no plugin: a deactivation).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct RuleView {
+    /// `review` or `pricing`.
+    pub kind: String,
+    /// The rule's name.
+    pub name: String,
+    /// The plugin version; null when deactivated.
+    pub plugin: Option<String>,
+    /// When (ms).
+    pub activated_at: i64,
+}
+
+/// A rule activation as the history lists it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct RuleActivationView {
+    /// Order of activations.
+    pub id: i64,
+    /// What was activated.
+    #[serde(flatten)]
+    pub rule: RuleView,
+    /// The operator.
+    pub activated_by: String,
+}
+
+impl From<&RuleActivation> for RuleActivationView {
+    fn from(r: &RuleActivation) -> Self {
+        RuleActivationView {
+            id: r.id,
+            rule: RuleView {
+                kind: r.kind.clone(),
+                name: r.name.clone(),
+                plugin: r.plugin.clone(),
+                activated_at: r.activated_at,
+            },
+            activated_by: r.activated_by.clone(),
+        }
+    }
+}
+
+/// `GET /v1/rules`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RuleList {
+    /// The active rules.
+    pub active: Vec<RuleActivationView>,
+    /// Every activation, oldest first.
+    pub history: Vec<RuleActivationView>,
+}
+
+impl RuleList {
+    /// The lists of `active` and `history`.
+    pub fn new(active: &[RuleActivation], history: &[RuleActivation]) -> Self {
+        let views = |rows: &[RuleActivation]| rows.iter().map(RuleActivationView::from).collect();
+        RuleList {
+            active: views(active),
+            history: views(history),
+        }
+    }
 }
