@@ -248,10 +248,10 @@ impl Store {
         let result = self.place_order_tx(order, new_instance, guard, jobs).await;
         // A retry racing its first attempt finds the instance busy with that
         // very order: it is answered with it, not refused.
-        if let (Err(StoreError::Conflict(_)), Some(key)) = (&result, &order.idempotency_key) {
-            if let Some(existing) = self.order_by_key(&order.customer_id, key).await? {
-                return Ok(Placed::Existing(Box::new(existing)));
-            }
+        if let (Err(StoreError::Conflict(_)), Some(key)) = (&result, &order.idempotency_key)
+            && let Some(existing) = self.order_by_key(&order.customer_id, key).await?
+        {
+            return Ok(Placed::Existing(Box::new(existing)));
         }
         match result {
             Err(StoreError::Db(e)) => match unique_violation(&e) {
