@@ -15,6 +15,7 @@ mod error;
 pub mod operations;
 pub mod ordering;
 pub mod plugins;
+pub mod product_config;
 pub mod quotes;
 pub mod regressions;
 pub mod releases;

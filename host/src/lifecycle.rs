@@ -293,7 +293,9 @@ impl Worker {
         let ctx = CallContext {
             now_ms: self.clock.now_ms(),
             seed: job.seed as u64,
-            config: product.plugin_config.clone(),
+            config: self
+                .secrets
+                .open_config(&instance.product_id, &product.plugin_config),
             kv: Arc::new(StoreKv::new(
                 self.store.clone(),
                 product_namespace(&instance.product_id),

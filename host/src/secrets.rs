@@ -120,6 +120,53 @@ impl SecretBox {
     }
 }
 
+/// How a sealed configuration value starts; what follows is hex.
+const SEALED_CONFIG: &str = "sealed:v1:";
+
+impl SecretBox {
+    /// A product's plugin-config value, sealed for storing in its definition
+    /// (bound to the product and key, so it cannot be moved to another).
+    pub fn seal_config(&self, product_id: &str, key: &str, value: &str) -> String {
+        let sealed = self.seal(&config_record(product_id, key), value.as_bytes());
+        format!("{SEALED_CONFIG}{}", hex::encode(sealed))
+    }
+
+    /// Whether `value` is a sealed configuration value.
+    pub fn is_sealed_config(value: &str) -> bool {
+        value.starts_with(SEALED_CONFIG)
+    }
+
+    /// A product's plugin config with its values opened, as plugins get it.
+    /// Values stored before sealing existed pass through; a value that does
+    /// not open (tampered) is handed over empty and logged.
+    pub fn open_config(
+        &self,
+        product_id: &str,
+        config: &std::collections::BTreeMap<String, String>,
+    ) -> std::collections::BTreeMap<String, String> {
+        config
+            .iter()
+            .map(|(k, v)| {
+                let Some(sealed) = v.strip_prefix(SEALED_CONFIG) else {
+                    return (k.clone(), v.clone());
+                };
+                let plain = hex::decode(sealed)
+                    .ok()
+                    .and_then(|b| self.open(&config_record(product_id, k), &b).ok())
+                    .and_then(|b| String::from_utf8(b).ok());
+                if plain.is_none() {
+                    tracing::warn!(product = product_id, key = %k, "a plugin-config value does not open");
+                }
+                (k.clone(), plain.unwrap_or_default())
+            })
+            .collect()
+    }
+}
+
+fn config_record(product_id: &str, key: &str) -> String {
+    format!("product-config\0{product_id}\0{key}")
+}
+
 #[cfg(unix)]
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;

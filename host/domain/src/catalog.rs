@@ -22,7 +22,7 @@ mod status;
 mod upgrades;
 mod validate;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use rust_decimal::Decimal;
@@ -125,6 +125,11 @@ pub struct ProductDraft {
     /// URLs, tenant names; at most 50 entries.
     #[serde(default)]
     pub plugin_config: BTreeMap<String, String>,
+    /// Keys of `plugin-config` whose values are secrets (API keys,
+    /// passwords): write-only, shown as `********` once saved; sending
+    /// `********` back keeps the stored value.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub plugin_config_secrets: BTreeSet<String>,
 }
 
 fn default_currency() -> String {

@@ -37,7 +37,7 @@ async fn submit(
     let (a, review) = releases::submit(&state.app, &actor, &id).await?;
     Ok((
         StatusCode::CREATED,
-        Json(ReviewedApplication::new(&a, Some(&review))),
+        Json(ReviewedApplication::new(&state.app, &a, Some(&review))),
     ))
 }
 
@@ -59,7 +59,7 @@ async fn applications(
     let rows = releases::list(&state.app, &actor, q.state.as_deref()).await?;
     let applications = rows
         .iter()
-        .map(|(a, r)| ReviewedApplication::new(a, r.as_ref()))
+        .map(|(a, r)| ReviewedApplication::new(&state.app, a, r.as_ref()))
         .collect();
     Ok(Json(ApplicationList { applications }))
 }
@@ -73,7 +73,7 @@ async fn application(
     Path(id): Path<String>,
 ) -> Result<Json<ReviewedApplication>, ApiError> {
     let (a, r) = releases::show(&state.app, &actor, &id).await?;
-    Ok(Json(ReviewedApplication::new(&a, r.as_ref())))
+    Ok(Json(ReviewedApplication::new(&state.app, &a, r.as_ref())))
 }
 
 /// Runs the review again, e.g. after the operator changed the review rules.
@@ -86,7 +86,7 @@ async fn rereview(
     Path(id): Path<String>,
 ) -> Result<Json<ReviewedApplication>, ApiError> {
     let (a, r) = releases::rereview(&state.app, &actor, &id).await?;
-    Ok(Json(ReviewedApplication::new(&a, r.as_ref())))
+    Ok(Json(ReviewedApplication::new(&state.app, &a, r.as_ref())))
 }
 
 async fn decide(
@@ -103,7 +103,7 @@ async fn decide(
         super::extract::parse(body)?
     };
     let (a, r) = releases::decide(&state.app, actor, id, req, approve).await?;
-    Ok(Json(ReviewedApplication::new(&a, r.as_ref())))
+    Ok(Json(ReviewedApplication::new(&state.app, &a, r.as_ref())))
 }
 
 #[utoipa::path(post, path = "/release-applications/{id}/approve", tag = "releases",
@@ -141,5 +141,5 @@ async fn withdraw(
     Path(id): Path<String>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let a = releases::withdraw(&state.app, &actor, &id).await?;
-    Ok(Json(ApplicationView::from(&a)))
+    Ok(Json(ApplicationView::new(&state.app, &a)))
 }

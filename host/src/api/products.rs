@@ -44,7 +44,7 @@ async fn create(
     let row = catalog::create(&state.app, &actor, draft).await?;
     Ok((
         StatusCode::CREATED,
-        Json(ProductView::new(&row, actor.role())),
+        Json(ProductView::new(&state.app, &row, actor.role())),
     ))
 }
 
@@ -72,7 +72,7 @@ async fn list(
     Ok(Json(ProductList {
         products: rows
             .iter()
-            .map(|p| ProductView::new(p, actor.role()))
+            .map(|p| ProductView::new(&state.app, p, actor.role()))
             .collect(),
     }))
 }
@@ -87,7 +87,7 @@ async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<ProductView>, ApiError> {
     let p = access::visible_product(&state.app, &actor, &id).await?;
-    Ok(Json(ProductView::new(&p, actor.role())))
+    Ok(Json(ProductView::new(&state.app, &p, actor.role())))
 }
 
 /// Replaces the seller's draft.
@@ -111,7 +111,7 @@ async fn update_draft(
     catalog::ensure_editable(&p)?;
     let draft: ProductDraft = parse(&body)?;
     let p = catalog::update_draft(&state.app, &actor, p, draft).await?;
-    Ok(Json(ProductView::new(&p, actor.role())))
+    Ok(Json(ProductView::new(&state.app, &p, actor.role())))
 }
 
 /// Hides, re-lists or removes a product.
@@ -132,7 +132,7 @@ async fn set_status(
 ) -> Result<Json<ProductView>, ApiError> {
     let req: catalog::StatusChange = parse(&body)?;
     let p = catalog::set_status(&state.app, &actor, &id, req).await?;
-    Ok(Json(ProductView::new(&p, actor.role())))
+    Ok(Json(ProductView::new(&state.app, &p, actor.role())))
 }
 
 #[cfg(test)]

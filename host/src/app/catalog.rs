@@ -3,6 +3,7 @@
 //! remove. A draft is checked on its own rules and on the plugins it names.
 
 use super::access::own_product;
+use super::product_config;
 use super::{App, AppError, Caller};
 use crate::domain::catalog::{FieldError, Mover, ProductDraft, ProductStatus, validate};
 use crate::ids::new_id;
@@ -77,10 +78,12 @@ pub async fn create(
     draft: ProductDraft,
 ) -> Result<ProductRow, AppError> {
     caller.require(&[Role::Seller])?;
-    let draft = checked_draft(app, &caller.id, draft).await?;
+    let mut draft = checked_draft(app, &caller.id, draft).await?;
+    let id = new_id("prod");
+    product_config::seal(app, &id, &mut draft, None)?;
     let now = app.clock.now_ms();
     let row = ProductRow {
-        id: new_id("prod"),
+        id,
         seller_id: caller.id.clone(),
         status: ProductStatus::Unlisted,
         draft: serde_json::to_string(&draft)?,
@@ -134,7 +137,9 @@ pub async fn update_draft(
 ) -> Result<ProductRow, AppError> {
     caller.require(&[Role::Seller])?;
     ensure_editable(&product)?;
-    let draft = checked_draft(app, &caller.id, draft).await?;
+    let mut draft = checked_draft(app, &caller.id, draft).await?;
+    let stored: Option<ProductDraft> = serde_json::from_str(&product.draft).ok();
+    product_config::seal(app, &product.id, &mut draft, stored.as_ref())?;
     if let Some(live) = product.live_draft() {
         // Seeds §3.5.1: supervision is chosen at release and cannot change.
         if live.supervised != draft.supervised {

@@ -206,9 +206,12 @@ where
         };
         return Ok(f(&p)?);
     }
+    // Pricing plugins get the seller's configuration as it was entered.
+    let mut opened = live.clone();
+    opened.plugin_config = app.secrets.open_config(product_id, &live.plugin_config);
     let (runtime, live, id) = (
         app.runtime.clone(),
-        Arc::new(live.clone()),
+        Arc::new(opened),
         product_id.to_string(),
     );
     let result = tokio::task::spawn_blocking(move || {

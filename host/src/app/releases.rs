@@ -48,7 +48,15 @@ pub async fn submit(
         ));
     }
     // Re-check: a plugin the draft names may have been replaced meanwhile.
-    let draft = checked_draft(app, &caller.id, serde_json::from_str(&p.draft)?).await?;
+    let stored: ProductDraft = serde_json::from_str(&p.draft)?;
+    checked_draft(
+        app,
+        &caller.id,
+        super::product_config::opened(app, &p.id, stored.clone()),
+    )
+    .await?;
+    // The snapshot keeps the config sealed, as it was stored.
+    let draft = stored;
     // Seeds §3.5: every interface the product uses is debugged and saved
     // as a case before release.
     let missing = missing_cases(app, &caller.id, &draft).await?;

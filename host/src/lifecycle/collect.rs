@@ -118,7 +118,7 @@ impl Worker {
         let ctx = CallContext {
             now_ms: now,
             seed: seed_of(&format!("collect:{}:{start}", p.product_id)),
-            config: live.plugin_config.clone(),
+            config: self.secrets.open_config(&p.product_id, &live.plugin_config),
             kv: Arc::new(StoreKv::new(self.store.clone(), namespace.clone())),
         };
         let runtime = self.runtime.clone();

@@ -16,6 +16,7 @@ mod plugins_api;
 mod pricing;
 mod review;
 mod sandbox;
+mod secrets;
 mod service_state;
 mod store;
 mod usage;

@@ -33,6 +33,7 @@ pub fn example_draft(lifecycle_sha: &str) -> ProductDraft {
         metering_plugin: None,
         specifications: vec![standard(), enterprise()],
         plugin_config: Default::default(),
+        plugin_config_secrets: Default::default(),
         currency: "USD".into(),
     }
 }

@@ -58,6 +58,14 @@ pub fn validate(draft: &ProductDraft) -> Result<(), Vec<FieldError>> {
             );
         }
     }
+    for k in &draft.plugin_config_secrets {
+        if !draft.plugin_config.contains_key(k) {
+            e.at(
+                "plugin-config-secrets",
+                format!("`{k}` is not a key of plugin-config"),
+            );
+        }
+    }
     if draft.currency.len() != 3 || !draft.currency.bytes().all(|b| b.is_ascii_uppercase()) {
         e.at("currency", "must be an ISO 4217 code such as USD");
     }

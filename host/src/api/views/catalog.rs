@@ -1,5 +1,6 @@
 //! How the API shows products.
 
+use crate::app::{App, product_config};
 use crate::domain::catalog::ProductStatus;
 use crate::store::{ProductRow, Role};
 use serde::Serialize;
@@ -20,7 +21,9 @@ pub struct ProductView {
     /// Its id.
     pub id: String,
     /// The approved definition orders are taken against, once released.
-    #[schema(value_type = Option<crate::domain::catalog::ProductDraft>)]
+    /// Customers get it without `lifecycle-plugin`, `metering-plugin`,
+    /// `pricing-plugin`, `plugin-config` and `plugin-config-secrets`.
+    #[schema(value_type = Option<Object>)]
     pub live: Option<Value>,
     /// The owner.
     pub seller_id: String,
@@ -33,14 +36,15 @@ pub struct ProductView {
 }
 
 impl ProductView {
-    /// `p` as `role` sees it.
-    pub fn new(p: &ProductRow, role: Role) -> Self {
-        let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
+    /// `p` as `role` sees it: customers without plugin ids and plugin
+    /// configuration, everyone with secret configuration masked.
+    pub fn new(app: &App, p: &ProductRow, role: Role) -> Self {
+        let show = |s: &str| product_config::shown(app, &p.id, s, role);
         ProductView {
             created_at: p.created_at,
-            draft: (role != Role::Customer).then(|| parse(&p.draft)),
+            draft: (role != Role::Customer).then(|| show(&p.draft)),
             id: p.id.clone(),
-            live: p.live.as_deref().map(parse),
+            live: p.live.as_deref().map(show),
             seller_id: p.seller_id.clone(),
             status: p.status,
             updated_at: p.updated_at,

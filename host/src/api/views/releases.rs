@@ -2,8 +2,9 @@
 //! and pricing rules.
 
 use crate::app::review::{self, Report};
+use crate::app::{App, product_config};
 use crate::domain::releases::ApplicationState;
-use crate::store::{ApplicationRow, ReviewRow, RuleActivation};
+use crate::store::{ApplicationRow, ReviewRow, Role, RuleActivation};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -34,14 +35,16 @@ pub struct ApplicationView {
     pub decided_by: Option<String>,
 }
 
-impl From<&ApplicationRow> for ApplicationView {
-    fn from(a: &ApplicationRow) -> Self {
+impl ApplicationView {
+    /// `a`, its snapshot's secret configuration masked (only its seller and
+    /// operators see applications).
+    pub fn new(app: &App, a: &ApplicationRow) -> Self {
         ApplicationView {
             id: a.id.clone(),
             product_id: a.product_id.clone(),
             seller_id: a.seller_id.clone(),
             version: a.version,
-            snapshot: serde_json::from_str(&a.snapshot).unwrap_or(Value::Null),
+            snapshot: product_config::shown(app, &a.product_id, &a.snapshot, Role::Seller),
             state: a.state,
             reason: a.reason.clone(),
             submitted_at: a.submitted_at,
@@ -89,9 +92,9 @@ pub struct ReviewedApplication {
 
 impl ReviewedApplication {
     /// `a` with `review`.
-    pub fn new(a: &ApplicationRow, review: Option<&ReviewRow>) -> Self {
+    pub fn new(app: &App, a: &ApplicationRow, review: Option<&ReviewRow>) -> Self {
         ReviewedApplication {
-            application: a.into(),
+            application: ApplicationView::new(app, a),
             review: review.map(ReviewView::from),
         }
     }
