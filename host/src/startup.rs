@@ -90,7 +90,7 @@ impl Application {
         let url = settings.database_url.clone().unwrap_or_else(|| {
             format!("sqlite://{}", settings.data_dir.join("bazaar.db").display())
         });
-        let store = Store::connect(&url).await?;
+        let mut store = Store::connect(&url).await?;
         tracing::info!(backend = store.backend(), "store ready");
         let secrets =
             SecretBox::from_config_or_file(settings.secret_key.as_deref(), &settings.data_dir)?;
@@ -105,6 +105,7 @@ impl Application {
                 secrets.fingerprint()
             );
         }
+        store.seal_kv_with(secrets.clone());
         let clock = if settings.simulated_clock {
             let offset = store
                 .service_int(crate::app::operations::CLOCK_OFFSET)

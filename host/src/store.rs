@@ -180,6 +180,9 @@ pub struct Store {
     /// The SQLite file, which plugin calls read their key-value state from
     /// directly (see `kv.rs`).
     sqlite_file: Option<std::sync::Arc<std::path::PathBuf>>,
+    /// Seals plugin key-value values at rest (see `kv.rs`); `None` keeps
+    /// them as the plugin wrote them (store-level tests).
+    kv_box: Option<crate::secrets::SecretBox>,
 }
 
 impl Store {
@@ -224,6 +227,7 @@ impl Store {
             writer: Default::default(),
             subscriptions: None,
             sqlite_file,
+            kv_box: None,
         };
         if store.backend() == "sqlite" {
             store.subscriptions = Some(order_batch::SubscriptionBatcher::spawn(store.clone()));
@@ -285,7 +289,7 @@ impl Store {
     pub async fn kv_get(&self, namespace: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let q = "SELECT value FROM plugin_kv WHERE namespace = $1 AND key = $2";
         let row: Option<(Vec<u8>,)> = on_pool!(self, pool => sqlx::query_as(q).bind(namespace).bind(key).fetch_optional(pool).await)?;
-        Ok(row.map(|(v,)| v))
+        row.map(|(v,)| self.open_kv(namespace, key, v)).transpose()
     }
 
     /// Committed keys of `namespace` starting with `prefix`, in byte order.
@@ -328,7 +332,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             for (key, value) in writes {
                 match value {
-                    Some(v) => sqlx::query(upsert).bind(namespace).bind(key).bind(v).execute(&mut *tx).await?,
+                    Some(v) => sqlx::query(upsert).bind(namespace).bind(key).bind(self.seal_kv(namespace, key, v)).execute(&mut *tx).await?,
                     None => sqlx::query(delete).bind(namespace).bind(key).execute(&mut *tx).await?,
                 };
             }

@@ -312,6 +312,15 @@ pub async fn spawn_configured(
     settings: Settings,
     data_dir: tempfile::TempDir,
 ) -> anyhow::Result<TestApp> {
+    // The service's warnings and errors, captured per test and shown with a
+    // failure (`RUST_LOG` picks more).
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_test_writer()
+        .try_init();
     let database_url = settings.database_url.clone().unwrap_or_default();
     let app = Application::build(settings).await?;
     let base = format!("http://127.0.0.1:{}", app.port());

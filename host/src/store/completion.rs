@@ -71,11 +71,14 @@ impl Store {
                     kv.insert((c.kv_namespace.as_str(), key.as_str()), value.as_ref());
                 }
             }
-            let upserts: Vec<_> = kv.iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
+            let upserts: Vec<_> = kv
+                .iter()
+                .filter_map(|((ns, key), v)| v.map(|v| (*ns, *key, self.seal_kv(ns, key, v))))
+                .collect();
             if !upserts.is_empty() {
                 let mut q = sqlx::QueryBuilder::new("INSERT INTO plugin_kv (namespace, key, value) ");
-                q.push_values(upserts, |mut b, ((ns, key), value)| {
-                    b.push_bind(*ns).push_bind(*key).push_bind(value.as_slice());
+                q.push_values(upserts, |mut b, (ns, key, value)| {
+                    b.push_bind(ns).push_bind(key).push_bind(value);
                 });
                 q.push(" ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value");
                 q.build().execute(&mut *tx).await?;

@@ -28,6 +28,52 @@ impl StoreKv {
     }
 }
 
+/// How a sealed value starts; values without it were stored before sealing
+/// (or by a store without a key) and are read as they are.
+const SEALED: &[u8] = b"\0bazaar-kv-v1\0";
+
+impl Store {
+    /// Seals plugin key-value state at rest with the service's secret key
+    /// (the same as app credentials): plugins keep tokens and passwords
+    /// there. Set before the store is cloned.
+    pub fn seal_kv_with(&mut self, secrets: crate::secrets::SecretBox) {
+        self.kv_box = Some(secrets);
+    }
+
+    /// `value` as stored for `namespace`/`key`.
+    pub(super) fn seal_kv(&self, namespace: &str, key: &str, value: &[u8]) -> Vec<u8> {
+        match &self.kv_box {
+            Some(secrets) => {
+                let mut out = SEALED.to_vec();
+                out.extend(secrets.seal(&record(namespace, key), value));
+                out
+            }
+            None => value.to_vec(),
+        }
+    }
+
+    /// The plugin's value of a stored `namespace`/`key`.
+    pub(super) fn open_kv(
+        &self,
+        namespace: &str,
+        key: &str,
+        stored: Vec<u8>,
+    ) -> Result<Vec<u8>, super::StoreError> {
+        let (Some(secrets), Some(sealed)) = (&self.kv_box, stored.strip_prefix(SEALED)) else {
+            return Ok(stored);
+        };
+        secrets.open(&record(namespace, key), sealed).map_err(|e| {
+            super::StoreError::Conflict(format!("plugin state {namespace}/{key}: {e}"))
+        })
+    }
+}
+
+/// The record a sealed value is bound to, so values cannot be swapped
+/// between keys or plugins.
+fn record(namespace: &str, key: &str) -> String {
+    format!("kv\0{namespace}\0{key}")
+}
+
 fn backend(e: super::StoreError) -> KvBackendError {
     KvBackendError(e.to_string())
 }
@@ -35,7 +81,10 @@ fn backend(e: super::StoreError) -> KvBackendError {
 impl KvStore for StoreKv {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvBackendError> {
         if let Some(file) = &self.store.sqlite_file {
-            return direct::get(file, &self.namespace, key);
+            return direct::get(file, &self.namespace, key)?
+                .map(|v| self.store.open_kv(&self.namespace, key, v))
+                .transpose()
+                .map_err(backend);
         }
         self.handle
             .block_on(self.store.kv_get(&self.namespace, key))

@@ -10,8 +10,8 @@
 //! - `instance/<instance-id>` → the instance record, one `key=value` line per
 //!   field (see `record.rs`): `instance-id`, `order-id`, `state`
 //!   (`running`/`frozen`/`released`), `expires-at`, `sku`, `quantity`,
-//!   `trial`, `frontend-url`, `username`, `password`, `frozen-for`,
-//!   `released-for`.
+//!   `trial`, `frontend-url`, `username`, `frozen-for`, `released-for`.
+//!   No password: the initial one is answered once, never stored.
 //!
 //! # Usage
 //!
@@ -56,9 +56,12 @@ impl Lifecycle for SaasLifecycle {
         let order_key = order_key(&subscription.order_id);
         if let Some(instance_id) = kv::get_string(&order_key)? {
             log::info(format!("order already provisioned as {instance_id}"));
-            return Ok(provisioned(&load(&instance_id)?.ok_or_else(|| {
+            // The same instance; its initial password was answered the
+            // first time and is not kept, so the answer carries none.
+            let record = load(&instance_id)?.ok_or_else(|| {
                 PluginError::refused(format!("{order_key} names missing instance {instance_id}"))
-            })?));
+            })?;
+            return Ok(provisioned(&record, None));
         }
         if subscription.quantity <= Decimal::ZERO {
             return Err(PluginError::invalid_input(
@@ -79,13 +82,13 @@ impl Lifecycle for SaasLifecycle {
             quantity: subscription.quantity,
             trial: subscription.trial,
             username: USERNAME.to_owned(),
-            password: credentials::new_password(),
             frozen_for: None,
             released_for: None,
         };
+        let password = credentials::new_password();
         store(&record)?;
         kv::set_string(&order_key, &record.instance_id)?;
-        Ok(provisioned(&record))
+        Ok(provisioned(&record, Some(password)))
     }
 
     fn query_instance(instance_ids: Vec<String>) -> Result<Vec<InstanceStatus>, PluginError> {
@@ -235,18 +238,26 @@ fn fresh_instance_id() -> Result<String, PluginError> {
     ))
 }
 
-fn provisioned(record: &InstanceRecord) -> Provisioned {
+/// What `create-instance` answers; `password` only the first time.
+fn provisioned(record: &InstanceRecord, password: Option<String>) -> Provisioned {
+    let memo = match &password {
+        Some(_) => format!(
+            "Instance {} for order {}. Change the password after the first login.",
+            record.instance_id, record.order_id
+        ),
+        None => format!(
+            "Instance {} for order {} was provisioned before; its initial password was given then.",
+            record.instance_id, record.order_id
+        ),
+    };
     Provisioned {
         instance_id: record.instance_id.clone(),
         app: AppInfo {
             frontend_url: record.frontend_url.clone(),
             admin_url: None,
             username: record.username.clone(),
-            password: record.password.clone(),
-            memo: Some(format!(
-                "Instance {} for order {}. Change the password after the first login.",
-                record.instance_id, record.order_id
-            )),
+            password: password.unwrap_or_default(),
+            memo: Some(memo),
         },
     }
 }

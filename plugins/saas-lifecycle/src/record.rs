@@ -34,9 +34,11 @@ impl State {
     }
 }
 
-/// Everything the plugin remembers about one instance. The credentials are
-/// kept so that a repeated `create-instance` for the same order can answer
-/// with exactly the same `provisioned` value.
+/// Everything the plugin remembers about one instance. The password is not
+/// among it: it is handed to the host once (which keeps it encrypted for the
+/// customer) and a plugin has no reason to hold a credential it issued. A
+/// record written by an older version with a `password` line still decodes
+/// (the line is ignored).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct InstanceRecord {
     pub instance_id: String,
@@ -48,7 +50,6 @@ pub(crate) struct InstanceRecord {
     pub trial: bool,
     pub frontend_url: String,
     pub username: String,
-    pub password: String,
     /// The freeze reason (`expired`, `arrears`...) while frozen.
     pub frozen_for: Option<String>,
     /// The release reason once released.
@@ -67,7 +68,6 @@ impl InstanceRecord {
             ("trial", Some(self.trial.to_string())),
             ("frontend-url", Some(self.frontend_url.clone())),
             ("username", Some(self.username.clone())),
-            ("password", Some(self.password.clone())),
             ("frozen-for", self.frozen_for.clone()),
             ("released-for", self.released_for.clone()),
         ];
@@ -111,7 +111,6 @@ impl InstanceRecord {
             trial: required(take("trial"), "trial")? == "true",
             frontend_url: required(take("frontend-url"), "frontend-url")?,
             username: required(take("username"), "username")?,
-            password: required(take("password"), "password")?,
             frozen_for: take("frozen-for"),
             released_for: take("released-for"),
         })
@@ -158,7 +157,6 @@ mod tests {
             trial: true,
             frontend_url: "https://app.example.com/t/inst-0011223344556677".into(),
             username: "admin".into(),
-            password: "abcdEFGH2345jkmn".into(),
             frozen_for: Some("arrears".into()),
             released_for: None,
         }
@@ -168,6 +166,14 @@ mod tests {
     fn round_trips() {
         let r = record();
         assert_eq!(InstanceRecord::decode("k", &r.encode()), Ok(r));
+    }
+
+    #[test]
+    fn records_of_older_versions_with_a_password_still_decode() {
+        let r = record();
+        let old = format!("{}password=abcdEFGH2345jkmn\n", r.encode());
+        assert_eq!(InstanceRecord::decode("k", &old), Ok(r.clone()));
+        assert!(!r.encode().contains("password"));
     }
 
     #[test]

@@ -260,9 +260,23 @@ async fn committed_state_makes_create_instance_idempotent() {
         })
     };
     let (_, first) = app.call(&sha, call(1)).await;
-    // Another seed would mint other credentials: the stored state must win.
+    // Another seed would mint another instance: the stored state must win.
     let (_, again) = app.call(&sha, call(2)).await;
-    assert_eq!(first["output"], again["output"], "{first} vs {again}");
+    let (a, b) = (&first["output"]["ok"], &again["output"]["ok"]);
+    assert_eq!(a["instance-id"], b["instance-id"], "{first} vs {again}");
+    assert_eq!(a["app"]["frontend-url"], b["app"]["frontend-url"]);
+    // The initial password is answered once and kept nowhere by the plugin.
+    assert!(
+        a["app"]["password"].as_str().unwrap().len() >= 12,
+        "{first}"
+    );
+    assert_eq!(b["app"]["password"], "", "{again}");
+    let state = first["kv-writes"].to_string();
+    let password = a["app"]["password"].as_str().unwrap();
+    assert!(
+        !state.contains(password),
+        "the plugin stored the password: {state}"
+    );
     app.stop().await;
 }
 

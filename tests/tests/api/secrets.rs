@@ -100,3 +100,50 @@ async fn customers_never_see_plugin_config_and_secrets_are_write_only() {
     assert_eq!(body["field"], "plugin-config.tenant", "{body}");
     app.stop().await;
 }
+
+/// Plugin key-value state is sealed at rest with the service's key: the
+/// database holds none of what the plugin wrote in clear.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plugin_state_is_encrypted_at_rest() {
+    use sqlx::Connection;
+    let app = spawn_app().await;
+    let (_, pid, _) = bazaar_tests::market::listed_product(&app, "saas_lifecycle", false).await;
+    let (_, customer) = app.account("customer", "Carol").await;
+    let iid =
+        bazaar_tests::market::buy_active(&app, &customer, &pid, "standard", "basic", "monthly")
+            .await;
+    let (_, inst) = app.get_as(&customer, &format!("/v1/instances/{iid}")).await;
+    let seller_id = inst["seller-instance-id"].as_str().unwrap().to_string();
+    let q = "SELECT value FROM plugin_kv";
+    let values: Vec<Vec<u8>> = if app.database_url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(&app.database_url)
+            .await
+            .unwrap();
+        sqlx::query_scalar(q).fetch_all(&mut c).await.unwrap()
+    } else {
+        let mut c = sqlx::PgConnection::connect(&app.database_url)
+            .await
+            .unwrap();
+        sqlx::query_scalar(q).fetch_all(&mut c).await.unwrap()
+    };
+    assert!(
+        values.len() >= 2,
+        "the plugin keeps an order and an instance record"
+    );
+    for v in &values {
+        let text = String::from_utf8_lossy(v);
+        for clear in [seller_id.as_str(), "frontend-url", "state=running"] {
+            assert!(!text.contains(clear), "plugin state in clear: {text}");
+        }
+    }
+    // ...and the plugin still reads it: a renewal finds its record.
+    let (status, renewal) = app
+        .post_as(&customer, &format!("/v1/instances/{iid}/renew"), json!({}))
+        .await;
+    assert_eq!(status, 202, "{renewal}");
+    let done =
+        bazaar_tests::market::wait_order(&app, &customer, renewal["order"]["id"].as_str().unwrap())
+            .await;
+    assert_eq!(done["state"], "completed", "{done}");
+    app.stop().await;
+}
