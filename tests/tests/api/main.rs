@@ -18,4 +18,5 @@ mod review;
 mod sandbox;
 mod service_state;
 mod store;
+mod tokens;
 mod usage;
