@@ -18,6 +18,7 @@ mod plugins;
 mod products;
 mod quotes;
 mod rules;
+mod tokens;
 mod usage;
 mod views;
 
@@ -32,6 +33,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use std::sync::Arc;
+use std::time::Duration;
 use utoipa_axum::router::OpenApiRouter;
 
 /// What every handler can reach: the use cases' [`App`], the worker's
@@ -41,17 +43,18 @@ pub struct AppState {
     pub(crate) app: App,
     /// The worker's counters.
     pub(crate) stats: Arc<WorkerStats>,
-    /// Accounts by token hash.
+    /// Credentials by token hash.
     pub(crate) tokens: Arc<auth::TokenCache>,
 }
 
 impl AppState {
-    /// Handler state around the use cases.
-    pub fn new(app: App, stats: Arc<WorkerStats>) -> Self {
+    /// Handler state around the use cases; a token's cached credential
+    /// lives at most `token_cache_ttl`.
+    pub fn new(app: App, stats: Arc<WorkerStats>, token_cache_ttl: Duration) -> Self {
         AppState {
             app,
             stats,
-            tokens: Arc::default(),
+            tokens: Arc::new(auth::TokenCache::new(token_cache_ttl)),
         }
     }
 }
@@ -73,6 +76,7 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(feed::routes())
         .merge(cases::routes())
         .merge(rules::routes())
+        .merge(tokens::routes())
 }
 
 /// The OpenAPI document of the `/v1` routes (what `/v1/openapi.json`

@@ -22,6 +22,7 @@ pub mod releases;
 pub mod review;
 pub mod rules;
 pub mod service_flow;
+pub mod tokens;
 pub mod usage;
 
 pub use error::AppError;

@@ -62,6 +62,10 @@ enum Command {
         /// it is released.
         #[arg(long, env = "BAZAAR_RETENTION_DAYS", default_value_t = 15)]
         retention_days: u32,
+        /// How long a node trusts a token it looked up, in ms: a token
+        /// revoked through another node stops working here within this.
+        #[arg(long, env = "BAZAAR_TOKEN_CACHE_TTL_MS", default_value_t = crate::startup::DEFAULT_TOKEN_CACHE_TTL_MS)]
+        token_cache_ttl_ms: u64,
     },
     /// Works with plugin components.
     Plugin {
@@ -154,6 +158,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             usage_late_window_hours,
             arrears_grace_hours,
             retention_days,
+            token_cache_ttl_ms,
         } => {
             let mut settings = Settings::new(addr, data_dir);
             settings.database_url = database_url;
@@ -165,6 +170,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             settings.usage_late_window_ms = i64::from(usage_late_window_hours) * 3_600_000;
             settings.worker.arrears_grace_ms = i64::from(arrears_grace_hours) * 3_600_000;
             settings.worker.retention_ms = i64::from(retention_days) * 86_400_000;
+            settings.token_cache_ttl = std::time::Duration::from_millis(token_cache_ttl_ms);
             serve(settings).await
         }
         Command::Plugin { command } => tokio::task::spawn_blocking(move || plugin(command)).await?,

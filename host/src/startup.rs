@@ -45,6 +45,10 @@ pub struct Settings {
     pub worker: WorkerConfig,
     /// Usage records ending longer ago than this are refused as late.
     pub usage_late_window_ms: i64,
+    /// How long a node trusts a token it has looked up before looking again:
+    /// the bound on how long a token revoked through another node keeps
+    /// working here.
+    pub token_cache_ttl: std::time::Duration,
 }
 
 impl Settings {
@@ -63,9 +67,14 @@ impl Settings {
             run_worker: true,
             worker: WorkerConfig::default(),
             usage_late_window_ms: crate::domain::usage::DEFAULT_LATE_WINDOW_MS,
+            token_cache_ttl: std::time::Duration::from_millis(DEFAULT_TOKEN_CACHE_TTL_MS),
         }
     }
 }
+
+/// How long a token lookup is trusted by default, in ms: a revoked token
+/// stops working on every node within 5 s.
+pub const DEFAULT_TOKEN_CACHE_TTL_MS: u64 = 5_000;
 
 /// A built, bound, not yet serving application.
 pub struct Application {
@@ -146,7 +155,7 @@ impl Application {
             wake: wake.clone(),
             usage_late_window_ms: settings.usage_late_window_ms,
         };
-        let state = AppState::new(app, stats.clone());
+        let state = AppState::new(app, stats.clone(), settings.token_cache_ttl);
         let worker = settings.run_worker.then(|| Worker {
             lease: format!("{node}:{}", crate::ids::new_id("boot")),
             store,

@@ -141,7 +141,7 @@ mod rules;
 mod service_state;
 mod usage;
 
-pub use accounts::{Account, Role};
+pub use accounts::{Account, Credential, Role, TokenRow};
 pub use billing::{ArrearsRow, ChargeRow, Charged, TopUp};
 pub use cases::CaseRow;
 pub use instances::Owner;

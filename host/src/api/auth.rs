@@ -4,10 +4,13 @@
 //! through `app::access`, which answers 404 for other accounts' ids.
 
 use super::{ApiError, AppState};
-use crate::app::Caller;
-use crate::store::Account;
+use crate::app::{Caller, tokens};
+use crate::store::{Account, Credential};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
 
 /// The authenticated account of a request; it derefs to the use cases'
 /// [`Caller`].
@@ -53,44 +56,67 @@ impl FromRequestParts<AppState> for Actor {
                 ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
             })?;
         let hash = crate::ids::token_hash(token);
-        if let Some(account) = state.tokens.get(&hash) {
-            return Ok(Actor::new(account));
+        let app = &state.app;
+        let credential = match state.tokens.get(&hash) {
+            // Expiry is checked on cached entries too: it is exact everywhere.
+            Some(cached) => tokens::check_expiry(app, cached),
+            None => {
+                let found = tokens::authenticate(app, &hash).await?;
+                if let Ok(c) = &found {
+                    state.tokens.put(hash, c.clone());
+                }
+                found
+            }
         }
-        let account = state
-            .app
-            .store
-            .account_by_token(&hash)
-            .await?
-            .ok_or_else(|| ApiError::Unauthorized("unknown or revoked token".into()))?;
-        state.tokens.put(hash, account.clone());
-        Ok(Actor::new(account))
+        .map_err(|refused| ApiError::Unauthorized(refused.to_string()))?;
+        Ok(Actor::new(credential.account))
     }
 }
 
-/// Accounts by token hash, so a request does not cost a database query.
-/// Tokens are never reassigned and accounts never change role, so an entry
-/// stays true; the map is emptied when it grows past its bound rather than
-/// tracking recency.
-#[derive(Default)]
-pub struct TokenCache(std::sync::RwLock<std::collections::HashMap<String, Account>>);
+/// Credentials by token hash, so most requests cost no database query.
+///
+/// An entry lives at most `ttl` (real time): a token revoked through
+/// another node (or deleted from the database) stops working here within
+/// that bound, and a revocation through this node evicts it at once. The map
+/// is emptied when it grows past its bound rather than tracking recency.
+pub struct TokenCache {
+    ttl: Duration,
+    entries: RwLock<HashMap<String, (Credential, Instant)>>,
+}
 
 /// Entries kept before the cache starts over.
 const TOKEN_CACHE_MAX: usize = 10_000;
 
 impl TokenCache {
-    fn get(&self, hash: &str) -> Option<Account> {
-        self.0
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(hash)
-            .cloned()
+    /// A cache whose entries live at most `ttl`; zero disables it.
+    pub fn new(ttl: Duration) -> Self {
+        TokenCache {
+            ttl,
+            entries: RwLock::default(),
+        }
     }
 
-    fn put(&self, hash: String, account: Account) {
-        let mut map = self.0.write().unwrap_or_else(|e| e.into_inner());
+    fn get(&self, hash: &str) -> Option<Credential> {
+        let map = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        let (credential, at) = map.get(hash)?;
+        (at.elapsed() < self.ttl).then(|| credential.clone())
+    }
+
+    fn put(&self, hash: String, credential: Credential) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut map = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if map.len() >= TOKEN_CACHE_MAX {
             map.clear();
         }
-        map.insert(hash, account);
+        map.insert(hash, (credential, Instant::now()));
+    }
+
+    /// Forgets the token `token_id` (it was revoked), so this node refuses
+    /// it from the next request on.
+    pub fn evict(&self, token_id: &str) {
+        let mut map = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        map.retain(|_, (c, _)| c.token_id != token_id);
     }
 }

@@ -2,12 +2,15 @@
 //! customers and other operators, each with an API token shown once.
 
 use super::{App, AppError, Caller};
-use crate::ids::{new_id, new_token, token_hash};
+use crate::ids::{new_id, token_hash};
 use crate::store::{Account, Role, Store, StoreError};
 use serde::Deserialize;
 
 /// Longest account name.
 pub const MAX_NAME: usize = 100;
+
+/// The name of the token an account is created with.
+pub const DEFAULT_TOKEN: &str = "default";
 
 /// `POST /v1/accounts`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -56,8 +59,8 @@ pub async fn create_account(
         name: name.to_string(),
         created_at: now_ms,
     };
-    let token = new_token();
-    store.create_account(&account, &token_hash(&token)).await?;
+    let (row, token, hash) = super::tokens::issue(&account.id, DEFAULT_TOKEN, now_ms, None);
+    store.create_account(&account, &row, &hash).await?;
     Ok((account, token))
 }
 
@@ -71,13 +74,17 @@ pub async fn bootstrap_operator(
     if store.has_operator().await? {
         return Ok(None);
     }
-    let token = token.map_or_else(new_token, str::to_string);
     let account = Account {
         id: new_id("op"),
         role: Role::Operator,
         name: "operator".into(),
         created_at: now_ms,
     };
-    store.create_account(&account, &token_hash(&token)).await?;
+    let (row, generated, hash) = super::tokens::issue(&account.id, DEFAULT_TOKEN, now_ms, None);
+    let (token, hash) = match token {
+        Some(t) => (t.to_string(), token_hash(t)),
+        None => (generated, hash),
+    };
+    store.create_account(&account, &row, &hash).await?;
     Ok(Some(token))
 }

@@ -1,4 +1,7 @@
-//! Accounts and their API tokens.
+//! Accounts and their API tokens. A token is stored as its sha256 only,
+//! with a name, an optional expiry and, once revoked, when it was; revoked
+//! rows are kept (never matched again) so the history of who held which
+//! token survives.
 
 use super::{Pool, Store, StoreError};
 use serde::Serialize;
@@ -61,32 +64,109 @@ fn account((id, role, name, created_at): AccountRow) -> Account {
     }
 }
 
+/// One API token, without its secret or hash.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenRow {
+    /// Its id (`tok_...`), how it is named in `DELETE /v1/tokens/{id}`.
+    pub id: String,
+    /// The account it authenticates.
+    pub account_id: String,
+    /// The holder's label (`default` for the token made with the account).
+    pub name: String,
+    /// When it was made (ms).
+    pub created_at: i64,
+    /// When it stops working (ms, service clock); `None`: never.
+    pub expires_at: Option<i64>,
+    /// When it was revoked (ms); `None` while it is not.
+    pub revoked_at: Option<i64>,
+}
+
+/// What a presented token resolves to: its account, and what decides
+/// whether it still works.
+#[derive(Debug, Clone)]
+pub struct Credential {
+    /// The account it authenticates.
+    pub account: Account,
+    /// The token's id (so a revocation can find cached copies).
+    pub token_id: String,
+    /// When it stops working (ms); `None`: never.
+    pub expires_at: Option<i64>,
+}
+
+const INSERT_TOKEN: &str = "INSERT INTO tokens (id, account_id, name, token_hash, created_at, expires_at) \
+                            VALUES ($1, $2, $3, $4, $5, $6)";
+const TOKEN_COLUMNS: &str = "id, account_id, name, created_at, expires_at, revoked_at";
+
 impl Store {
-    /// Creates an account with one token (given as its hash) in one
+    /// Creates an account with its first token (given with its hash) in one
     /// transaction.
     pub async fn create_account(
         &self,
         account: &Account,
+        token: &TokenRow,
         token_hash: &str,
     ) -> Result<(), StoreError> {
         let a = "INSERT INTO accounts (id, role, name, created_at) VALUES ($1, $2, $3, $4)";
-        let t = "INSERT INTO api_tokens (token_hash, account_id, created_at) VALUES ($1, $2, $3)";
+        let _turn = self.write_turn().await;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(a).bind(&account.id).bind(account.role.as_str()).bind(&account.name).bind(account.created_at).execute(&mut *tx).await?;
-            sqlx::query(t).bind(token_hash).bind(&account.id).bind(account.created_at).execute(&mut *tx).await?;
+            sqlx::query(INSERT_TOKEN).bind(&token.id).bind(&token.account_id).bind(&token.name).bind(token_hash)
+                .bind(token.created_at).bind(token.expires_at).execute(&mut *tx).await?;
             tx.commit().await?;
         });
         Ok(())
     }
 
-    /// The account a token (by hash) belongs to.
-    pub async fn account_by_token(&self, token_hash: &str) -> Result<Option<Account>, StoreError> {
-        let q = "SELECT a.id, a.role, a.name, a.created_at FROM api_tokens t \
-                 JOIN accounts a ON a.id = t.account_id WHERE t.token_hash = $1";
-        let row: Option<AccountRow> =
+    /// Adds a token to an existing account.
+    pub async fn insert_token(&self, token: &TokenRow, token_hash: &str) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
+        on_pool!(self, pool => sqlx::query(INSERT_TOKEN).bind(&token.id).bind(&token.account_id)
+            .bind(&token.name).bind(token_hash).bind(token.created_at).bind(token.expires_at)
+            .execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// An account's tokens that are not revoked (expired ones included, so
+    /// they can be seen and cleaned up), newest first.
+    pub async fn tokens_of(&self, account_id: &str) -> Result<Vec<TokenRow>, StoreError> {
+        let q = format!(
+            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE account_id = $1 AND revoked_at IS NULL \
+             ORDER BY created_at DESC, id"
+        );
+        Ok(on_pool!(self, pool => sqlx::query_as(&q).bind(account_id).fetch_all(pool).await)?)
+    }
+
+    /// A token by id, revoked or not.
+    pub async fn token(&self, id: &str) -> Result<Option<TokenRow>, StoreError> {
+        let q = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = $1");
+        Ok(on_pool!(self, pool => sqlx::query_as(&q).bind(id).fetch_optional(pool).await)?)
+    }
+
+    /// Revokes a token; false when it was already revoked (or is unknown).
+    pub async fn revoke_token(&self, id: &str, now_ms: i64) -> Result<bool, StoreError> {
+        let q = "UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
+        let _turn = self.write_turn().await;
+        let done = on_pool!(self, pool => sqlx::query(q).bind(id).bind(now_ms)
+            .execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
+
+    /// What a token (by hash) that is not revoked authenticates; whether it
+    /// has expired is the caller's to judge against the service clock.
+    pub async fn credential(&self, token_hash: &str) -> Result<Option<Credential>, StoreError> {
+        let q = "SELECT a.id, a.role, a.name, a.created_at, t.id, t.expires_at FROM tokens t \
+                 JOIN accounts a ON a.id = t.account_id \
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL";
+        let row: Option<(String, String, String, i64, String, Option<i64>)> =
             on_pool!(self, pool => sqlx::query_as(q).bind(token_hash).fetch_optional(pool).await)?;
-        Ok(row.map(account))
+        Ok(row.map(
+            |(id, role, name, created_at, token_id, expires_at)| Credential {
+                account: account((id, role, name, created_at)),
+                token_id,
+                expires_at,
+            },
+        ))
     }
 
     /// Whether any operator exists (the first start creates one).

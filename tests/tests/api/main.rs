@@ -19,4 +19,5 @@ mod sandbox;
 mod secrets;
 mod service_state;
 mod store;
+mod tokens;
 mod usage;
