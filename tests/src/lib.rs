@@ -44,6 +44,8 @@ pub fn test_limits() -> Limits {
         fuel: 500_000_000,
         timeout_ms: 1_500,
         memory_bytes: 96 << 20,
+        // Small enough for a test to fill in one call.
+        kv_state_bytes: 512 << 10,
         ..Limits::default()
     }
 }

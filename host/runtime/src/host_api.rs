@@ -158,6 +158,47 @@ impl bazaar::plugin::host::Host for HostState {
     }
 }
 
+impl HostState {
+    /// Accounts for `key` taking `new_len` bytes of value (`None`: deleted)
+    /// against the namespace's quota of keys and bytes. A write that makes
+    /// the state grow past either is refused with `quota-exceeded`; one that
+    /// keeps or shrinks it always passes, so a full plugin can clean up.
+    fn charge_quota(
+        &mut self,
+        key: &str,
+        new_len: Option<usize>,
+    ) -> wasmtime::Result<Result<(), KvError>> {
+        let usage = match self.kv_usage {
+            Some(u) => u,
+            None => self.ctx.kv.usage()?,
+        };
+        let before = self
+            .overlay
+            .get(self.ctx.kv.as_ref(), key)?
+            .map(|v| (key.len() + v.len()) as u64);
+        let after = new_len.map(|n| (key.len() + n) as u64);
+        let next = crate::kv::KvUsage {
+            keys: usage.keys + u64::from(after.is_some()) - u64::from(before.is_some()),
+            bytes: (usage.bytes + after.unwrap_or(0)).saturating_sub(before.unwrap_or(0)),
+        };
+        let grows = after.unwrap_or(0) > before.unwrap_or(0) || next.keys > usage.keys;
+        if grows && next.keys > self.limits.kv_keys {
+            return Ok(Err(KvError::QuotaExceeded(format!(
+                "the state would hold {} keys; the quota is {}",
+                next.keys, self.limits.kv_keys
+            ))));
+        }
+        if grows && next.bytes > self.limits.kv_state_bytes {
+            return Ok(Err(KvError::QuotaExceeded(format!(
+                "the state would hold {} bytes; the quota is {}",
+                next.bytes, self.limits.kv_state_bytes
+            ))));
+        }
+        self.kv_usage = Some(next);
+        Ok(Ok(()))
+    }
+}
+
 impl bazaar::plugin::kv::Host for HostState {
     fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, KvError>> {
         self.charge()?;
@@ -206,6 +247,10 @@ impl bazaar::plugin::kv::Host for HostState {
             }
             Ok(())
         });
+        let result = match result {
+            Ok(()) => self.charge_quota(&key, Some(value.len()))?,
+            Err(e) => Err(e),
+        };
         self.record(HostCall::KvSet {
             key: key.clone(),
             value: hex::encode(&value),
@@ -229,6 +274,10 @@ impl bazaar::plugin::kv::Host for HostState {
         let result = match self.check_key(&key) {
             Ok(()) => {
                 let existed = self.overlay.get(self.ctx.kv.as_ref(), &key)?.is_some();
+                if existed {
+                    // Shrinking is always allowed.
+                    let _ = self.charge_quota(&key, None)?;
+                }
                 self.overlay.set(key.clone(), None);
                 Ok(existed)
             }

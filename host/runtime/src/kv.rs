@@ -24,6 +24,17 @@ pub trait KvStore: Send + Sync {
     fn list_keys(&self, prefix: &str, limit: usize) -> Result<Vec<String>, KvBackendError>;
     /// Applies a successful call's writes atomically (`None` deletes).
     fn commit(&self, writes: &[(String, Option<Vec<u8>>)]) -> Result<(), KvBackendError>;
+    /// How much committed state the namespace holds, for its quota.
+    fn usage(&self) -> Result<KvUsage, KvBackendError>;
+}
+
+/// The size of a key-value namespace: what its quota counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KvUsage {
+    /// Keys held.
+    pub keys: u64,
+    /// Bytes of keys and values held.
+    pub bytes: u64,
 }
 
 /// An in-memory [`KvStore`], used by the CLI and tests.
@@ -74,6 +85,14 @@ impl KvStore for MemoryKv {
             };
         }
         Ok(())
+    }
+
+    fn usage(&self) -> Result<KvUsage, KvBackendError> {
+        let map = self.lock();
+        Ok(KvUsage {
+            keys: map.len() as u64,
+            bytes: map.iter().map(|(k, v)| (k.len() + v.len()) as u64).sum(),
+        })
     }
 }
 

@@ -21,7 +21,7 @@ mod worlds;
 
 pub use call::{CallFailure, CallOutcome, KvWrite};
 pub use error::{CallError, LoadError};
-pub use kv::{KvBackendError, KvStore, MemoryKv};
+pub use kv::{KvBackendError, KvStore, KvUsage, MemoryKv};
 pub use limits::{CallBudget, Limits};
 pub use plugin::{FunctionInfo, Plugin, sha256_hex};
 pub use replay::Divergence;

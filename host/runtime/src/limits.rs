@@ -32,6 +32,11 @@ pub struct Limits {
     pub host_calls: u32,
     /// WebAssembly stack available to a call, in bytes.
     pub wasm_stack_bytes: u64,
+    /// Keys one key-value namespace (a product's plugin state, a seller's
+    /// debug state of one plugin version) may hold.
+    pub kv_keys: u64,
+    /// Bytes of keys and values one key-value namespace may hold.
+    pub kv_state_bytes: u64,
 }
 
 impl Default for Limits {
@@ -49,6 +54,8 @@ impl Default for Limits {
             kv_value_bytes: 256 << 10,
             host_calls: 100_000,
             wasm_stack_bytes: 1 << 20,
+            kv_keys: 10_000,
+            kv_state_bytes: 16 << 20,
         }
     }
 }

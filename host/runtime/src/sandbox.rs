@@ -49,6 +49,8 @@ pub struct HostState {
     pub(crate) dropped_logs: u32,
     pub(crate) limits: Limits,
     pub(crate) host_calls_exceeded: bool,
+    /// The namespace's size as this call sees it, once a write needed it.
+    pub(crate) kv_usage: Option<crate::kv::KvUsage>,
     /// When replaying a case: the recording that answers every host call.
     pub(crate) replay: Option<super::replay::Replayer>,
 }
@@ -71,6 +73,7 @@ impl CallState {
                 transcript: Vec::new(),
                 logs: Vec::new(),
                 dropped_logs: 0,
+                kv_usage: None,
                 limits: limits.clone(),
                 host_calls_exceeded: false,
                 replay: None,

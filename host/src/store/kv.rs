@@ -4,8 +4,8 @@
 //! each `kv.get` of a plugin was two thread hand-offs and half of a
 //! provisioning's cost.
 
-use super::Store;
-use crate::runtime::{KvBackendError, KvStore};
+use super::{Pool, Store};
+use crate::runtime::{KvBackendError, KvStore, KvUsage};
 use tokio::runtime::Handle;
 
 /// One namespace of the `plugin_kv` table, read synchronously from a plugin
@@ -105,7 +105,34 @@ impl KvStore for StoreKv {
             .block_on(self.store.kv_commit(&self.namespace, writes))
             .map_err(backend)
     }
+
+    fn usage(&self) -> Result<KvUsage, KvBackendError> {
+        self.handle
+            .block_on(self.store.kv_usage(&self.namespace))
+            .map_err(backend)
+    }
 }
+
+impl Store {
+    /// How much plugin state `namespace` holds, as the plugin wrote it
+    /// (sealing's overhead is not counted against the plugin).
+    pub async fn kv_usage(&self, namespace: &str) -> Result<KvUsage, super::StoreError> {
+        let q = "SELECT COUNT(*), COALESCE(SUM(LENGTH(key) + LENGTH(value)), 0) FROM plugin_kv WHERE namespace = $1";
+        let (keys, bytes): (i64, i64) =
+            on_pool!(self, pool => sqlx::query_as(q).bind(namespace).fetch_one(pool).await)?;
+        let overhead = match &self.kv_box {
+            Some(_) => keys * SEALING_OVERHEAD as i64,
+            None => 0,
+        };
+        Ok(KvUsage {
+            keys: keys.max(0) as u64,
+            bytes: (bytes - overhead).max(0) as u64,
+        })
+    }
+}
+
+/// What sealing adds to each value: the marker, the nonce and the tag.
+const SEALING_OVERHEAD: usize = SEALED.len() + 12 + 16;
 
 /// Read-only SQLite connections, one per thread and file.
 mod direct {

@@ -11,6 +11,7 @@
 //! | `big-output` | succeeds with an 8 MiB memo of `x` (output limits must catch it) |
 //! | `clock-random` | succeeds with an instance id reporting host time and randomness and WASI clocks and hash seeds (see `probes.rs`) |
 //! | `env` | succeeds with a memo reporting environment variables, filesystem and network access (see `probes.rs`) |
+//! | `hoard-state` | writes 64 key-value values of 16 KiB (keys under the order id) and reports in its memo how many it stored before `quota-exceeded` |
 //! | `remember` | succeeds with a memo `seen N`: N is a static that starts at 7 and that every call increments, so a call that sees anything but 7 ran in memory a previous call left behind |
 //! | anything else | succeeds normally |
 //!
@@ -76,6 +77,25 @@ impl Lifecycle for Hostile {
                 Some(probes::environment()),
             )),
             "refuse" => Err(PluginError::refused("hostile plugin refuses every order")),
+            "hoard-state" => {
+                let mut stored = 0;
+                let mut memo = String::new();
+                for i in 0..64 {
+                    let key = format!("hoard/{}/{i}", subscription.order_id);
+                    match bazaar_sdk::kv::set(&key, vec![b'x'; 16 << 10]) {
+                        Ok(()) => stored += 1,
+                        Err(e) => {
+                            memo = format!("then {e}");
+                            break;
+                        }
+                    }
+                }
+                Ok(provisioned(
+                    &subscription,
+                    format!("hostile-{}", subscription.order_id),
+                    Some(format!("stored {stored} {memo}")),
+                ))
+            }
             "remember" => {
                 let seen = SEEN.fetch_add(1, Ordering::Relaxed);
                 // Dirty a heap page too, for the next instance to inherit if

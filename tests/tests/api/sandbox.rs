@@ -346,3 +346,47 @@ async fn concurrent_calls_each_get_their_own_sandbox() {
     assert_eq!(unique.len(), 48, "every seed mints its own instance id");
     app.stop().await;
 }
+
+/// Committed plugin state has a quota (keys and bytes per namespace): a
+/// plugin that keeps writing gets `quota-exceeded` from `kv.set` instead of
+/// growing the database without bound, and what it already had stays.
+#[tokio::test]
+async fn committed_plugin_state_stops_at_its_quota() {
+    let app = spawn_app().await;
+    let sha = app.upload_new("hostile").await;
+    let hoard = |order: &str| {
+        json!({
+            "world": "lifecycle",
+            "function": "create-instance",
+            "input": {"subscription": subscription("hoard-state", order)},
+            "seed": 1,
+            "commit": true,
+        })
+    };
+    let memo = |body: &Value| {
+        body["output"]["ok"]["app"]["memo"]
+            .as_str()
+            .unwrap_or("no memo")
+            .to_string()
+    };
+    // 64 x 16 KiB = 1 MiB against the tests' 512 KiB: stopped part-way.
+    let (status, first) = app.call(&sha, hoard("o-1")).await;
+    assert_eq!(status, 200, "{}", first["message"]);
+    let said = memo(&first);
+    assert!(said.contains("quota"), "{said}");
+    let stored: u32 = said
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(99);
+    assert!((20..32).contains(&stored), "{said}");
+    // What it stored was committed; the next call can add nothing.
+    let (status, second) = app.call(&sha, hoard("o-2")).await;
+    assert_eq!(status, 200, "{}", second["message"]);
+    assert!(
+        memo(&second).starts_with("stored 0 then"),
+        "{}",
+        memo(&second)
+    );
+    app.stop().await;
+}

@@ -385,7 +385,21 @@ async fn plugin_usage_is_checked_like_any_other_and_a_failing_plugin_holds_up_on
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let (_, feed) = app.get_as(&seller, "/v1/feed?after=0&limit=100").await;
+    // The refusals are reported with the window's records; poll until both
+    // are visible (the records above may be read before the events commit).
+    let feed = loop {
+        let (_, feed) = app.get_as(&seller, "/v1/feed?after=0&limit=100").await;
+        let n = feed["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "usage.refused")
+            .count();
+        if n >= 2 || std::time::Instant::now() >= deadline {
+            break feed;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
     let refused: Vec<&Value> = feed["events"]
         .as_array()
         .unwrap()
