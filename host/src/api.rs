@@ -12,6 +12,7 @@ mod extract;
 mod fallback;
 mod feed;
 mod instances;
+mod listing_assets;
 pub mod openapi;
 mod orders;
 mod plugins;
@@ -67,6 +68,7 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(plugins::routes())
         .merge(accounts::routes())
         .merge(products::routes())
+        .merge(listing_assets::routes())
         .merge(applications::routes())
         .merge(orders::routes())
         .merge(instances::routes())

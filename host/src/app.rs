@@ -12,6 +12,7 @@ pub mod cases;
 pub mod catalog;
 pub mod decisions;
 mod error;
+pub mod listing_assets;
 pub mod operations;
 pub mod ordering;
 pub mod plugins;

@@ -124,6 +124,7 @@ macro_rules! insert_jobs {
 }
 
 mod accounts;
+mod assets;
 mod balances;
 mod billing;
 mod cases;

@@ -108,6 +108,27 @@ pub struct ProductDraft {
     /// Up to five short selling points.
     #[serde(default)]
     pub highlights: Vec<String>,
+    /// The short overview shown in the catalogue (at most 200 characters).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub overview: String,
+    /// Level-1 and level-2 category, e.g. `["software", "crm"]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<String>,
+    /// After-sales support: hours, channels, response times.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub support: String,
+    /// Up to five customer success stories shown on the product page.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub customer_cases: Vec<String>,
+    /// The uploaded logo (`PUT /v1/products/{id}/logo`); set by the host,
+    /// kept when a draft is replaced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<Asset>,
+    /// The uploaded end-user license agreement (`PUT
+    /// /v1/products/{id}/eula`); set by the host, kept when a draft is
+    /// replaced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eula: Option<Asset>,
     /// Whether orders go through service supervision (request, delivery, acceptance) before
     /// they are settled; fixed once the product is released.
     pub supervised: bool,
@@ -130,6 +151,25 @@ pub struct ProductDraft {
     /// `********` back keeps the stored value.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub plugin_config_secrets: BTreeSet<String>,
+}
+
+/// A file uploaded for a product listing (its logo, its EULA).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Asset {
+    /// SHA-256 (lowercase hex) of the file.
+    pub sha256: String,
+    /// Its media type, e.g. `image/png`, `application/pdf`.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size_bytes: u64,
+    /// Width in pixels (images).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    /// Height in pixels (images).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
 }
 
 fn default_currency() -> String {

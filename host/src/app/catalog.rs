@@ -79,6 +79,9 @@ pub async fn create(
 ) -> Result<ProductRow, AppError> {
     caller.require(&[Role::Seller])?;
     let mut draft = checked_draft(app, &caller.id, draft).await?;
+    // Files are uploaded to the product once it exists.
+    draft.logo = None;
+    draft.eula = None;
     let id = new_id("prod");
     product_config::seal(app, &id, &mut draft, None)?;
     let now = app.clock.now_ms();
@@ -140,6 +143,9 @@ pub async fn update_draft(
     let mut draft = checked_draft(app, &caller.id, draft).await?;
     let stored: Option<ProductDraft> = serde_json::from_str(&product.draft).ok();
     product_config::seal(app, &product.id, &mut draft, stored.as_ref())?;
+    // The listing's files are set by their uploads, not by the draft.
+    draft.logo = stored.as_ref().and_then(|s| s.logo.clone());
+    draft.eula = stored.as_ref().and_then(|s| s.eula.clone());
     if let Some(live) = product.live_draft() {
         // Seeds §3.5.1: supervision is chosen at release and cannot change.
         if live.supervised != draft.supervised {
@@ -199,7 +205,7 @@ pub async fn set_status(
     reread(app, id).await
 }
 
-async fn reread(app: &App, id: &str) -> Result<ProductRow, AppError> {
+pub(super) async fn reread(app: &App, id: &str) -> Result<ProductRow, AppError> {
     app.store
         .product(id)
         .await?

@@ -8,7 +8,7 @@ use super::{App, AppError};
 use crate::domain::catalog::ProductDraft;
 use crate::domain::release_cases;
 use crate::ids::seed_of;
-use crate::runtime::wit::latest::review::Listing;
+use crate::runtime::wit::latest::review::{ImageInfo, Listing};
 use crate::runtime::{CallBudget, CallContext, MemoryKv, wit_json};
 use crate::store::{ApplicationRow, ReviewRow};
 use serde::{Deserialize, Serialize};
@@ -71,18 +71,27 @@ fn listing(app: &ApplicationRow, draft: &ProductDraft) -> Listing {
         delivery_method: "saas".into(),
         name: draft.name.clone(),
         version: draft.version.clone(),
-        overview: String::new(),
+        overview: draft.overview.clone(),
         description: draft.description.clone(),
         highlights: draft.highlights.clone(),
-        categories: Vec::new(),
-        logo: None,
+        categories: draft.categories.clone(),
+        logo: draft.logo.as_ref().map(|logo| ImageInfo {
+            format: logo
+                .content_type
+                .strip_prefix("image/")
+                .unwrap_or(&logo.content_type)
+                .to_string(),
+            width: logo.width.unwrap_or(0),
+            height: logo.height.unwrap_or(0),
+            size_bytes: logo.size_bytes,
+        }),
         specification_names: draft
             .specifications
             .iter()
             .map(|s| s.name.clone())
             .collect(),
-        support: String::new(),
-        has_eula: false,
+        support: draft.support.clone(),
+        has_eula: draft.eula.is_some(),
     }
 }
 

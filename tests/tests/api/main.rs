@@ -11,6 +11,7 @@ mod cases;
 mod errors;
 mod example_plugins;
 mod idempotency;
+mod listing;
 mod marketplace;
 mod plugins_api;
 mod pricing;

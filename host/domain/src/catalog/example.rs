@@ -34,6 +34,12 @@ pub fn example_draft(lifecycle_sha: &str) -> ProductDraft {
         specifications: vec![standard(), enterprise()],
         plugin_config: Default::default(),
         plugin_config_secrets: Default::default(),
+        overview: String::new(),
+        categories: Vec::new(),
+        support: String::new(),
+        customer_cases: Vec::new(),
+        logo: None,
+        eula: None,
         currency: "USD".into(),
     }
 }

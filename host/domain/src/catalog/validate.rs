@@ -8,6 +8,7 @@ use super::{BillingMode, ProductDraft, spec_rules};
 const DESCRIPTION_MAX: usize = 20_000;
 const HIGHLIGHTS_MAX: usize = 5;
 const HIGHLIGHT_MAX: usize = 500;
+const OVERVIEW_MAX: usize = 200;
 const VERSION_MAX: usize = 32;
 const SPECS_MAX: usize = 30;
 
@@ -37,6 +38,33 @@ pub fn validate(draft: &ProductDraft) -> Result<(), Vec<FieldError>> {
     }
     for (i, h) in draft.highlights.iter().enumerate() {
         e.text(format!("highlights[{i}]"), h, HIGHLIGHT_MAX);
+    }
+    if draft.overview.chars().count() > OVERVIEW_MAX {
+        e.at(
+            "overview",
+            format!("must be at most {OVERVIEW_MAX} characters"),
+        );
+    }
+    if draft.categories.len() > 2 {
+        e.at("categories", "a level-1 and at most one level-2 category");
+    }
+    for (i, c) in draft.categories.iter().enumerate() {
+        e.text(format!("categories[{i}]"), c, NAME_MAX);
+    }
+    if draft.support.chars().count() > DESCRIPTION_MAX {
+        e.at(
+            "support",
+            format!("must be at most {DESCRIPTION_MAX} characters"),
+        );
+    }
+    if draft.customer_cases.len() > HIGHLIGHTS_MAX {
+        e.at(
+            "customer-cases",
+            format!("at most {HIGHLIGHTS_MAX} customer cases"),
+        );
+    }
+    for (i, c) in draft.customer_cases.iter().enumerate() {
+        e.text(format!("customer-cases[{i}]"), c, DESCRIPTION_MAX);
     }
     if draft.plugin_config.len() > CONFIG_ENTRIES_MAX {
         e.at(
