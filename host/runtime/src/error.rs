@@ -26,10 +26,13 @@ pub enum LoadError {
         reason: String,
     },
     /// Imports something the host does not provide.
-    #[error("component imports `{name}`, which the host does not provide")]
+    #[error("component imports `{name}`, which the host does not provide{}", hint.as_deref().map(|h| format!("; {h}")).unwrap_or_default())]
     MissingImport {
         /// The import's name.
         name: String,
+        /// How to build the plugin without it, when the host knows.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        hint: Option<String>,
     },
     /// Targets a version of the Bazaar WIT the host does not know.
     #[error("component uses `{name}`, but this host implements bazaar:plugin@{supported}")]
@@ -156,5 +159,36 @@ impl CallError {
             .ok()
             .and_then(|v| v["kind"].as_str().map(String::from))
             .unwrap_or_else(|| "call-failed".into())
+    }
+}
+
+/// What to change in a plugin's build so it does not import `name`: plugins
+/// get no network, and the usual toolchains import it by default.
+pub fn import_hint(name: &str) -> Option<String> {
+    if name.starts_with("wasi:http") {
+        Some(
+            "plugins have no network; componentize-js adds wasi:http unless told not to: \
+             build with `--disable http --disable fetch-event` (`-d http -d fetch-event`)"
+                .into(),
+        )
+    } else if name.starts_with("wasi:sockets") {
+        Some("plugins have no network; build without sockets (no TCP/UDP or name lookups)".into())
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod import_hint_tests {
+    use super::*;
+
+    #[test]
+    fn refused_network_imports_say_how_to_build_without_them() {
+        let e = LoadError::MissingImport {
+            name: "wasi:http/outgoing-handler@0.2.3".into(),
+            hint: import_hint("wasi:http/outgoing-handler@0.2.3"),
+        };
+        assert!(e.to_string().contains("-d http -d fetch-event"), "{e}");
+        assert!(import_hint("bazaar:plugin/ledger@0.1.0").is_none());
     }
 }

@@ -96,6 +96,15 @@ pub fn precheck(bytes: &[u8], limit: u64) -> Result<(), LoadError> {
     }
 }
 
+/// The refusal of an import the host does not provide, with a hint on how
+/// to build without it where there is one.
+fn missing(name: &str) -> LoadError {
+    LoadError::MissingImport {
+        name: name.to_string(),
+        hint: super::error::import_hint(name),
+    }
+}
+
 /// Checks a compiled component's imports and exports against what this host
 /// provides and builds its [`Plugin`].
 pub fn link(
@@ -116,15 +125,15 @@ pub fn link(
                 });
             }
             Some(("types" | "host" | "kv" | "config", _)) => {}
-            Some(_) => return Err(LoadError::MissingImport { name: name.clone() }),
+            Some(_) => return Err(missing(name)),
             None if name.starts_with("wasi:") => {}
-            None => return Err(LoadError::MissingImport { name: name.clone() }),
+            None => return Err(missing(name)),
         }
     }
     let pre = linker.instantiate_pre(&component).map_err(|e| {
         let text = format!("{e:#}");
         match imports.iter().find(|n| text.contains(n.as_str())) {
-            Some(name) => LoadError::MissingImport { name: name.clone() },
+            Some(name) => missing(name),
             None => LoadError::Invalid { reason: text },
         }
     })?;
