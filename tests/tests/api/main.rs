@@ -10,6 +10,7 @@ mod billing;
 mod cases;
 mod errors;
 mod example_plugins;
+mod feed;
 mod idempotency;
 mod marketplace;
 mod plugins_api;
