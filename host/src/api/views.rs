@@ -7,3 +7,4 @@ pub mod operations;
 pub mod ordering;
 pub mod plugins;
 pub mod releases;
+pub mod shown;

@@ -7,6 +7,7 @@
 //! billing::`.
 
 mod billing;
+mod call_answers;
 mod cases;
 mod errors;
 mod example_plugins;
