@@ -95,3 +95,95 @@ async fn a_returned_call_is_shown_capped_and_saved_whole() {
     );
     app.stop().await;
 }
+
+/// Error details are kebab-case like every other field (`limit-bytes`, not
+/// `limit_bytes`).
+#[tokio::test]
+async fn error_details_are_kebab_case() {
+    let app = spawn_app().await;
+    let sha = app.upload_new("hostile").await;
+    let (status, body) = app
+        .call(
+            &sha,
+            json!({"world": "lifecycle", "function": "create-instance",
+                   "input": {"subscription": {
+                       "order-id": "o", "customer-id": "c", "customer-name": "memory",
+                       "product-id": "p", "sku-code": "s", "billing-mode": "monthly",
+                       "attributes": [], "quantity": "1", "period-count": 1, "trial": false,
+                       "expires-at": 1_767_225_600_000i64}}}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let error = &body["detail"]["error"];
+    assert_eq!(error["kind"], "memory-exhausted", "{error}");
+    assert!(error["limit-bytes"].as_u64().unwrap() > 0, "{error}");
+    assert!(error.get("limit_bytes").is_none(), "{error}");
+    app.stop().await;
+}
+
+/// Transcripts spell results as the WIT does (`{"ok": ...}`), and bytes
+/// say they are hex (`value-hex`); a case file in the old spelling
+/// (`{"Ok": ...}`, bare hex) still imports and replays.
+#[tokio::test]
+async fn transcripts_follow_the_wit_spelling_and_old_cases_still_load() {
+    let app = spawn_app().await;
+    let sha = app.upload_new("saas_lifecycle").await;
+    let (status, body) = app
+        .call(
+            &sha,
+            json!({"world": "lifecycle", "function": "create-instance",
+                   "input": {"subscription": {
+                       "order-id": "o-1", "customer-id": "c", "customer-name": "Alice",
+                       "product-id": "p", "sku-code": "basic-monthly", "billing-mode": "monthly",
+                       "attributes": [], "quantity": "1", "period-count": 1, "trial": false,
+                       "expires-at": 1_767_225_600_000i64}},
+                   "now-ms": 1_760_000_000_000i64, "seed": 3, "save": true}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body:.300}");
+    let get = body["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["call"] == "kv-get")
+        .expect("the plugin reads its state");
+    assert_eq!(get["result"], json!({"ok": null}), "{get}");
+    assert!(body["transcript"].to_string().find("\"Ok\"").is_none());
+    let write = &body["kv-writes"][0];
+    assert!(write["value-hex"].is_string(), "{write}");
+
+    // The same case in the old spelling, imported after deleting it.
+    let id = body["case"]["id"].as_str().unwrap();
+    let (_, file) = app.get(&format!("/v1/cases/export?plugin={sha}")).await;
+    let old = file
+        .to_string()
+        .replace("\"ok\":{\"value-hex\":", "\"Ok\":")
+        .replace("\"ok\":", "\"Ok\":")
+        .replace("\"err\":", "\"Err\":")
+        .replace("\"value-hex\":", "\"value\":")
+        .replace("\"result-hex\":", "\"result\":");
+    // Only the transcript had those spellings (the output keeps `ok`).
+    let mut old: Value = serde_json::from_str(&old).unwrap();
+    old["cases"][0]["expected"] = file["cases"][0]["expected"].clone();
+    assert!(old.to_string().contains("\"Ok\":"), "{old}");
+    let res = app
+        .client
+        .delete(app.url(&format!("/v1/cases/{id}")))
+        .bearer_auth(&app.seller)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let (status, imported) = app.post_as(&app.seller, "/v1/cases/import", old).await;
+    assert_eq!(status, 200, "{imported}");
+    let case = imported["cases"][0]["id"].as_str().unwrap();
+    let (status, replay) = app
+        .post_as(&app.seller, &format!("/v1/cases/{case}/replay"), json!({}))
+        .await;
+    assert_eq!(
+        (status, &replay["result"]),
+        (200, &json!("pass")),
+        "{replay}"
+    );
+    app.stop().await;
+}
