@@ -123,6 +123,10 @@ macro_rules! insert_jobs {
     }};
 }
 
+// First, for its `insert_events!` macro.
+#[macro_use]
+mod feed;
+
 mod accounts;
 mod assets;
 mod balances;
@@ -145,6 +149,7 @@ mod usage;
 pub use accounts::{Account, Credential, Role, TokenRow};
 pub use billing::{ArrearsRow, ChargeRow, Charged, TopUp};
 pub use cases::CaseRow;
+pub use feed::EventHold;
 pub use instances::Owner;
 pub use kv::StoreKv;
 pub use orders::{

@@ -20,8 +20,8 @@ use wasmtime::{Engine, Store, Trap};
 pub struct KvWrite {
     /// The key.
     pub key: String,
-    /// The new value; `None` deletes.
-    #[serde(with = "opt_hex")]
+    /// The new value, as `value-hex`; `None` (null) deletes.
+    #[serde(rename = "value-hex", with = "opt_hex")]
     pub value: Option<Vec<u8>>,
 }
 
@@ -35,7 +35,8 @@ pub struct CallOutcome<O = serde_json::Value> {
     pub output: O,
     /// Log lines, including what the plugin printed to stdout/stderr.
     pub logs: Vec<LogLine>,
-    /// Log lines dropped past the limit.
+    /// Log lines dropped: `host.log` lines past `log-lines`, and lines of
+    /// stdout and stderr past `stdio-bytes` (a line cut short counts).
     pub dropped_logs: u32,
     /// Every host call and its answer, in order.
     pub transcript: Vec<HostCall>,
@@ -286,7 +287,7 @@ fn sandboxed<R>(
     let fuel_used = limits.fuel - store.get_fuel().unwrap_or(0);
     let duration_us = started.elapsed().as_micros() as u64;
 
-    let (stdout, stderr) = store.data().stdio();
+    let (stdout, stderr, stdio_cut) = store.data().stdio();
     let memory_denied = store.data().limiter.denied;
     let mut host = store.into_data().into_host();
     *replay = host.replay.take();
@@ -295,7 +296,7 @@ fn sandboxed<R>(
     push_stdio(&mut logs, "stderr", &stderr);
     let ended = Ended {
         logs,
-        dropped_logs: host.dropped_logs,
+        dropped_logs: host.dropped_logs.saturating_add(stdio_cut),
         transcript: host.transcript,
         overlay: host.overlay,
         fuel_used,

@@ -2,9 +2,14 @@
 
 use serde::Serialize;
 
-/// Why a component was not accepted as a plugin.
+/// Why a component was not accepted as a plugin. Kinds and fields are
+/// kebab-case in JSON, like everything the host shows.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[serde(
+    tag = "kind",
+    rename_all = "kebab-case",
+    rename_all_fields = "kebab-case"
+)]
 pub enum LoadError {
     /// Larger than the host accepts.
     #[error("component is {size} bytes; the limit is {limit}")]
@@ -62,8 +67,14 @@ pub enum LoadError {
 
 /// Why a plugin call produced no output. A plugin that returns its own
 /// `plugin-error` is not a `CallError`: that is an output like any other.
+/// Kinds and fields are kebab-case in JSON (`{"kind": "deadline",
+/// "timeout-ms": 20}`).
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[serde(
+    tag = "kind",
+    rename_all = "kebab-case",
+    rename_all_fields = "kebab-case"
+)]
 pub enum CallError {
     /// The plugin does not export that function.
     #[error("plugin does not export `{world}.{function}`")]

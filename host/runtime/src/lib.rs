@@ -13,6 +13,7 @@ mod plugin;
 mod replay;
 mod sandbox;
 mod slots;
+mod stdio;
 mod transcript;
 mod typed;
 mod values;

@@ -20,9 +20,11 @@ pub struct Limits {
     pub input_bytes: u64,
     /// Size of a call's output (strings and lists counted in bytes), in bytes.
     pub output_bytes: u64,
-    /// Log lines kept per call; more are counted and dropped.
+    /// `host.log` lines kept per call; more are counted in `dropped-logs`.
     pub log_lines: u32,
-    /// Bytes kept from the plugin's stdout and stderr together.
+    /// Bytes kept of each of the plugin's stdout and stderr (each its own, so
+    /// a noisy stdout cannot crowd out a panic message on stderr); lines past
+    /// it are counted in `dropped-logs`.
     pub stdio_bytes: u64,
     /// Largest key-value key, in bytes.
     pub kv_key_bytes: u32,

@@ -3,6 +3,7 @@
 //! logical time and seed.
 
 use super::kv::{KvOverlay, KvStore};
+use super::stdio::KeptOutput;
 use super::transcript::{HostCall, LogLine};
 use crate::Limits;
 use rand_chacha::ChaCha20Rng;
@@ -12,7 +13,6 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 use wasmtime::component::ResourceTable;
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
 
 /// What the caller supplies for one call besides its input.
@@ -35,8 +35,8 @@ pub struct CallState {
     table: ResourceTable,
     pub(crate) limiter: MemoryCap,
     pub(crate) host: HostState,
-    stdout: MemoryOutputPipe,
-    stderr: MemoryOutputPipe,
+    stdout: KeptOutput,
+    stderr: KeptOutput,
 }
 
 /// The host-import side of a call: answers and the transcript of them.
@@ -59,8 +59,8 @@ impl CallState {
     /// Fresh state for one call.
     pub fn new(ctx: CallContext, limits: &Limits) -> Self {
         let stdio_cap = usize::try_from(limits.stdio_bytes).unwrap_or(usize::MAX);
-        let stdout = MemoryOutputPipe::new(stdio_cap);
-        let stderr = MemoryOutputPipe::new(stdio_cap);
+        let stdout = KeptOutput::new(stdio_cap);
+        let stderr = KeptOutput::new(stdio_cap);
         let wasi = sandboxed_wasi(&ctx, stdout.clone(), stderr.clone());
         Self {
             wasi,
@@ -83,10 +83,12 @@ impl CallState {
         }
     }
 
-    /// What the plugin wrote to stdout and stderr, lossily decoded.
-    pub fn stdio(&self) -> (String, String) {
-        let read = |p: &MemoryOutputPipe| String::from_utf8_lossy(&p.contents()).into_owned();
-        (read(&self.stdout), read(&self.stderr))
+    /// What was kept of the plugin's stdout and stderr, lossily decoded,
+    /// and how many lines of the two were cut.
+    pub fn stdio(&self) -> (String, String, u32) {
+        let (stdout, cut_out) = self.stdout.contents();
+        let (stderr, cut_err) = self.stderr.contents();
+        (stdout, stderr, cut_out.saturating_add(cut_err))
     }
 
     /// Splits the finished call's state into what the caller keeps.
@@ -106,11 +108,7 @@ impl WasiView for CallState {
 
 /// WASI with no files, no environment, no arguments, no network, no stdin,
 /// and clocks and randomness derived from the call's logical time and seed.
-fn sandboxed_wasi(
-    ctx: &CallContext,
-    stdout: MemoryOutputPipe,
-    stderr: MemoryOutputPipe,
-) -> WasiCtx {
+fn sandboxed_wasi(ctx: &CallContext, stdout: KeptOutput, stderr: KeptOutput) -> WasiCtx {
     let now = Duration::from_millis(u64::try_from(ctx.now_ms).unwrap_or(0));
     // Distinct streams for the secure and insecure generators, both from the seed.
     let secure = SeededRng(ChaCha20Rng::seed_from_u64(ctx.seed ^ 0x5ec0_0000_0000_0001));

@@ -27,7 +27,8 @@ pub struct ErrorBody {
     /// With `invalid`: every problem, each with its field.
     #[schema(value_type = Option<Vec<Object>>)]
     errors: Option<Vec<serde_json::Value>>,
-    /// With `plugin-rejected` and `call-failed`: the typed failure.
+    /// With `plugin-rejected` and `call-failed`: the typed failure (a call's
+    /// logs and transcript shown up to a cap, with `cut-bytes`).
     #[schema(value_type = Option<Object>)]
     detail: Option<serde_json::Value>,
 }
@@ -150,7 +151,8 @@ impl IntoResponse for ApiError {
                 };
                 (
                     status,
-                    json!({"error": "call-failed", "message": f.error.to_string(), "field": field, "detail": f}),
+                    json!({"error": "call-failed", "message": f.error.to_string(), "field": field,
+                           "detail": super::views::shown::failure_detail(f)}),
                 )
             }
             AppError::Internal(e) => {

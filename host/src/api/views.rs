@@ -7,4 +7,5 @@ pub mod operations;
 pub mod ordering;
 pub mod plugins;
 pub mod releases;
+pub mod shown;
 pub mod tokens;

@@ -139,19 +139,11 @@ impl Store {
                 q.build().execute(&mut *tx).await?;
             }
 
-            // The feed events, in batch order.
-            if changed.is_empty() {
-                tx.commit().await?;
-                return Ok(done);
-            }
-            let mut q = sqlx::QueryBuilder::new(
-                "INSERT INTO instance_events (seller_id, customer_id, instance_id, order_id, kind, detail, at) ",
-            );
-            q.push_values(changed.iter().zip(&events), |mut b, (i, c)| {
-                b.push_bind(&i.seller_id).push_bind(&i.customer_id).push_bind(&i.id)
-                    .push_bind(&c.event.order_id).push_bind(&c.event.kind).push_bind(&c.event.detail).push_bind(c.now_ms);
-            });
-            q.build().execute(&mut *tx).await?;
+            // The feed events, in batch order, last: their positions lock
+            // the feed counter until the commit (see `feed.rs`).
+            insert_events!(tx, changed.iter().zip(&events).map(|(i, c)| {
+                (i, c.event.order_id.as_deref(), c.event.kind.as_str(), c.event.detail.as_str(), c.now_ms)
+            }).collect());
             tx.commit().await?;
             Ok(done)
         })

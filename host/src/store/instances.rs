@@ -1,7 +1,7 @@
-//! Reads of orders, instances and the change feed, and the sweeps that find
+//! Reads of orders and instances, and the sweeps that find
 //! instances whose time ran out.
 
-use super::orders::{EventRow, INSTANCE, InstanceRow, ORDER, OrderRow};
+use super::orders::{INSTANCE, InstanceRow, ORDER, OrderRow};
 use super::{Pool, Store, StoreError};
 use crate::domain::instance::OrderState;
 
@@ -143,20 +143,6 @@ impl Store {
         let q = "UPDATE orders SET state = $2, failure = $3, updated_at = $4 WHERE id = $1 AND state = 'processing'";
         let done = on_pool!(self, pool => sqlx::query(q).bind(id).bind(state.as_str()).bind(failure).bind(now_ms).execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(done == 1)
-    }
-
-    /// A seller's feed events after `after`, oldest first.
-    pub async fn events(
-        &self,
-        seller_id: &str,
-        after: i64,
-        limit: i64,
-    ) -> Result<Vec<EventRow>, StoreError> {
-        let q = "SELECT seq, seller_id, customer_id, instance_id, order_id, kind, detail, at FROM instance_events \
-                 WHERE seller_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
-        Ok(
-            on_pool!(self, pool => sqlx::query_as(q).bind(seller_id).bind(after).bind(limit).fetch_all(pool).await)?,
-        )
     }
 
     /// Active instances whose period ended by `now_ms`.

@@ -189,20 +189,4 @@ impl Store {
                  FROM metering_windows WHERE product_id = $1";
         Ok(on_pool!(self, pool => sqlx::query_as(q).bind(product_id).fetch_optional(pool).await)?)
     }
-
-    /// Appends an event to a seller's change feed.
-    pub async fn append_event(
-        &self,
-        instance: &InstanceRow,
-        kind: &str,
-        detail: &str,
-        now_ms: i64,
-    ) -> Result<(), StoreError> {
-        let _turn = self.write_turn().await;
-        let q = "INSERT INTO instance_events (seller_id, customer_id, instance_id, order_id, kind, detail, at) \
-                 VALUES ($1, $2, $3, NULL, $4, $5, $6)";
-        on_pool!(self, pool => sqlx::query(q).bind(&instance.seller_id).bind(&instance.customer_id)
-            .bind(&instance.id).bind(kind).bind(detail).bind(now_ms).execute(pool).await.map(|r| r.rows_affected()))?;
-        Ok(())
-    }
 }

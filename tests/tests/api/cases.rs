@@ -334,14 +334,14 @@ async fn debug_state_is_private_to_the_caller_even_for_the_same_bytes() {
     );
     assert_eq!(again["transcript"][1]["call"], "kv-get");
     assert!(
-        again["transcript"][1]["result"]["Ok"].is_string(),
+        again["transcript"][1]["result"]["ok"]["value-hex"].is_string(),
         "{again}"
     );
     // ...which the other seller's debug calls do not see.
     let (_, theirs) = app.post_as(&other, &path, create_case_call("o-1")).await;
     assert_eq!(theirs["transcript"][1]["call"], "kv-get");
     assert!(
-        theirs["transcript"][1]["result"]["Ok"].is_null(),
+        theirs["transcript"][1]["result"]["ok"].is_null(),
         "{theirs}"
     );
     app.stop().await;

@@ -7,9 +7,11 @@
 //! billing::`.
 
 mod billing;
+mod call_answers;
 mod cases;
 mod errors;
 mod example_plugins;
+mod feed;
 mod idempotency;
 mod listing;
 mod marketplace;

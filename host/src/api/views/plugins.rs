@@ -6,9 +6,10 @@
 //! declared here as free-form objects.
 
 use super::cases::{CaseSummary, ReplayView};
+use super::shown::{CutBytes, Shown};
 use crate::app::plugins::DebugCall;
 use crate::app::regressions::Regressions;
-use crate::runtime::{FunctionInfo, HostCall, KvWrite, Limits, LogLine, Plugin, World};
+use crate::runtime::{FunctionInfo, Limits, LogLine, Plugin, World};
 use crate::store::SellerPlugin;
 use serde::Serialize;
 use serde_json::Value;
@@ -165,7 +166,10 @@ impl From<&Regressions> for RegressionsView {
     }
 }
 
-/// A debug call's outcome (`POST /v1/plugins/{sha256}/calls`).
+/// A debug call's outcome (`POST /v1/plugins/{sha256}/calls`). Logs,
+/// transcript and key-value writes are shown up to a cap each
+/// ([`SHOWN_BYTES`](super::shown::SHOWN_BYTES)); `cut-bytes` counts what was
+/// left out, and a case saved from the call keeps all of it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct DebugCallView {
@@ -178,10 +182,12 @@ pub struct DebugCallView {
     pub dropped_logs: u32,
     /// Every host call and its answer, in order.
     #[schema(value_type = Vec<Object>)]
-    pub transcript: Vec<HostCall>,
+    pub transcript: Vec<Value>,
     /// The key-value writes it would commit (a debug call commits none).
     #[schema(value_type = Vec<Object>)]
-    pub kv_writes: Vec<KvWrite>,
+    pub kv_writes: Vec<Value>,
+    /// The bytes of each stream this answer left out.
+    pub cut_bytes: CutBytes,
     /// Fuel burned, instantiation included.
     pub fuel_used: u64,
     /// Wall-clock time in microseconds.
@@ -197,13 +203,15 @@ pub struct DebugCallView {
 
 impl From<DebugCall> for DebugCallView {
     fn from(d: DebugCall) -> Self {
+        let shown = Shown::outcome(&d.outcome);
         let o = d.outcome;
         DebugCallView {
             output: o.output,
-            logs: o.logs,
+            logs: shown.logs,
             dropped_logs: o.dropped_logs,
-            transcript: o.transcript,
-            kv_writes: o.kv_writes,
+            transcript: shown.transcript,
+            kv_writes: shown.kv_writes,
+            cut_bytes: shown.cut,
             fuel_used: o.fuel_used,
             duration_us: o.duration_us,
             now_ms: d.now_ms,
