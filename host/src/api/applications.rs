@@ -97,11 +97,7 @@ async fn decide(
     approve: bool,
 ) -> Result<Json<ReviewedApplication>, ApiError> {
     actor.require(&[Role::Operator])?;
-    let req: Decision = if body.is_empty() {
-        Decision::default()
-    } else {
-        super::extract::parse(body)?
-    };
+    let req: Decision = super::extract::parse_or_default(body)?;
     let (a, r) = releases::decide(&state.app, actor, id, req, approve).await?;
     Ok(Json(ReviewedApplication::new(&state.app, &a, r.as_ref())))
 }
@@ -121,7 +117,7 @@ async fn approve(
 
 #[utoipa::path(post, path = "/release-applications/{id}/reject", tag = "releases",
     params(("id" = String, Path, description = "id")),
-    request_body = Decision,
+    request_body = Rejection,
     responses((status = 200, description = "the rejected application", body = ReviewedApplication), (status = 400, description = "no reason given"), (status = 404, description = "no such application"), (status = 409, description = "already decided")))]
 async fn reject(
     State(state): State<AppState>,
@@ -142,4 +138,14 @@ async fn withdraw(
 ) -> Result<Json<ApplicationView>, ApiError> {
     let a = releases::withdraw(&state.app, &actor, &id).await?;
     Ok(Json(ApplicationView::new(&state.app, &a)))
+}
+
+/// `POST /v1/release-applications/{id}/reject` (read as a
+/// [`Decision`], whose reason a rejection requires).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct Rejection {
+    /// Why, in words the seller can act on.
+    #[schema(pattern = "\\S")]
+    reason: String,
 }

@@ -101,7 +101,7 @@ async fn export(
 }
 
 #[utoipa::path(post, path = "/cases/import", tag = "cases",
-    request_body = Object,
+    request_body = CaseFileDoc,
     responses((status = 200, description = "how many were imported and found", body = CasesImported), (status = 400, description = "malformed file"), (status = 422, description = "cases with problems, each with its field")))]
 async fn import(
     State(state): State<AppState>,
@@ -109,7 +109,18 @@ async fn import(
     body: Bytes,
 ) -> Result<Json<CasesImported>, ApiError> {
     actor.require(&[Role::Seller, Role::Operator])?;
-    let file: CaseFile = super::extract::parse(&body)?;
+    // A case that does not read is a case with problems (422, like the
+    // checks below), not a malformed file.
+    let file: CaseFile = super::extract::parse(&body).map_err(|e| match e {
+        ApiError::App(crate::app::AppError::BadRequest {
+            message,
+            field: Some(field),
+        }) if field.starts_with("cases[") => ApiError::App(crate::app::AppError::Invalid {
+            message: "a case of the file does not read".into(),
+            errors: vec![crate::domain::catalog::FieldError { field, message }],
+        }),
+        other => other,
+    })?;
     let out = cases::import(&state.app, &actor, file).await?;
     Ok(Json(CasesImported::from(&out)))
 }
@@ -132,11 +143,21 @@ async fn replay(
     body: Bytes,
 ) -> Result<Json<ReplayView>, ApiError> {
     let row = access::visible_case(&state.app, &actor, &id).await?;
-    let req: ReplayRequest = if body.is_empty() {
-        ReplayRequest::default()
-    } else {
-        super::extract::parse(&body)?
-    };
+    let req: ReplayRequest = super::extract::parse_or_default(&body)?;
     let (row, run) = cases::replay(&state.app, &actor, row, req.plugin).await?;
     Ok(Json(ReplayView::new(&row, &run)))
+}
+
+/// A case file, as `GET /v1/cases/export` writes it.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = CaseFile)]
+#[allow(dead_code)]
+struct CaseFileDoc {
+    /// Always `bazaar-cases/1`.
+    #[schema(pattern = "^bazaar-cases/1$")]
+    format: String,
+    /// The cases, each as `GET /v1/cases/{id}` shows it.
+    #[schema(value_type = Vec<Object>, min_items = 1, max_items = 1000)]
+    cases: Vec<()>,
 }

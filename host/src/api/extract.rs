@@ -26,8 +26,55 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> 
 }
 
 /// Parses `body`, naming the offending field path or position on failure.
+/// A number with no fraction (`3.0`) is an integer, as JSON Schema has it.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     refuse_nul(body)?;
+    let mut value: serde_json::Value = parse_strict(body)?;
+    integral_floats_as_integers(&mut value);
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        ApiError::from(AppError::BadRequest {
+            message: format!("invalid JSON body: {inner}"),
+            field: (path != ".").then_some(path),
+        })
+    })
+}
+
+/// [`parse`], where an empty body or `null` means `T::default()`: bodies
+/// documented as optional.
+pub fn parse_or_default<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    let value: Option<serde_json::Value> = parse(body)?;
+    match value {
+        None => Ok(T::default()),
+        Some(_) => parse(body),
+    }
+}
+
+/// Rewrites every number with a zero fraction that fits an integer as that
+/// integer.
+fn integral_floats_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_floats_as_integers),
+        _ => {}
+    }
+}
+
+/// `body` as one JSON value, syntax errors with their line and column.
+fn parse_strict<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();

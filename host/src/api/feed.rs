@@ -120,6 +120,7 @@ async fn clock(State(state): State<AppState>, actor: Actor) -> Json<ClockView> {
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 struct Advance {
     /// Milliseconds, positive.
+    #[schema(minimum = 1)]
     ms: i64,
 }
 

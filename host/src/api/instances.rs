@@ -92,11 +92,7 @@ async fn orders(
 
 /// The periods a renewal or conversion buys (an empty body buys one).
 fn periods_of(body: &[u8]) -> Result<PeriodsRequest, ApiError> {
-    if body.is_empty() {
-        Ok(PeriodsRequest::default())
-    } else {
-        parse(body)
-    }
+    super::extract::parse_or_default(body)
 }
 
 /// Buy more periods.
@@ -107,7 +103,7 @@ fn periods_of(body: &[u8]) -> Result<PeriodsRequest, ApiError> {
     request_body(content = Option<PeriodsRequest>, description = "Empty buys one period"),
     params(
         ("id" = String, Path, description = "The instance"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry answer the first order"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~][ -~]{0,199}$", description = "Makes a retry answer the first order"),
     ),
     responses(
         (status = 202, description = "Accepted; the worker completes it", body = OrderAccepted),
@@ -148,7 +144,7 @@ async fn renew(
     request_body(content = Option<PeriodsRequest>, description = "Empty buys one period"),
     params(
         ("id" = String, Path, description = "The instance"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry answer the first order"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~][ -~]{0,199}$", description = "Makes a retry answer the first order"),
     ),
     responses(
         (status = 202, description = "Accepted; the worker completes it", body = OrderAccepted),
@@ -189,7 +185,7 @@ async fn convert(
     request_body = UpgradeRequest,
     params(
         ("id" = String, Path, description = "The instance"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry answer the first order"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~][ -~]{0,199}$", description = "Makes a retry answer the first order"),
     ),
     responses(
         (status = 202, description = "Accepted; the worker completes it", body = OrderAccepted),
@@ -230,7 +226,7 @@ async fn upgrade(
     request_body(content = Option<serde_json::Value>, description = "Ignored, or empty"),
     params(
         ("id" = String, Path, description = "The instance"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry answer the first order"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~][ -~]{0,199}$", description = "Makes a retry answer the first order"),
     ),
     responses(
         (status = 202, description = "Accepted; the instance is released", body = OrderAccepted),

@@ -53,7 +53,7 @@ async fn download(
 /// pixels and at most 5 MiB); the draft names it from then on.
 #[utoipa::path(put, path = "/products/{id}/logo", tag = "products",
     params(("id" = String, Path, description = "product id")),
-    request_body(content = Vec<u8>, content_type = "image/png", description = "the PNG"),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the PNG (any media type; the content must be a PNG)"),
     responses(
         (status = 200, body = ProductView),
         (status = 400, description = "not a PNG, empty, or over 10 MiB"),
@@ -89,7 +89,7 @@ async fn logo(
 /// Markdown or HTML, given by `Content-Type`).
 #[utoipa::path(put, path = "/products/{id}/eula", tag = "products",
     params(("id" = String, Path, description = "product id")),
-    request_body(content = Vec<u8>, content_type = "application/pdf", description = "the document"),
+    request_body(content = String, content_type = "text/plain", description = "the document; also application/pdf, text/markdown or text/html, as `Content-Type` says"),
     responses(
         (status = 200, body = ProductView),
         (status = 400, description = "another media type, empty, or over 10 MiB"),

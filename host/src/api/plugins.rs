@@ -41,12 +41,13 @@ async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<Plugin
 #[into_params(parameter_in = Query)]
 struct UploadQuery {
     /// The plugin's name; versions are numbered per name.
+    #[param(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     name: String,
 }
 
 #[utoipa::path(post, path = "/plugins", tag = "plugins",
     params(UploadQuery),
-    request_body(content = Vec<u8>, content_type = "application/wasm", description = "the component's bytes"),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the component's bytes (any media type, e.g. application/wasm)"),
     responses((status = 201, description = "a new version, with the previous version's cases replayed", body = PluginView), (status = 200, description = "bytes the uploader already had", body = PluginView), (status = 400, description = "bad name or empty body"), (status = 422, description = "not an acceptable plugin")))]
 async fn upload(
     State(state): State<AppState>,

@@ -27,9 +27,9 @@ async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<RuleLi
 }
 
 #[utoipa::path(post, path = "/rules/{kind}/{name}/activate", tag = "rules",
-    params(("kind" = String, Path, description = "kind"), ("name" = String, Path, description = "name")),
+    params(("kind" = inline(RuleKind), Path, description = "kind"), ("name" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "name")),
     request_body = Activation,
-    responses((status = 200, description = "the activation", body = RuleView), (status = 400, description = "bad kind, name or plugin"), (status = 403, description = "not an operator")))]
+    responses((status = 200, description = "the activation", body = RuleView), (status = 400, description = "bad kind or name, or a plugin without the rule's world"), (status = 404, description = "no such plugin version"), (status = 403, description = "not an operator")))]
 async fn activate(
     State(state): State<AppState>,
     actor: Actor,
@@ -49,7 +49,7 @@ async fn activate(
 }
 
 #[utoipa::path(post, path = "/rules/{kind}/{name}/deactivate", tag = "rules",
-    params(("kind" = String, Path, description = "kind"), ("name" = String, Path, description = "name")),
+    params(("kind" = inline(RuleKind), Path, description = "kind"), ("name" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "name")),
     responses((status = 200, description = "the deactivation", body = RuleView), (status = 400, description = "bad kind or name"), (status = 404, description = "no such active rule")))]
 async fn deactivate(
     State(state): State<AppState>,
@@ -63,4 +63,15 @@ async fn deactivate(
         plugin: None,
         activated_at: now,
     }))
+}
+
+/// The kinds of platform rules (documents the `{kind}` path segment).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum RuleKind {
+    /// Listing review rules (`review` world).
+    Review,
+    /// Pricing rules (`pricing` world).
+    Pricing,
 }

@@ -51,6 +51,7 @@ pub async fn list(
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Activation {
     /// sha256 of an uploaded plugin version.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub plugin: String,
 }
 
@@ -66,10 +67,7 @@ pub async fn activate(
     caller.require(&[Role::Operator])?;
     let world = check_rule(kind, name)?;
     let plugin = app.runtime.get(&req.plugin).ok_or_else(|| {
-        AppError::bad(
-            "plugin",
-            format!("no plugin version {}; upload it first", req.plugin),
-        )
+        AppError::NotFound(format!("no plugin version {}; upload it first", req.plugin))
     })?;
     if !plugin.worlds.contains(&world) {
         return Err(AppError::bad(

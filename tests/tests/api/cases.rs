@@ -192,7 +192,8 @@ async fn bad_case_files_are_refused_with_where_and_nothing_is_saved() {
             json!({"format": "bazaar-cases/1", "cases": [{"plugin": 1}]}),
         )
         .await;
-    assert_eq!(status, 400, "{body}");
+    // A case that does not read is a case with problems, like the others.
+    assert_eq!(status, 422, "{body}");
     assert!(
         body["field"].as_str().unwrap().starts_with("cases[0]"),
         "{body}"
