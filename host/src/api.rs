@@ -14,6 +14,7 @@ mod feed;
 mod instances;
 pub mod openapi;
 mod orders;
+mod pages;
 mod plugins;
 mod products;
 mod quotes;

@@ -14,6 +14,7 @@ pub mod decisions;
 mod error;
 pub mod operations;
 pub mod ordering;
+pub mod pages;
 pub mod plugins;
 pub mod product_config;
 pub mod quotes;
