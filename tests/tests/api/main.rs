@@ -12,6 +12,7 @@ mod errors;
 mod example_plugins;
 mod idempotency;
 mod marketplace;
+mod pagination;
 mod plugins_api;
 mod pricing;
 mod review;
