@@ -85,8 +85,9 @@ impl PageRequest {
     }
 
     /// Cuts what [`fetch`](Self::fetch) read down to a page; `key` gives a
-    /// row's `(time, id)`.
-    pub(super) fn page<T>(&self, mut rows: Vec<T>, key: impl Fn(&T) -> (i64, &str)) -> Page<T> {
+    /// row's `(time, id)`. Public for lists kept in memory rather than in
+    /// the store (the operator's list of loaded plugins).
+    pub fn page<T>(&self, mut rows: Vec<T>, key: impl Fn(&T) -> (i64, &str)) -> Page<T> {
         let more = rows.len() as i64 > self.limit;
         rows.truncate(usize::try_from(self.limit).unwrap_or(usize::MAX));
         let next = rows.last().filter(|_| more).map(|r| {
