@@ -312,6 +312,39 @@ async fn an_instances_charges_and_packages_are_paged_too() {
 }
 
 #[tokio::test]
+async fn plugins_are_walked_page_by_page() {
+    let app = spawn_app().await;
+    let (_, seller) = app.account("seller", "Acme").await;
+    let mut uploaded = Vec::new();
+    for name in ["saas_lifecycle", "tiered_pricing", "hostile"] {
+        let (status, body) = app.upload_as(&seller, name, plugin_bytes(name)).await;
+        assert_eq!(status, 201, "{body}");
+        uploaded.push(body["sha256"].as_str().expect("sha256").to_string());
+    }
+    let (walked, pages) = walk(&app, &seller, "/v1/plugins", "plugins", 2).await;
+    assert_eq!(pages, 2);
+    let mut got: Vec<String> = walked
+        .iter()
+        .map(|p| p["sha256"].as_str().unwrap().to_string())
+        .collect();
+    got.sort();
+    uploaded.sort();
+    assert_eq!(got, uploaded);
+
+    // Operators page through every loaded version, by sha256.
+    let (walked, _) = walk(&app, &app.operator, "/v1/plugins", "plugins", 2).await;
+    let shas: Vec<&str> = walked
+        .iter()
+        .map(|p| p["sha256"].as_str().unwrap())
+        .collect();
+    assert!(shas.windows(2).all(|w| w[0] < w[1]), "{shas:?}");
+    assert!(
+        uploaded.iter().all(|u| shas.contains(&u.as_str())),
+        "{shas:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_bad_cursor_or_limit_names_the_parameter() {
     let app = spawn_app().await;
     let (_, customer) = app.account("customer", "Carol").await;
@@ -326,6 +359,7 @@ async fn a_bad_cursor_or_limit_names_the_parameter() {
         ("/v1/instances?after=", "after"),
         ("/v1/products?after=zz", "after"),
         ("/v1/products?status=listed&limit=1000", "limit"),
+        ("/v1/plugins?after=zz", "after"),
     ];
     for (path, field) in cases {
         let (status, body) = app.get_as(&customer, path).await;
