@@ -15,6 +15,7 @@ mod instances;
 mod listing_assets;
 pub mod openapi;
 mod orders;
+mod pages;
 mod plugins;
 mod products;
 mod quotes;

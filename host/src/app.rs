@@ -15,6 +15,7 @@ mod error;
 pub mod listing_assets;
 pub mod operations;
 pub mod ordering;
+pub mod pages;
 pub mod plugins;
 pub mod product_config;
 pub mod quotes;

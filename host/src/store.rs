@@ -139,6 +139,7 @@ mod kv;
 mod order_batch;
 mod orders;
 mod packages;
+mod pages;
 mod plugins;
 mod products;
 mod reviews;
@@ -156,6 +157,7 @@ pub use orders::{
     Completion, EventRow, InstanceGuard, InstanceRow, JobRow, NewEvent, NewJob, OrderRow, Placed,
 };
 pub use packages::PackageRow;
+pub use pages::{Cursor, Page, PageRequest};
 pub use plugins::SellerPlugin;
 pub use products::{ApplicationRow, ProductRow};
 pub use reviews::ReviewRow;

@@ -3,6 +3,7 @@
 
 use super::auth::Actor;
 use super::extract::Query;
+use super::pages;
 use super::views::releases::{ApplicationList, ApplicationView, ReviewedApplication};
 use super::{ApiError, AppState};
 use crate::app::releases::{self, Decision};
@@ -45,23 +46,33 @@ async fn submit(
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct ApplicationQuery {
+    /// Only applications in this state.
     state: Option<String>,
+    /// The `next` of the previous page (opaque); the first page when absent.
+    after: Option<String>,
+    /// Rows per page, 1 to 500; 100 when absent.
+    limit: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/release-applications", tag = "releases",
     params(ApplicationQuery),
-    responses((status = 200, description = "applications with their reviews, newest first", body = ApplicationList), (status = 403, description = "customers")))]
+    responses((status = 200, description = "a page of applications with their reviews, newest first", body = ApplicationList), (status = 400, description = "a bad `after` or `limit`"), (status = 403, description = "customers")))]
 async fn applications(
     State(state): State<AppState>,
     actor: Actor,
     Query(q): Query<ApplicationQuery>,
 ) -> Result<Json<ApplicationList>, ApiError> {
-    let rows = releases::list(&state.app, &actor, q.state.as_deref()).await?;
-    let applications = rows
+    let page = pages::request(q.after.as_deref(), q.limit)?;
+    let page = releases::list(&state.app, &actor, q.state.as_deref(), &page).await?;
+    let applications = page
+        .rows
         .iter()
         .map(|(a, r)| ReviewedApplication::new(&state.app, a, r.as_ref()))
         .collect();
-    Ok(Json(ApplicationList { applications }))
+    Ok(Json(ApplicationList {
+        applications,
+        next: pages::next(&page),
+    }))
 }
 
 #[utoipa::path(get, path = "/release-applications/{id}", tag = "releases",

@@ -3,7 +3,8 @@
 //! paid is unfrozen by the worker, which the top-up wakes.
 
 use super::auth::Actor;
-use super::extract::{idempotency_key, parse};
+use super::extract::{Query, idempotency_key, parse};
+use super::pages::{PageQuery, next};
 use super::views::operations::{
     BalanceView, ChargeList, PackageList, PackageView, TopUpView, charge_views,
 };
@@ -64,31 +65,35 @@ async fn top_up(
 
 /// The pay-per-use charges of an instance.
 #[utoipa::path(get, path = "/instances/{id}/charges", tag = "billing",
-    params(("id" = String, Path, description = "instance id")),
-    responses((status = 200, body = ChargeList), (status = 404, description = "no such instance")))]
+    params(("id" = String, Path, description = "instance id"), PageQuery),
+    responses((status = 200, body = ChargeList), (status = 400, description = "a bad `after` or `limit`"), (status = 404, description = "no such instance")))]
 async fn charges(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
 ) -> Result<Json<ChargeList>, ApiError> {
-    let rows = billing::charges(&state.app, &actor, &id).await?;
+    let page = billing::charges(&state.app, &actor, &id, &q.request()?).await?;
     Ok(Json(ChargeList {
-        charges: charge_views(&rows),
+        charges: charge_views(&page.rows),
+        next: next(&page),
     }))
 }
 
 /// The usage packages bought for an instance.
 #[utoipa::path(get, path = "/instances/{id}/packages", tag = "billing",
-    params(("id" = String, Path, description = "instance id")),
-    responses((status = 200, body = PackageList), (status = 404, description = "no such instance")))]
+    params(("id" = String, Path, description = "instance id"), PageQuery),
+    responses((status = 200, body = PackageList), (status = 400, description = "a bad `after` or `limit`"), (status = 404, description = "no such instance")))]
 async fn packages(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
 ) -> Result<Json<PackageList>, ApiError> {
-    let rows = billing::packages(&state.app, &actor, &id).await?;
+    let page = billing::packages(&state.app, &actor, &id, &q.request()?).await?;
     Ok(Json(PackageList {
-        packages: rows.iter().map(PackageView::from).collect(),
+        packages: page.rows.iter().map(PackageView::from).collect(),
+        next: next(&page),
     }))
 }
 

@@ -3,6 +3,7 @@
 //! (`POST /v1/plugins/{sha256}/calls` with `"save": true`, see `plugins.rs`).
 
 use super::auth::Actor;
+use super::pages;
 use super::views::cases::{CaseDeleted, CaseDetail, CaseList, CasesImported, ReplayView};
 use super::{ApiError, AppState};
 use crate::app::{access, cases};
@@ -37,23 +38,40 @@ struct CaseQuery {
 
 type QueryResult = Result<Query<CaseQuery>, axum::extract::rejection::QueryRejection>;
 
+/// `GET /v1/cases`: the export's filters and a page.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct CaseListQuery {
+    /// Only cases recorded with this plugin version.
+    plugin: Option<String>,
+    /// Only the product's cases: its seller's cases of the plugin versions
+    /// its draft names (what its next review replays).
+    product: Option<String>,
+    /// The `next` of the previous page (opaque); the first page when absent.
+    after: Option<String>,
+    /// Rows per page, 1 to 500; 100 when absent.
+    limit: Option<i64>,
+}
+
 #[utoipa::path(get, path = "/cases", tag = "cases",
-    params(CaseQuery),
-    responses((status = 200, description = "case summaries", body = CaseList), (status = 400, description = "bad query"), (status = 403, description = "customers")))]
+    params(CaseListQuery),
+    responses((status = 200, description = "a page of case summaries, oldest first", body = CaseList), (status = 400, description = "bad query, `after` or `limit`"), (status = 403, description = "customers")))]
 async fn list(
     State(state): State<AppState>,
     actor: Actor,
-    query: QueryResult,
+    super::extract::Query(q): super::extract::Query<CaseListQuery>,
 ) -> Result<Json<CaseList>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad("query", e.body_text()))?;
-    let rows = cases::list(
+    let page = pages::request(q.after.as_deref(), q.limit)?;
+    let page = cases::list(
         &state.app,
         &actor,
         q.plugin.as_deref(),
         q.product.as_deref(),
+        &page,
     )
     .await?;
-    Ok(Json(CaseList::new(&rows)))
+    Ok(Json(CaseList::new(&page.rows, pages::next(&page))))
 }
 
 #[utoipa::path(get, path = "/cases/{id}", tag = "cases",

@@ -3,8 +3,9 @@
 //! convert a trial, upgrade, unsubscribe.
 
 use super::auth::Actor;
-use super::extract::{idempotency_key, parse};
+use super::extract::{Query, idempotency_key, parse};
 use super::orders::accepted;
+use super::pages::{PageQuery, next};
 use super::views::ordering::{InstanceList, InstanceView, OrderAccepted, OrderList};
 use super::{ApiError, AppState};
 use crate::app::ordering::{self, Idempotency, PeriodsRequest};
@@ -33,18 +34,26 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     get,
     path = "/instances",
     tag = "instances",
+    params(PageQuery),
     responses(
-        (status = 200, description = "The instances", body = InstanceList),
+        (status = 200, description = "A page of the instances", body = InstanceList),
+        (status = 400, description = "A bad `after` or `limit`"),
         (status = 401, description = "No or a bad token"),
     )
 )]
-async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<InstanceList>, ApiError> {
-    let rows = ordering::instances(&state.app, &actor).await?;
+async fn list(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<InstanceList>, ApiError> {
+    let page = ordering::instances(&state.app, &actor, &q.request()?).await?;
     Ok(Json(InstanceList {
-        instances: rows
+        instances: page
+            .rows
             .iter()
             .map(|i| InstanceView::new(i, None, actor.role))
             .collect(),
+        next: next(&page),
     }))
 }
 
@@ -74,9 +83,10 @@ async fn show(
     get,
     path = "/instances/{id}/orders",
     tag = "instances",
-    params(("id" = String, Path, description = "The instance")),
+    params(("id" = String, Path, description = "The instance"), PageQuery),
     responses(
-        (status = 200, description = "Its orders", body = OrderList),
+        (status = 200, description = "A page of its orders", body = OrderList),
+        (status = 400, description = "A bad `after` or `limit`"),
         (status = 401, description = "No or a bad token"),
         (status = 404, description = "No such instance (or not yours)"),
     )
@@ -85,9 +95,10 @@ async fn orders(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
 ) -> Result<Json<OrderList>, ApiError> {
-    let rows = ordering::instance_orders(&state.app, &actor, &id).await?;
-    Ok(Json(OrderList::new(&rows, actor.role)))
+    let page = ordering::instance_orders(&state.app, &actor, &id, &q.request()?).await?;
+    Ok(Json(OrderList::new(&page.rows, next(&page), actor.role)))
 }
 
 /// The periods a renewal or conversion buys (an empty body buys one).

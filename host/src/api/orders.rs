@@ -3,7 +3,8 @@
 //! listed and shown to their customer, their seller and operators.
 
 use super::auth::Actor;
-use super::extract::{idempotency_key, parse};
+use super::extract::{Query, idempotency_key, parse};
+use super::pages::{PageQuery, next};
 use super::views::ordering::{OrderAccepted, OrderList, OrderView};
 use super::{ApiError, AppState};
 use crate::app::ordering::{self, Accepted, Idempotency};
@@ -93,12 +94,18 @@ async fn show(
     get,
     path = "/orders",
     tag = "orders",
+    params(PageQuery),
     responses(
-        (status = 200, description = "The orders", body = OrderList),
+        (status = 200, description = "A page of the orders", body = OrderList),
+        (status = 400, description = "A bad `after` or `limit`"),
         (status = 401, description = "No or a bad token"),
     )
 )]
-async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<OrderList>, ApiError> {
-    let rows = ordering::orders(&state.app, &actor).await?;
-    Ok(Json(OrderList::new(&rows, actor.role)))
+async fn list(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<OrderList>, ApiError> {
+    let page = ordering::orders(&state.app, &actor, &q.request()?).await?;
+    Ok(Json(OrderList::new(&page.rows, next(&page), actor.role)))
 }

@@ -2,6 +2,7 @@
 //! the sandbox (the use cases are in `app::plugins`).
 
 use super::auth::Actor;
+use super::pages::{PageQuery, next};
 use super::views::plugins::{DebugCallView, PluginList, PluginView, RegressionsView, owned_report};
 use super::{ApiError, AppState};
 use crate::app::access;
@@ -22,18 +23,27 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(call))
 }
 
-/// Sellers see their own plugin versions; operators see every loaded one,
-/// the preloaded examples included.
+/// Sellers see their own plugin versions, newest uploaded first;
+/// operators every loaded one, the preloaded examples included, by sha256.
 #[utoipa::path(get, path = "/plugins", tag = "plugins",
-    responses((status = 200, description = "plugin versions", body = PluginList), (status = 403, description = "customers")))]
-async fn list(State(state): State<AppState>, actor: Actor) -> Result<Json<PluginList>, ApiError> {
+    params(PageQuery),
+    responses((status = 200, description = "a page of plugin versions", body = PluginList), (status = 400, description = "a bad `after` or `limit`"), (status = 403, description = "customers")))]
+async fn list(
+    State(state): State<AppState>,
+    actor: Actor,
+    super::extract::Query(q): super::extract::Query<PageQuery>,
+) -> Result<Json<PluginList>, ApiError> {
     let limits = state.app.runtime.limits();
-    let plugins = plugins::list(&state.app, &actor)
-        .await?
+    let page = plugins::list(&state.app, &actor, &q.request()?).await?;
+    let plugins = page
+        .rows
         .iter()
         .map(|(p, o)| owned_report(p, o.as_ref(), limits))
         .collect();
-    Ok(Json(PluginList { plugins }))
+    Ok(Json(PluginList {
+        plugins,
+        next: next(&page),
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -4,6 +4,7 @@
 use super::auth::Actor;
 use super::extract::Query;
 use super::extract::parse;
+use super::pages;
 use super::views::catalog::{ProductList, ProductView};
 use super::{ApiError, AppState};
 use crate::app::{access, catalog};
@@ -56,24 +57,34 @@ struct ListQuery {
     /// Only products in this status (ignored for customers, who see the
     /// listed ones).
     status: Option<String>,
+    /// The `next` of the previous page (opaque); the first page when absent.
+    after: Option<String>,
+    /// Rows per page, 1 to 500; 100 when absent.
+    limit: Option<i64>,
 }
 
 /// Lists the caller's products (sellers), all (operators) or the listed
 /// ones (customers).
 #[utoipa::path(get, path = "/products", tag = "products",
     params(ListQuery),
-    responses((status = 200, body = ProductList)))]
+    responses(
+        (status = 200, description = "a page of the products, newest first", body = ProductList),
+        (status = 400, description = "a bad `after` or `limit`"),
+    ))]
 async fn list(
     State(state): State<AppState>,
     actor: Actor,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<ProductList>, ApiError> {
-    let rows = catalog::list(&state.app, &actor, q.status.as_deref()).await?;
+    let page = pages::request(q.after.as_deref(), q.limit)?;
+    let page = catalog::list(&state.app, &actor, q.status.as_deref(), &page).await?;
     Ok(Json(ProductList {
-        products: rows
+        products: page
+            .rows
             .iter()
             .map(|p| ProductView::new(&state.app, p, actor.role()))
             .collect(),
+        next: pages::next(&page),
     }))
 }
 

@@ -5,6 +5,7 @@
 
 use super::auth::Actor;
 use super::extract::Query;
+use super::pages;
 use super::views::tokens::{TokenCreated, TokenList, TokenRevoked, TokenView};
 use super::{ApiError, AppState};
 use crate::app::tokens::{self, NewToken};
@@ -28,20 +29,26 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 struct TokenQuery {
     /// Operators: another account's tokens.
     account: Option<String>,
+    /// The `next` of the previous page (opaque); the first page when absent.
+    after: Option<String>,
+    /// Rows per page, 1 to 500; 100 when absent.
+    limit: Option<i64>,
 }
 
 /// The caller's tokens (operators: `?account=` for anyone's).
 #[utoipa::path(get, path = "/tokens", tag = "accounts",
     params(TokenQuery),
-    responses((status = 200, description = "tokens not revoked, newest first", body = TokenList), (status = 404, description = "another account, asked by a non-operator")))]
+    responses((status = 200, description = "a page of the tokens not revoked, newest first", body = TokenList), (status = 400, description = "a bad `after` or `limit`"), (status = 404, description = "another account, asked by a non-operator")))]
 async fn list(
     State(state): State<AppState>,
     actor: Actor,
     Query(q): Query<TokenQuery>,
 ) -> Result<Json<TokenList>, ApiError> {
-    let rows = tokens::list(&state.app, &actor, q.account.as_deref()).await?;
+    let page = pages::request(q.after.as_deref(), q.limit)?;
+    let page = tokens::list(&state.app, &actor, q.account.as_deref(), &page).await?;
     Ok(Json(TokenList {
-        tokens: rows.iter().map(TokenView::from).collect(),
+        tokens: page.rows.iter().map(TokenView::from).collect(),
+        next: pages::next(&page),
     }))
 }
 

@@ -5,13 +5,15 @@
 //! nothing.
 
 use super::auth::Actor;
+use super::extract::Query;
+use super::pages::next;
 use super::views::operations::{IngestView, MeteringView, UsagePage};
 use super::{ApiError, AppState};
 use crate::app::usage;
 use crate::domain::usage::RawRecord;
 use crate::store::Role;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::Value;
@@ -72,35 +74,31 @@ async fn ingest(
     Ok(Json(done.into()))
 }
 
-/// A page of usage records.
+/// A page of usage records: `after` and `limit` as every list takes them,
+/// with this list's own bounds.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-struct PageQuery {
-    /// Records ending after this (ms).
-    #[serde(default)]
-    after: i64,
-    /// 1 to 1000; 500 when absent.
-    #[serde(default = "page")]
-    limit: i64,
+struct UsageQuery {
+    /// The `next` of the previous page (opaque); the first page when absent.
+    after: Option<String>,
+    /// Records per page, 1 to 1000; 500 when absent.
+    limit: Option<i64>,
 }
 
-fn page() -> i64 {
-    500
-}
-
-/// An instance's usage records, oldest first.
+/// A page of an instance's usage records, oldest first (by end, then
+/// metering id).
 #[utoipa::path(get, path = "/instances/{id}/usage", tag = "usage",
-    params(("id" = String, Path, description = "instance id"), PageQuery),
-    responses((status = 200, body = UsagePage), (status = 404, description = "no such instance")))]
+    params(("id" = String, Path, description = "instance id"), UsageQuery),
+    responses((status = 200, body = UsagePage), (status = 400, description = "a bad `after` or `limit`"), (status = 404, description = "no such instance")))]
 async fn list(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
-    Query(p): Query<PageQuery>,
+    Query(p): Query<UsageQuery>,
 ) -> Result<Json<UsagePage>, ApiError> {
-    let rows = usage::records(&state.app, &actor, &id, p.after, p.limit).await?;
-    Ok(Json(UsagePage::new(&rows)))
+    let page = usage::records(&state.app, &actor, &id, p.after.as_deref(), p.limit).await?;
+    Ok(Json(UsagePage::new(&page.rows, next(&page))))
 }
 
 /// How the product's usage collection stands: how far its metering plugin

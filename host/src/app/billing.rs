@@ -10,7 +10,9 @@ use super::{App, AppError, Caller};
 use crate::domain::catalog::{ProductDraft, add_period};
 use crate::domain::instance::{FreezeReason, InstanceState, JobAction};
 use crate::domain::pricing::money::is_cents;
-use crate::store::{ChargeRow, InstanceGuard, InstanceRow, PackageRow, Role, TopUp};
+use crate::store::{
+    ChargeRow, InstanceGuard, InstanceRow, PackageRow, Page, PageRequest, Role, TopUp,
+};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
@@ -76,16 +78,27 @@ pub async fn top_up(
     Ok(done)
 }
 
-/// The charges of an instance the caller may see.
-pub async fn charges(app: &App, caller: &Caller, id: &str) -> Result<Vec<ChargeRow>, AppError> {
+/// A page of the charges of an instance the caller may see, by billing
+/// cycle, oldest first.
+pub async fn charges(
+    app: &App,
+    caller: &Caller,
+    id: &str,
+    page: &PageRequest,
+) -> Result<Page<ChargeRow>, AppError> {
     let i = visible_instance(app, caller, id).await?;
-    Ok(app.store.charges(Some(&i.id), None).await?)
+    Ok(app.store.charges_page(&i.id, page).await?)
 }
 
-/// The packages of an instance the caller may see.
-pub async fn packages(app: &App, caller: &Caller, id: &str) -> Result<Vec<PackageRow>, AppError> {
+/// A page of the packages of an instance the caller may see, oldest first.
+pub async fn packages(
+    app: &App,
+    caller: &Caller,
+    id: &str,
+    page: &PageRequest,
+) -> Result<Page<PackageRow>, AppError> {
     let i = visible_instance(app, caller, id).await?;
-    Ok(app.store.packages_of(&i.id).await?)
+    Ok(app.store.packages_of(&i.id, page).await?)
 }
 
 /// The customer buys a package offered on instance `i`'s specification

@@ -9,7 +9,7 @@ use crate::domain::catalog::{FieldError, ProductDraft};
 use crate::domain::release_cases;
 use crate::ids::new_id;
 use crate::runtime::{Plugin, World};
-use crate::store::{CaseRow, Role};
+use crate::store::{CaseRow, Page, PageRequest, Role};
 use std::sync::Arc;
 
 /// The stored case as a [`Case`] document, with its id, name and scenario.
@@ -72,39 +72,67 @@ pub async fn replay_all(
     .await?)
 }
 
-/// Sellers' own cases, operators' all; of one plugin version if given,
-/// or of one product: its seller's cases of the plugin versions its draft
-/// names (what its next review replays).
+/// Which cases a list or an export means: whose (`None`: everyone's, for
+/// operators) and of which plugin versions (`None`: any).
+async fn selection(
+    app: &App,
+    caller: &Caller,
+    plugin: Option<&str>,
+    product: Option<&str>,
+) -> Result<(Option<String>, Option<Vec<String>>), AppError> {
+    caller.require(&[Role::Seller, Role::Operator])?;
+    let owner = (caller.role == Role::Seller).then(|| caller.id.clone());
+    let Some(product) = product else {
+        return Ok((owner, plugin.map(|p| vec![p.to_string()])));
+    };
+    let p = super::access::visible_product(app, caller, product).await?;
+    let draft: ProductDraft = serde_json::from_str(&p.draft)?;
+    let shas = release_cases::plugins(&draft)
+        .into_iter()
+        .filter(|sha| plugin.is_none_or(|only| only == sha))
+        .collect();
+    Ok((Some(p.seller_id), Some(shas)))
+}
+
+/// A page of cases, oldest first: sellers' own, operators' all; of one
+/// plugin version if given, or of one product: its seller's cases of the
+/// plugin versions its draft names (what its next review replays).
 pub async fn list(
     app: &App,
     caller: &Caller,
     plugin: Option<&str>,
     product: Option<&str>,
-) -> Result<Vec<CaseRow>, AppError> {
-    caller.require(&[Role::Seller, Role::Operator])?;
-    let owner = (caller.role == Role::Seller).then_some(caller.id.as_str());
-    let Some(product) = product else {
-        return Ok(app.store.cases(owner, plugin).await?);
-    };
-    let p = super::access::visible_product(app, caller, product).await?;
-    let draft: ProductDraft = serde_json::from_str(&p.draft)?;
-    let mut rows = Vec::new();
-    for sha in release_cases::plugins(&draft) {
-        if plugin.is_none_or(|only| only == sha) {
-            rows.extend(app.store.cases(Some(&p.seller_id), Some(&sha)).await?);
-        }
+    page: &PageRequest,
+) -> Result<Page<CaseRow>, AppError> {
+    let (owner, plugins) = selection(app, caller, plugin, product).await?;
+    if plugins.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(Page::empty());
     }
-    Ok(rows)
+    Ok(app
+        .store
+        .cases_page(owner.as_deref(), plugins.as_deref(), page)
+        .await?)
 }
 
-/// The listed cases as a case file.
+/// The cases a list would show, as one case file: a file is one document,
+/// so it is not paged (`Store::cases` reads at most 5,000 for it).
 pub async fn export(
     app: &App,
     caller: &Caller,
     plugin: Option<&str>,
     product: Option<&str>,
 ) -> Result<CaseFile, AppError> {
-    let rows = list(app, caller, plugin, product).await?;
+    let (owner, plugins) = selection(app, caller, plugin, product).await?;
+    let rows = match plugins {
+        None => app.store.cases(owner.as_deref(), None).await?,
+        Some(shas) => {
+            let mut rows = Vec::new();
+            for sha in shas {
+                rows.extend(app.store.cases(owner.as_deref(), Some(&sha)).await?);
+            }
+            rows
+        }
+    };
     let cases = rows.iter().map(case_of).collect::<Result<Vec<_>, _>>()?;
     Ok(CaseFile::new(cases))
 }
@@ -114,19 +142,34 @@ pub async fn export(
 /// and it has not been removed.
 pub async fn delete(app: &App, caller: &Caller, id: &str) -> Result<(), AppError> {
     let row = super::access::visible_case(app, caller, id).await?;
-    let products = app.store.products(Some(&row.seller_id), None).await?;
-    let depends = products.iter().find(|p| {
-        !p.status.is_removed()
-            && p.live_draft().is_some_and(|d| {
-                d.lifecycle_plugin == row.plugin
-                    || d.metering_plugin.as_deref() == Some(&row.plugin)
-            })
-    });
-    if let Some(p) = depends {
-        return Err(AppError::Conflict(format!(
-            "case {id} cannot be deleted: released product {} ({}) uses plugin version {}",
-            p.id, p.status, row.plugin
-        )));
+    // Every one of the seller's products, page by page: a product beyond
+    // the first page protects its cases too.
+    let mut page = PageRequest {
+        after: None,
+        limit: super::pages::MAX_LIMIT,
+    };
+    loop {
+        let products = app
+            .store
+            .products(Some(&row.seller_id), None, &page)
+            .await?;
+        let depends = products.rows.iter().find(|p| {
+            !p.status.is_removed()
+                && p.live_draft().is_some_and(|d| {
+                    d.lifecycle_plugin == row.plugin
+                        || d.metering_plugin.as_deref() == Some(&row.plugin)
+                })
+        });
+        if let Some(p) = depends {
+            return Err(AppError::Conflict(format!(
+                "case {id} cannot be deleted: released product {} ({}) uses plugin version {}",
+                p.id, p.status, row.plugin
+            )));
+        }
+        match products.next {
+            Some(next) => page.after = Some(next),
+            None => break,
+        }
     }
     if !app.store.delete_case(id).await? {
         return Err(AppError::NotFound(format!("no case {id}")));

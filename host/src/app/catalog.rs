@@ -8,7 +8,7 @@ use super::{App, AppError, Caller};
 use crate::domain::catalog::{FieldError, Mover, ProductDraft, ProductStatus, validate};
 use crate::ids::new_id;
 use crate::runtime::World;
-use crate::store::{ProductRow, Role};
+use crate::store::{Page, PageRequest, ProductRow, Role};
 use serde::Deserialize;
 
 /// `POST /v1/products/{id}/status`.
@@ -105,18 +105,19 @@ pub async fn list(
     app: &App,
     caller: &Caller,
     status: Option<&str>,
-) -> Result<Vec<ProductRow>, AppError> {
+    page: &PageRequest,
+) -> Result<Page<ProductRow>, AppError> {
     // A status that does not exist matches no product.
     let status = match status.map(ProductStatus::parse) {
-        Some(None) => return Ok(Vec::new()),
+        Some(None) => return Ok(Page::empty()),
         other => other.flatten(),
     };
     Ok(match caller.role {
-        Role::Seller => app.store.products(Some(&caller.id), status).await?,
-        Role::Operator => app.store.products(None, status).await?,
+        Role::Seller => app.store.products(Some(&caller.id), status, page).await?,
+        Role::Operator => app.store.products(None, status, page).await?,
         Role::Customer => {
             app.store
-                .products(None, Some(ProductStatus::Listed))
+                .products(None, Some(ProductStatus::Listed), page)
                 .await?
         }
     })

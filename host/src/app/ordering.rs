@@ -16,7 +16,7 @@ use crate::domain::instance::{InstanceState, JobAction, OrderKind, OrderState, R
 use crate::domain::pricing::Quote;
 use crate::domain::supervision::Flow;
 use crate::ids::new_id;
-use crate::store::{InstanceRow, OrderRow, Role};
+use crate::store::{InstanceRow, OrderRow, Page, PageRequest, Role};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -25,9 +25,6 @@ use placing::{job_of, place};
 
 /// States in which an instance can be renewed, converted or unsubscribed.
 const LIVE: &[InstanceState] = &[InstanceState::Active, InstanceState::Frozen];
-
-/// Most rows a list answers.
-const LIST_LIMIT: i64 = 500;
 
 /// A customer subscribes: the instance, the order and its creation job.
 pub async fn subscribe(
@@ -256,9 +253,13 @@ pub async fn unsubscribe(
     place(app, caller, change, idem).await
 }
 
-/// The orders the caller may see, newest first.
-pub async fn orders(app: &App, caller: &Caller) -> Result<Vec<OrderRow>, AppError> {
-    Ok(app.store.orders(owner(caller), None, LIST_LIMIT).await?)
+/// A page of the orders the caller may see, newest first.
+pub async fn orders(
+    app: &App,
+    caller: &Caller,
+    page: &PageRequest,
+) -> Result<Page<OrderRow>, AppError> {
+    Ok(app.store.orders(owner(caller), None, page).await?)
 }
 
 /// One order the caller may see.
@@ -266,9 +267,13 @@ pub async fn order(app: &App, caller: &Caller, id: &str) -> Result<OrderRow, App
     visible_order(app, caller, id).await
 }
 
-/// The instances the caller may see, newest first.
-pub async fn instances(app: &App, caller: &Caller) -> Result<Vec<InstanceRow>, AppError> {
-    Ok(app.store.instances(owner(caller), LIST_LIMIT).await?)
+/// A page of the instances the caller may see, newest first.
+pub async fn instances(
+    app: &App,
+    caller: &Caller,
+    page: &PageRequest,
+) -> Result<Page<InstanceRow>, AppError> {
+    Ok(app.store.instances(owner(caller), page).await?)
 }
 
 /// One instance the caller may see, with its credentials when the caller
@@ -283,17 +288,15 @@ pub async fn instance(
     Ok((i, app_info))
 }
 
-/// The orders of one instance the caller may see.
+/// A page of the orders of one instance the caller may see, newest first.
 pub async fn instance_orders(
     app: &App,
     caller: &Caller,
     id: &str,
-) -> Result<Vec<OrderRow>, AppError> {
+    page: &PageRequest,
+) -> Result<Page<OrderRow>, AppError> {
     let i = visible_instance(app, caller, id).await?;
-    Ok(app
-        .store
-        .orders(owner(caller), Some(&i.id), LIST_LIMIT)
-        .await?)
+    Ok(app.store.orders(owner(caller), Some(&i.id), page).await?)
 }
 
 /// Whether `caller` may read the instance's credentials: its customer and

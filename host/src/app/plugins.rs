@@ -8,7 +8,7 @@ use super::regressions::{Regressions, check_new_version};
 use super::{App, AppError, Caller, cases};
 use crate::cases::Case;
 use crate::runtime::{CallBudget, CallContext, CallOutcome, Plugin, World};
-use crate::store::{CaseRow, Role, SellerPlugin, StoreKv};
+use crate::store::{CaseRow, Page, PageRequest, Role, SellerPlugin, StoreKv};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -30,23 +30,43 @@ pub struct Uploaded {
     pub cases: Option<Option<Regressions>>,
 }
 
-/// Sellers' own plugin versions with their records; operators every loaded
-/// one, the preloaded examples included, by sha256.
+/// A page of plugin versions: sellers' own with their records, newest
+/// uploaded first; operators' every loaded one, the preloaded examples
+/// included, by sha256 (they are in memory and have no upload time, so the
+/// cursor's time is 0 and the sha256 alone orders them).
 pub async fn list(
     app: &App,
     caller: &Caller,
-) -> Result<Vec<(Arc<Plugin>, Option<SellerPlugin>)>, AppError> {
+    page: &PageRequest,
+) -> Result<Page<(Arc<Plugin>, Option<SellerPlugin>)>, AppError> {
     if caller.role == Role::Operator {
         let mut plugins = app.runtime.all();
         plugins.sort_by(|a, b| a.sha256.cmp(&b.sha256));
-        return Ok(plugins.into_iter().map(|p| (p, None)).collect());
+        let from = page.after.as_ref().map(|c| c.id.as_str());
+        let rows: Vec<_> = plugins
+            .into_iter()
+            .filter(|p| from.is_none_or(|f| p.sha256.as_str() > f))
+            .take(
+                usize::try_from(page.limit)
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(1),
+            )
+            .map(|p| (p, None))
+            .collect();
+        return Ok(page.page(rows, |(p, _)| (0, p.sha256.as_str())));
     }
     caller.require(&[Role::Seller])?;
-    let owned = app.store.seller_plugins(Some(&caller.id)).await?;
-    Ok(owned
-        .into_iter()
-        .filter_map(|o| app.runtime.get(&o.sha256).map(|p| (p, Some(o))))
-        .collect())
+    let owned = app.store.seller_plugins_page(&caller.id, page).await?;
+    // A version stored but not loaded (it failed to load at start) is left
+    // out; its page may then be short, and the cursor still moves past it.
+    Ok(Page {
+        rows: owned
+            .rows
+            .into_iter()
+            .filter_map(|o| app.runtime.get(&o.sha256).map(|p| (p, Some(o))))
+            .collect(),
+        next: owned.next,
+    })
 }
 
 /// Uploads `bytes` as the next version of the caller's plugin `name`.

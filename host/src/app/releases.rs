@@ -11,7 +11,7 @@ use crate::domain::catalog::{FieldError, ProductDraft};
 use crate::domain::release_cases;
 use crate::domain::releases::ApplicationState;
 use crate::ids::new_id;
-use crate::store::{ApplicationRow, ReviewRow, Role};
+use crate::store::{ApplicationRow, Page, PageRequest, ReviewRow, Role};
 use serde::Deserialize;
 
 /// An application with its review, if it was reviewed.
@@ -93,20 +93,24 @@ pub async fn list(
     app: &App,
     caller: &Caller,
     state: Option<&str>,
-) -> Result<Vec<Reviewed>, AppError> {
+    page: &PageRequest,
+) -> Result<Page<Reviewed>, AppError> {
     caller.require(&[Role::Operator, Role::Seller])?;
     let state = match state.map(ApplicationState::parse) {
-        Some(None) => return Ok(Vec::new()),
+        Some(None) => return Ok(Page::empty()),
         other => other.flatten(),
     };
     let seller = (caller.role == Role::Seller).then_some(caller.id.as_str());
-    let rows = app.store.applications(seller, state).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
+    let page = app.store.applications(seller, state, page).await?;
+    let mut rows = Vec::with_capacity(page.rows.len());
+    for row in page.rows {
         let review = app.store.review(&row.id).await?;
-        out.push((row, review));
+        rows.push((row, review));
     }
-    Ok(out)
+    Ok(Page {
+        rows,
+        next: page.next,
+    })
 }
 
 /// One application the caller may see, with its review.

@@ -8,7 +8,7 @@
 
 use super::{App, AppError, Caller};
 use crate::ids::{new_id, new_token, token_hash};
-use crate::store::{Credential, Role, TokenRow};
+use crate::store::{Credential, Page, PageRequest, Role, TokenRow};
 use serde::Deserialize;
 
 /// Longest token name.
@@ -68,15 +68,16 @@ fn whose<'a>(caller: &'a Caller, account: Option<&'a str>) -> Result<&'a str, Ap
     }
 }
 
-/// The caller's tokens that are not revoked, newest first (`account`: an
-/// operator lists another account's).
+/// A page of the caller's tokens that are not revoked, newest first
+/// (`account`: an operator lists another account's).
 pub async fn list(
     app: &App,
     caller: &Caller,
     account: Option<&str>,
-) -> Result<Vec<TokenRow>, AppError> {
+    page: &PageRequest,
+) -> Result<Page<TokenRow>, AppError> {
     let id = whose(caller, account)?;
-    Ok(app.store.tokens_of(id).await?)
+    Ok(app.store.tokens_page(id, page).await?)
 }
 
 /// Makes a named token for the caller; answers it with its secret, shown

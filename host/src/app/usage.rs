@@ -4,10 +4,10 @@
 //! collection stands.
 
 use super::access::{visible_instance, visible_product};
-use super::{App, AppError, Caller};
+use super::{App, AppError, Caller, pages};
 use crate::domain::usage::{BATCH_MAX, RawRecord, RecordStatus};
 use crate::metering::{self, Outcome};
-use crate::store::{MeteringStatus, Role, UsageRow};
+use crate::store::{MeteringStatus, Page, Role, UsageRow};
 
 /// What became of a seller's batch.
 #[derive(Debug)]
@@ -60,20 +60,23 @@ pub async fn ingest(
 /// Most records per page.
 pub const PAGE_MAX: i64 = 1000;
 
-/// An instance's usage records the caller may see, oldest first, ending
-/// after `after`; `limit` is brought within 1 to [`PAGE_MAX`].
+/// Records per page when the caller does not say.
+pub const PAGE_DEFAULT: i64 = 500;
+
+/// A page of an instance's usage records the caller may see, oldest
+/// first (by end, then metering id); `after` and `limit` as every list
+/// takes them, with this list's own bounds (1 to [`PAGE_MAX`],
+/// [`PAGE_DEFAULT`] when absent).
 pub async fn records(
     app: &App,
     caller: &Caller,
     instance_id: &str,
-    after: i64,
-    limit: i64,
-) -> Result<Vec<UsageRow>, AppError> {
+    after: Option<&str>,
+    limit: Option<i64>,
+) -> Result<Page<UsageRow>, AppError> {
+    let page = pages::request_within(after, limit, PAGE_DEFAULT, PAGE_MAX)?;
     let i = visible_instance(app, caller, instance_id).await?;
-    Ok(app
-        .store
-        .usage_of(&i.id, after, limit.clamp(1, PAGE_MAX))
-        .await?)
+    Ok(app.store.usage_of(&i.id, &page).await?)
 }
 
 /// How a product's usage collection stands, for its seller and operators.

@@ -3,6 +3,7 @@
 //! rows are kept (never matched again) so the history of who held which
 //! token survives.
 
+use super::pages::{Order, Page, PageRequest};
 use super::{Pool, Store, StoreError};
 use serde::Serialize;
 
@@ -135,6 +136,24 @@ impl Store {
              ORDER BY created_at DESC, id"
         );
         Ok(on_pool!(self, pool => sqlx::query_as(&q).bind(account_id).fetch_all(pool).await)?)
+    }
+
+    /// A page of an account's tokens that are not revoked, newest first.
+    pub async fn tokens_page(
+        &self,
+        account_id: &str,
+        page: &PageRequest,
+    ) -> Result<Page<TokenRow>, StoreError> {
+        let q = format!(
+            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE account_id = $1 AND revoked_at IS NULL \
+             AND {} {} LIMIT $4",
+            Order::NewestFirst.after("created_at", "id", 2),
+            Order::NewestFirst.by("created_at", "id"),
+        );
+        let (at, id) = page.binds();
+        let rows = on_pool!(self, pool => sqlx::query_as(&q).bind(account_id).bind(at).bind(id)
+            .bind(page.fetch()).fetch_all(pool).await)?;
+        Ok(page.page(rows, |t: &TokenRow| (t.created_at, &t.id)))
     }
 
     /// A token by id, revoked or not.

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use super::balances::SET_BALANCE;
 use super::orders::InstanceRow;
 use super::packages::{PACKAGE, PackageRow};
+use super::pages::{Page, PageRequest};
 use super::{Pool, Store, StoreError};
 use crate::domain::packages::{Held, deduct};
 use crate::domain::pricing::{Quote, QuoteLine};
@@ -325,7 +326,8 @@ impl Store {
         Ok(row.map_or(Decimal::ZERO, |(a,)| dec(&a)))
     }
 
-    /// Charges of an instance (`Some`) or unpaid charges of a customer.
+    /// Charges of an instance (`Some`) or unpaid charges of a customer (the
+    /// balance's summary; lists read [`charges_page`](Self::charges_page)).
     pub async fn charges(
         &self,
         instance_id: Option<&str>,
@@ -338,6 +340,29 @@ impl Store {
         Ok(
             on_pool!(self, pool => sqlx::query_as(&q).bind(instance_id).bind(unpaid_of).fetch_all(pool).await)?,
         )
+    }
+
+    /// A page of an instance's charges, oldest first: by billing cycle, and
+    /// a cycle's late charges after its first. The cursor is `(cycle_start,
+    /// id)`; the middle key, `created_at`, is read from the cursor's row
+    /// (charges are never deleted), so the shared cursor serves this
+    /// three-key order too.
+    pub async fn charges_page(
+        &self,
+        instance_id: &str,
+        page: &PageRequest,
+    ) -> Result<Page<ChargeRow>, StoreError> {
+        let made = "(SELECT c.created_at FROM usage_charges c WHERE c.id = $3)";
+        let q = format!(
+            "SELECT {CHARGE} FROM usage_charges WHERE instance_id = $1 AND ($2 IS NULL \
+             OR cycle_start > $2 OR (cycle_start = $2 AND (created_at > {made} \
+             OR (created_at = {made} AND id > $3)))) \
+             ORDER BY cycle_start, created_at, id LIMIT $4"
+        );
+        let (at, id) = page.binds();
+        let rows = on_pool!(self, pool => sqlx::query_as(&q).bind(instance_id).bind(at).bind(id)
+            .bind(page.fetch()).fetch_all(pool).await)?;
+        Ok(page.page(rows, |c: &ChargeRow| (c.cycle_start, &c.id)))
     }
 
     /// Instances in arrears, with their state.

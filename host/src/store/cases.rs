@@ -1,6 +1,7 @@
 //! Saved cases. A case is kept whole as its JSON document (what is exported
 //! and replayed) next to the columns it is looked up by.
 
+use super::pages::{Order, Page, PageRequest};
 use super::{Pool, Store, StoreError};
 
 /// One saved case.
@@ -78,6 +79,41 @@ impl Store {
         Ok(
             on_pool!(self, pool => sqlx::query_as(&q).bind(seller_id).bind(plugin).fetch_all(pool).await)?,
         )
+    }
+
+    /// A page of the cases of a seller (or everyone's), of the plugin
+    /// versions `plugins` (any when `None`), oldest first.
+    pub async fn cases_page(
+        &self,
+        seller_id: Option<&str>,
+        plugins: Option<&[String]>,
+        page: &PageRequest,
+    ) -> Result<Page<CaseRow>, StoreError> {
+        let plugins = plugins.unwrap_or_default();
+        // `plugin IN ($4, $5, ...)`, after the cursor's binds so that the
+        // placeholders appear in their numbers' order (as SQLite needs).
+        let only = if plugins.is_empty() {
+            String::new()
+        } else {
+            let marks: Vec<String> = (0..plugins.len()).map(|i| format!("${}", i + 4)).collect();
+            format!(" AND plugin IN ({})", marks.join(", "))
+        };
+        let q = format!(
+            "SELECT {COLUMNS} FROM plugin_cases WHERE ($1 IS NULL OR seller_id = $1) \
+             AND {}{only} {} LIMIT ${}",
+            Order::OldestFirst.after("created_at", "id", 2),
+            Order::OldestFirst.by("created_at", "id"),
+            plugins.len() + 4,
+        );
+        let (at, id) = page.binds();
+        let rows = on_pool!(self, pool => {
+            let mut query = sqlx::query_as(&q).bind(seller_id).bind(at).bind(id);
+            for p in plugins {
+                query = query.bind(p);
+            }
+            query.bind(page.fetch()).fetch_all(pool).await
+        })?;
+        Ok(page.page(rows, |c: &CaseRow| (c.created_at, &c.id)))
     }
 
     /// Deletes a case; false when it was not there.

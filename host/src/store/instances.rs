@@ -2,6 +2,7 @@
 //! instances whose time ran out.
 
 use super::orders::{INSTANCE, InstanceRow, ORDER, OrderRow};
+use super::pages::{Order, Page, PageRequest};
 use super::{Pool, Store, StoreError};
 use crate::domain::instance::OrderState;
 
@@ -50,20 +51,23 @@ impl Store {
         })?)
     }
 
-    /// Instances of an owner, newest first.
+    /// A page of an owner's instances, newest first.
     pub async fn instances(
         &self,
         owner: Owner<'_>,
-        limit: i64,
-    ) -> Result<Vec<InstanceRow>, StoreError> {
+        page: &PageRequest,
+    ) -> Result<Page<InstanceRow>, StoreError> {
         let q = format!(
             "SELECT {INSTANCE} FROM instances WHERE ($1 IS NULL OR customer_id = $1) \
-             AND ($2 IS NULL OR seller_id = $2) ORDER BY created_at DESC, id LIMIT $3"
+             AND ($2 IS NULL OR seller_id = $2) AND {} {} LIMIT $5",
+            Order::NewestFirst.after("created_at", "id", 3),
+            Order::NewestFirst.by("created_at", "id"),
         );
         let (c, s) = owner.binds();
-        Ok(
-            on_pool!(self, pool => sqlx::query_as(&q).bind(c).bind(s).bind(limit).fetch_all(pool).await)?,
-        )
+        let (at, id) = page.binds();
+        let rows = on_pool!(self, pool => sqlx::query_as(&q).bind(c).bind(s).bind(at).bind(id)
+            .bind(page.fetch()).fetch_all(pool).await)?;
+        Ok(page.page(rows, |i: &InstanceRow| (i.created_at, &i.id)))
     }
 
     /// An order by id.
@@ -85,22 +89,25 @@ impl Store {
         )
     }
 
-    /// Orders of an owner (optionally of one instance), newest first.
+    /// A page of an owner's orders (optionally of one instance), newest first.
     pub async fn orders(
         &self,
         owner: Owner<'_>,
         instance_id: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<OrderRow>, StoreError> {
+        page: &PageRequest,
+    ) -> Result<Page<OrderRow>, StoreError> {
         let q = format!(
             "SELECT {ORDER} FROM orders WHERE ($1 IS NULL OR customer_id = $1) \
              AND ($2 IS NULL OR seller_id = $2) AND ($3 IS NULL OR instance_id = $3) \
-             ORDER BY created_at DESC, id LIMIT $4"
+             AND {} {} LIMIT $6",
+            Order::NewestFirst.after("created_at", "id", 4),
+            Order::NewestFirst.by("created_at", "id"),
         );
         let (c, s) = owner.binds();
-        Ok(
-            on_pool!(self, pool => sqlx::query_as(&q).bind(c).bind(s).bind(instance_id).bind(limit).fetch_all(pool).await)?,
-        )
+        let (at, id) = page.binds();
+        let rows = on_pool!(self, pool => sqlx::query_as(&q).bind(c).bind(s).bind(instance_id)
+            .bind(at).bind(id).bind(page.fetch()).fetch_all(pool).await)?;
+        Ok(page.page(rows, |o: &OrderRow| (o.created_at, &o.id)))
     }
 
     /// Replaces an order's service flow (JSON) if it still is `expected`

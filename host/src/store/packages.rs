@@ -4,6 +4,7 @@
 use rust_decimal::Decimal;
 
 use super::balances::SET_BALANCE;
+use super::pages::{Order, Page, PageRequest};
 use super::{Pool, Store, StoreError};
 use crate::domain::catalog::BillingMode;
 use crate::domain::packages::{Held, PACKAGES_MAX, PackageOffer};
@@ -132,11 +133,20 @@ impl Store {
         Ok(row)
     }
 
-    /// An instance's packages, oldest first.
-    pub async fn packages_of(&self, instance_id: &str) -> Result<Vec<PackageRow>, StoreError> {
+    /// A page of an instance's packages, oldest first.
+    pub async fn packages_of(
+        &self,
+        instance_id: &str,
+        page: &PageRequest,
+    ) -> Result<Page<PackageRow>, StoreError> {
         let q = format!(
-            "SELECT {PACKAGE} FROM packages WHERE instance_id = $1 ORDER BY created_at, id"
+            "SELECT {PACKAGE} FROM packages WHERE instance_id = $1 AND {} {} LIMIT $4",
+            Order::OldestFirst.after("created_at", "id", 2),
+            Order::OldestFirst.by("created_at", "id"),
         );
-        Ok(on_pool!(self, pool => sqlx::query_as(&q).bind(instance_id).fetch_all(pool).await)?)
+        let (at, id) = page.binds();
+        let rows = on_pool!(self, pool => sqlx::query_as(&q).bind(instance_id).bind(at).bind(id)
+            .bind(page.fetch()).fetch_all(pool).await)?;
+        Ok(page.page(rows, |p: &PackageRow| (p.created_at, &p.id)))
     }
 }

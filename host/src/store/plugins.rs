@@ -1,6 +1,7 @@
 //! Plugin versions as seller resources: each upload is a numbered version of
 //! a named plugin of one seller; the bytes themselves live once, by sha256.
 
+use super::pages::{Order, Page, PageRequest};
 use super::{Pool, Store, StoreError};
 use serde::Serialize;
 
@@ -74,6 +75,23 @@ impl Store {
              ORDER BY name, version DESC"
         );
         Ok(on_pool!(self, pool => sqlx::query_as(&q).bind(seller_id).fetch_all(pool).await)?)
+    }
+
+    /// A page of a seller's plugin versions, newest uploaded first.
+    pub async fn seller_plugins_page(
+        &self,
+        seller_id: &str,
+        page: &PageRequest,
+    ) -> Result<Page<SellerPlugin>, StoreError> {
+        let q = format!(
+            "SELECT {COLUMNS} FROM seller_plugins WHERE seller_id = $1 AND {} {} LIMIT $4",
+            Order::NewestFirst.after("created_at", "sha256", 2),
+            Order::NewestFirst.by("created_at", "sha256"),
+        );
+        let (at, id) = page.binds();
+        let rows = on_pool!(self, pool => sqlx::query_as(&q).bind(seller_id).bind(at).bind(id)
+            .bind(page.fetch()).fetch_all(pool).await)?;
+        Ok(page.page(rows, |p: &SellerPlugin| (p.created_at, &p.sha256)))
     }
 
     /// The seller's record of `sha256`, if the seller uploaded it.

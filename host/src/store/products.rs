@@ -3,6 +3,7 @@
 //! operator approved, which orders are taken against; every application
 //! freezes the draft it was submitted with.
 
+use super::pages::{Order, Page, PageRequest};
 use super::{Pool, Store, StoreError};
 use crate::domain::catalog::ProductStatus;
 use crate::domain::releases::ApplicationState;
@@ -86,20 +87,25 @@ impl Store {
         Ok(on_pool!(self, pool => sqlx::query_as(&q).bind(id).fetch_optional(pool).await)?)
     }
 
-    /// Products of one seller (`Some`), or in one status (`status`), newest first.
+    /// A page of the products of one seller (`Some`), or in one status
+    /// (`status`), newest first.
     pub async fn products(
         &self,
         seller_id: Option<&str>,
         status: Option<ProductStatus>,
-    ) -> Result<Vec<ProductRow>, StoreError> {
+        page: &PageRequest,
+    ) -> Result<Page<ProductRow>, StoreError> {
         let status = status.map(ProductStatus::as_str);
         let q = format!(
             "SELECT {PRODUCT} FROM products WHERE ($1 IS NULL OR seller_id = $1) \
-             AND ($2 IS NULL OR status = $2) ORDER BY created_at DESC, id LIMIT 500"
+             AND ($2 IS NULL OR status = $2) AND {} {} LIMIT $5",
+            Order::NewestFirst.after("created_at", "id", 3),
+            Order::NewestFirst.by("created_at", "id"),
         );
-        Ok(
-            on_pool!(self, pool => sqlx::query_as(&q).bind(seller_id).bind(status).fetch_all(pool).await)?,
-        )
+        let (at, id) = page.binds();
+        let rows = on_pool!(self, pool => sqlx::query_as(&q).bind(seller_id).bind(status)
+            .bind(at).bind(id).bind(page.fetch()).fetch_all(pool).await)?;
+        Ok(page.page(rows, |p: &ProductRow| (p.created_at, &p.id)))
     }
 
     /// Replaces a product's draft.
@@ -148,20 +154,25 @@ impl Store {
         Ok(on_pool!(self, pool => sqlx::query_as(&q).bind(id).fetch_optional(pool).await)?)
     }
 
-    /// Applications of a seller and/or in a state, newest first.
+    /// A page of the applications of a seller and/or in a state, newest
+    /// submitted first.
     pub async fn applications(
         &self,
         seller_id: Option<&str>,
         state: Option<ApplicationState>,
-    ) -> Result<Vec<ApplicationRow>, StoreError> {
+        page: &PageRequest,
+    ) -> Result<Page<ApplicationRow>, StoreError> {
         let state = state.map(ApplicationState::as_str);
         let q = format!(
             "SELECT {APPLICATION} FROM release_applications WHERE ($1 IS NULL OR seller_id = $1) \
-             AND ($2 IS NULL OR state = $2) ORDER BY submitted_at DESC, id LIMIT 500"
+             AND ($2 IS NULL OR state = $2) AND {} {} LIMIT $5",
+            Order::NewestFirst.after("submitted_at", "id", 3),
+            Order::NewestFirst.by("submitted_at", "id"),
         );
-        Ok(
-            on_pool!(self, pool => sqlx::query_as(&q).bind(seller_id).bind(state).fetch_all(pool).await)?,
-        )
+        let (at, id) = page.binds();
+        let rows = on_pool!(self, pool => sqlx::query_as(&q).bind(seller_id).bind(state)
+            .bind(at).bind(id).bind(page.fetch()).fetch_all(pool).await)?;
+        Ok(page.page(rows, |a: &ApplicationRow| (a.submitted_at, &a.id)))
     }
 
     /// Decides a pending application; approval makes its snapshot the live

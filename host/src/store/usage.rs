@@ -2,6 +2,7 @@
 //! sent them first.
 
 use super::orders::{INSTANCE, InstanceRow};
+use super::pages::{Order, Page, PageRequest};
 use super::{Pool, Store, StoreError};
 use crate::domain::usage::UsageRecord;
 
@@ -97,19 +98,23 @@ impl Store {
         }
     }
 
-    /// An instance's usage records, oldest first, after `after_end_ms`.
+    /// A page of an instance's usage records, oldest first by end, then
+    /// metering id (unique per seller, so per instance).
     pub async fn usage_of(
         &self,
         instance_id: &str,
-        after_end_ms: i64,
-        limit: i64,
-    ) -> Result<Vec<UsageRow>, StoreError> {
-        let q = "SELECT metering_id, instance_id, billing_item, begin_ms, end_ms, value, source, received_at \
-                 FROM usage_records WHERE instance_id = $1 AND end_ms > $2 \
-                 ORDER BY end_ms, metering_id LIMIT $3";
-        Ok(
-            on_pool!(self, pool => sqlx::query_as(q).bind(instance_id).bind(after_end_ms).bind(limit).fetch_all(pool).await)?,
-        )
+        page: &PageRequest,
+    ) -> Result<Page<UsageRow>, StoreError> {
+        let q = format!(
+            "SELECT metering_id, instance_id, billing_item, begin_ms, end_ms, value, source, received_at \
+             FROM usage_records WHERE instance_id = $1 AND {} {} LIMIT $4",
+            Order::OldestFirst.after("end_ms", "metering_id", 2),
+            Order::OldestFirst.by("end_ms", "metering_id"),
+        );
+        let (at, id) = page.binds();
+        let rows = on_pool!(self, pool => sqlx::query_as(&q).bind(instance_id).bind(at).bind(id)
+            .bind(page.fetch()).fetch_all(pool).await)?;
+        Ok(page.page(rows, |r: &UsageRow| (r.end_ms, &r.metering_id)))
     }
 
     /// How many usage records an instance has (tests, status pages).

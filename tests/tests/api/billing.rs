@@ -127,6 +127,14 @@ async fn closed_cycles_are_rated_and_paid_from_the_balance() {
     let (_, balance) = app.get_as(&customer, "/v1/balance").await;
     assert_eq!(balance["amount"], "2.50", "{balance}");
 
+    // Page by page, a cycle's late charge still follows its first one.
+    let path = format!("/v1/instances/{iid}/charges?limit=1");
+    let (_, first) = app.get_as(&customer, &path).await;
+    assert_eq!(first["charges"][0]["id"], charges[0]["id"], "{first}");
+    let next = first["next"].as_str().expect("a second page");
+    let (_, second) = app.get_as(&customer, &format!("{path}&after={next}")).await;
+    assert_eq!(second["charges"][0]["id"], charges[1]["id"], "{second}");
+
     // Bad top-ups are refused with the field.
     for amount in ["0", "-1", "1.001", "2000000"] {
         let (status, body) = app
@@ -349,4 +357,48 @@ async fn tiered_usage_accumulates_over_the_month() {
         .map(|c| c["amount"].as_str().unwrap())
         .collect();
     assert_eq!(amounts, ["0.60", "0.70"], "{charges:?}");
+}
+
+#[tokio::test]
+async fn usage_records_ending_together_are_not_lost_between_pages() {
+    let app = spawn_app().await;
+    let (seller, product) = metered(&app).await;
+    let (_, customer) = app.account("customer", "Carol").await;
+    let iid = subscribe_metered(&app, &customer, &product).await;
+    // Five records with the same end: a cursor of the end alone would skip
+    // the rest of them after the first page.
+    let t = now(&app).await;
+    let records: Vec<Value> = (1..=5)
+        .map(|n| {
+            json!({"metering-id": format!("same-{n}"), "instance-id": iid,
+            "billing-item": "calls", "begin": t, "end": t + 60_000, "value": "1"})
+        })
+        .collect();
+    let (_, reply) = app
+        .post_as(&seller, "/v1/usage", json!({"records": records}))
+        .await;
+    assert_eq!(reply["accepted"], 5, "{reply}");
+
+    let mut seen = Vec::new();
+    let mut path = format!("/v1/instances/{iid}/usage?limit=2");
+    loop {
+        let (status, page) = app.get_as(&customer, &path).await;
+        assert_eq!(status, 200, "{page}");
+        for r in page["records"].as_array().unwrap() {
+            seen.push(r["metering-id"].as_str().unwrap().to_string());
+        }
+        match page["next"].as_str() {
+            Some(next) => path = format!("/v1/instances/{iid}/usage?limit=2&after={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["same-1", "same-2", "same-3", "same-4", "same-5"]);
+    let (status, body) = app
+        .get_as(&customer, &format!("/v1/instances/{iid}/usage?limit=1001"))
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("limit")),
+        "{body}"
+    );
 }

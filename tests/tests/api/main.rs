@@ -15,6 +15,7 @@ mod feed;
 mod idempotency;
 mod listing;
 mod marketplace;
+mod pagination;
 mod plugins_api;
 mod pricing;
 mod review;

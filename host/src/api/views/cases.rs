@@ -51,15 +51,18 @@ impl From<&CaseRow> for CaseSummary {
 /// `GET /v1/cases`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CaseList {
-    /// The cases the caller may see.
+    /// The cases the caller may see, oldest first.
     pub cases: Vec<CaseSummary>,
+    /// The `after` of the next page; null when this page is the last.
+    pub next: Option<String>,
 }
 
 impl CaseList {
-    /// The list of `rows`.
-    pub fn new(rows: &[CaseRow]) -> Self {
+    /// The page of `rows`, with the page's `next`.
+    pub fn new(rows: &[CaseRow], next: Option<String>) -> Self {
         CaseList {
             cases: rows.iter().map(CaseSummary::from).collect(),
+            next,
         }
     }
 }

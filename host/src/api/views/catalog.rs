@@ -56,8 +56,10 @@ impl ProductView {
 /// `GET /v1/products`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProductList {
-    /// Newest first, at most 500.
+    /// Newest first.
     pub products: Vec<ProductView>,
+    /// The `after` of the next page; null when this page is the last.
+    pub next: Option<String>,
 }
 
 /// An account as the API shows it.

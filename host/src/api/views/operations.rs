@@ -61,17 +61,17 @@ pub struct UsageRecordView {
 /// `GET /v1/instances/{id}/usage`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UsagePage {
-    /// The `after` of the next page: the last record's end, null when empty.
-    pub next: Option<i64>,
-    /// Oldest first.
+    /// The `after` of the next page; null when this page is the last.
+    pub next: Option<String>,
+    /// Oldest first (by end, then metering id).
     pub records: Vec<UsageRecordView>,
 }
 
 impl UsagePage {
-    /// A page of `rows`.
-    pub fn new(rows: &[UsageRow]) -> Self {
+    /// A page of `rows`, with the page's `next`.
+    pub fn new(rows: &[UsageRow], next: Option<String>) -> Self {
         UsagePage {
-            next: rows.last().map(|r| r.end_ms),
+            next,
             records: rows
                 .iter()
                 .map(|r| UsageRecordView {
@@ -211,8 +211,10 @@ impl From<TopUp> for TopUpView {
 /// `GET /v1/instances/{id}/charges`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ChargeList {
-    /// Oldest first.
+    /// By billing cycle, oldest first.
     pub charges: Vec<ChargeView>,
+    /// The `after` of the next page; null when this page is the last.
+    pub next: Option<String>,
 }
 
 /// A bought usage package.
@@ -266,6 +268,8 @@ impl From<&PackageRow> for PackageView {
 pub struct PackageList {
     /// Oldest first.
     pub packages: Vec<PackageView>,
+    /// The `after` of the next page; null when this page is the last.
+    pub next: Option<String>,
 }
 
 /// One event of the seller's feed.

@@ -178,13 +178,16 @@ impl OrderAccepted {
 pub struct OrderList {
     /// Newest first.
     pub orders: Vec<OrderView>,
+    /// The `after` of the next page; null when this page is the last.
+    pub next: Option<String>,
 }
 
 impl OrderList {
-    /// The list of `rows` as `viewer` sees it.
-    pub fn new(rows: &[OrderRow], viewer: Role) -> Self {
+    /// The page of `rows` as `viewer` sees it, with the page's `next`.
+    pub fn new(rows: &[OrderRow], next: Option<String>, viewer: Role) -> Self {
         OrderList {
             orders: rows.iter().map(|o| OrderView::new(o, viewer)).collect(),
+            next,
         }
     }
 }
@@ -194,6 +197,8 @@ impl OrderList {
 pub struct InstanceList {
     /// Newest first.
     pub instances: Vec<InstanceView>,
+    /// The `after` of the next page; null when this page is the last.
+    pub next: Option<String>,
 }
 
 /// The price of a subscription (`POST /v1/quotes`).

@@ -121,6 +121,8 @@ pub fn owned_report(p: &Plugin, owned: Option<&SellerPlugin>, limits: &Limits) -
 pub struct PluginList {
     /// The versions the caller may see.
     pub plugins: Vec<PluginView>,
+    /// The `after` of the next page; null when this page is the last.
+    pub next: Option<String>,
 }
 
 /// The version an upload was checked against.

@@ -103,8 +103,10 @@ impl ReviewedApplication {
 /// `GET /v1/release-applications`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApplicationList {
-    /// Newest first.
+    /// Newest submitted first.
     pub applications: Vec<ReviewedApplication>,
+    /// The `after` of the next page; null when this page is the last.
+    pub next: Option<String>,
 }
 
 /// One activation of a rule (with no plugin: a deactivation).

@@ -37,6 +37,8 @@ impl From<&TokenRow> for TokenView {
 pub struct TokenList {
     /// The tokens not revoked (expired ones included), newest first.
     pub tokens: Vec<TokenView>,
+    /// The `after` of the next page; null when this page is the last.
+    pub next: Option<String>,
 }
 
 /// `POST /v1/tokens`: the new token and its secret, shown this once.
