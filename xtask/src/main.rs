@@ -193,6 +193,15 @@ fn test(root: &Path, no_lint: bool) -> Result<()> {
         .env("BAZAAR_PLUGINS_DIR", &plugins)
         .env("BAZAAR_TEST_DATABASE", "sqlite")
         .args(["test", "--workspace", "--no-fail-fast"]))?;
+    // The OpenAPI document against the running service, for every role
+    // (same `--workspace` selection: nothing is rebuilt).
+    let st = ensure_schemathesis(root)?;
+    run(cargo(root)
+        .env("BAZAAR_PLUGINS_DIR", &plugins)
+        .env("BAZAAR_TEST_DATABASE", "sqlite")
+        .env("BAZAAR_SCHEMATHESIS", &st)
+        .args(["test", "--workspace", "--test", "api", "schemathesis::"])
+        .args(["--", "--ignored"]))?;
     // The same `--workspace` selection as the SQLite pass, so Cargo unifies
     // the same features and reuses every artifact instead of rebuilding
     // wasmtime for a narrower package set.
@@ -204,6 +213,29 @@ fn test(root: &Path, no_lint: bool) -> Result<()> {
         .arg("--no-fail-fast"))?;
     drop_test_databases(&pg_url);
     Ok(())
+}
+
+/// Schemathesis, pinned, in the repository's virtualenv (which building the
+/// Python plugin created); installed on first use. Answers the path of `st`.
+fn ensure_schemathesis(root: &Path) -> Result<PathBuf> {
+    const VERSION: &str = "4.32.5";
+    let venv = root.join(".venv");
+    let st = venv.join("bin/st");
+    let have = Command::new(&st)
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains(VERSION))
+        .unwrap_or(false);
+    if !have {
+        if !venv.join("bin/pip").exists() {
+            run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        }
+        run(Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--cache-dir"])
+            .arg(root.join("target/pip-cache"))
+            .arg(format!("schemathesis=={VERSION}")))?;
+    }
+    Ok(st)
 }
 
 /// Each black-box test creates a database of its own; drop those of earlier

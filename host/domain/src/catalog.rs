@@ -372,6 +372,7 @@ pub struct PackageOffer {
     /// The billing item (SKU) whose usage it covers.
     pub billing_item: String,
     /// Usage included: per period when `reset` is true, else for the whole term.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^-?[0-9]{1,18}(\\.[0-9]{1,10})?$"))]
     pub quota: Decimal,
     /// The package's period: monthly or yearly.
     pub period: BillingMode,
@@ -379,6 +380,7 @@ pub struct PackageOffer {
     #[serde(default)]
     pub reset: bool,
     /// Price per period, in cents.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^-?[0-9]{1,18}(\\.[0-9]{1,10})?$"))]
     pub price: Decimal,
     /// When its quota is used up the instance is frozen (`quota-exhausted`)
     /// until another package is bought.

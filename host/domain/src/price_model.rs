@@ -52,21 +52,57 @@ impl PricingModel {
 pub struct Tier {
     /// The last quantity in this tier (inclusive); absent on the last tier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = "^-?[0-9]{1,18}(\\.[0-9]{1,10})?$"))]
     pub up_to: Option<Decimal>,
     /// The price of one unit in this tier, per period.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^-?[0-9]{1,18}(\\.[0-9]{1,10})?$"))]
     pub unit_price: Decimal,
 }
 
 /// A SKU's price in one billing mode: a unit price (JSON `"9.99"`) or a list
 /// of tiers (JSON `[{"up-to": "3", "unit-price": "0.30"}, {"unit-price": "0.20"}]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum Price {
     /// One price per unit.
     Unit(Decimal),
     /// Tiers in ascending order of `up-to`.
     Tiers(Vec<Tier>),
+}
+
+/// Written by hand so the unit price says which strings are decimals (the
+/// derive cannot put a pattern on a newtype variant).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Price {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+        OneOfBuilder::new()
+            .description(Some(
+                "One price per unit (a decimal string), or tiers in ascending order of `up-to`",
+            ))
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(r"^-?[0-9]{1,18}(\.[0-9]{1,10})?$")),
+            )
+            .item(ArrayBuilder::new().items(<Tier as utoipa::PartialSchema>::schema()))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Price {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        schemas.push((
+            <Tier as utoipa::ToSchema>::name().into(),
+            <Tier as utoipa::PartialSchema>::schema(),
+        ));
+    }
 }
 
 impl From<Decimal> for Price {

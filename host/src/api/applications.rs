@@ -49,8 +49,10 @@ struct ApplicationQuery {
     /// Only applications in this state.
     state: Option<String>,
     /// The `next` of the previous page (opaque); the first page when absent.
+    #[param(pattern = "^(3[0-9]){1,18}2e([2-7][0-9a-f])+$")]
     after: Option<String>,
     /// Rows per page, 1 to 500; 100 when absent.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
 }
 
@@ -153,7 +155,8 @@ async fn withdraw(
 
 /// `POST /v1/release-applications/{id}/reject` (read as a
 /// [`Decision`], whose reason a rejection requires).
-#[derive(utoipa::ToSchema)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 struct Rejection {
     /// Why, in words the seller can act on.

@@ -43,7 +43,7 @@ async fn balance(
 /// Adds to the calling customer's balance; unpaid charges are paid oldest
 /// first.
 #[utoipa::path(post, path = "/balance/top-up", tag = "billing",
-    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~][ -~]{0,199}$", description = "a retry with the same key answers the first top-up")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[ \\t]*[!-~]([ -~\\t]{0,198}[!-~])?[ \\t]*$", description = "a retry with the same key answers the first top-up")),
     request_body = billing::TopUpRequest,
     responses(
         (status = 200, body = TopUpView),

@@ -36,6 +36,7 @@ struct FeedQuery {
     #[serde(default)]
     after: i64,
     /// 1 to 1000; 100 when absent.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 

@@ -114,7 +114,7 @@ fn periods_of(body: &[u8]) -> Result<PeriodsRequest, ApiError> {
     request_body(content = Option<PeriodsRequest>, description = "Empty buys one period"),
     params(
         ("id" = String, Path, description = "The instance"),
-        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~][ -~]{0,199}$", description = "Makes a retry answer the first order"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[ \\t]*[!-~]([ -~\\t]{0,198}[!-~])?[ \\t]*$", description = "Makes a retry answer the first order"),
     ),
     responses(
         (status = 202, description = "Accepted; the worker completes it", body = OrderAccepted),
@@ -155,7 +155,7 @@ async fn renew(
     request_body(content = Option<PeriodsRequest>, description = "Empty buys one period"),
     params(
         ("id" = String, Path, description = "The instance"),
-        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~][ -~]{0,199}$", description = "Makes a retry answer the first order"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[ \\t]*[!-~]([ -~\\t]{0,198}[!-~])?[ \\t]*$", description = "Makes a retry answer the first order"),
     ),
     responses(
         (status = 202, description = "Accepted; the worker completes it", body = OrderAccepted),
@@ -196,7 +196,7 @@ async fn convert(
     request_body = UpgradeRequest,
     params(
         ("id" = String, Path, description = "The instance"),
-        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~][ -~]{0,199}$", description = "Makes a retry answer the first order"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[ \\t]*[!-~]([ -~\\t]{0,198}[!-~])?[ \\t]*$", description = "Makes a retry answer the first order"),
     ),
     responses(
         (status = 202, description = "Accepted; the worker completes it", body = OrderAccepted),
@@ -237,7 +237,7 @@ async fn upgrade(
     request_body(content = Option<serde_json::Value>, description = "Ignored, or empty"),
     params(
         ("id" = String, Path, description = "The instance"),
-        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~][ -~]{0,199}$", description = "Makes a retry answer the first order"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[ \\t]*[!-~]([ -~\\t]{0,198}[!-~])?[ \\t]*$", description = "Makes a retry answer the first order"),
     ),
     responses(
         (status = 202, description = "Accepted; the instance is released", body = OrderAccepted),

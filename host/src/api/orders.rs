@@ -40,7 +40,7 @@ pub(super) fn accepted(a: &Accepted, viewer: Role) -> (StatusCode, Json<OrderAcc
     path = "/orders",
     tag = "orders",
     request_body = SubscriptionRequest,
-    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~][ -~]{0,199}$", description = "Makes a retry answer the first order")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[ \\t]*[!-~]([ -~\\t]{0,198}[!-~])?[ \\t]*$", description = "Makes a retry answer the first order")),
     responses(
         (status = 202, description = "Accepted; the worker completes it", body = OrderAccepted),
         (status = 200, description = "A retry: the order this key placed", body = OrderAccepted),

@@ -15,8 +15,10 @@ use serde::Deserialize;
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// The `next` of the previous page (opaque); the first page when absent.
+    #[param(pattern = "^(3[0-9]){1,18}2e([2-7][0-9a-f])+$")]
     pub after: Option<String>,
     /// Rows per page, 1 to 500; 100 when absent.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

@@ -58,8 +58,10 @@ struct ListQuery {
     /// listed ones).
     status: Option<String>,
     /// The `next` of the previous page (opaque); the first page when absent.
+    #[param(pattern = "^(3[0-9]){1,18}2e([2-7][0-9a-f])+$")]
     after: Option<String>,
     /// Rows per page, 1 to 500; 100 when absent.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
 }
 

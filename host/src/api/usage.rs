@@ -38,6 +38,7 @@ struct Batch {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UsageBatch {
+    #[schema(min_items = 1, max_items = 1000)]
     records: Vec<RawRecord>,
 }
 
@@ -81,8 +82,10 @@ async fn ingest(
 #[into_params(parameter_in = Query)]
 struct UsageQuery {
     /// The `next` of the previous page (opaque); the first page when absent.
+    #[param(pattern = "^(3[0-9]){1,18}2e([2-7][0-9a-f])+$")]
     after: Option<String>,
     /// Records per page, 1 to 1000; 500 when absent.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 

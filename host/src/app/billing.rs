@@ -24,6 +24,7 @@ pub const TOP_UP_MAX: i64 = 1_000_000;
 #[serde(deny_unknown_fields)]
 pub struct TopUpRequest {
     /// A positive amount in cents, at most 1,000,000 (decimal string).
+    #[schema(value_type = String, pattern = "^(1000000(\\.00?)?|[1-9][0-9]{0,5}(\\.[0-9]{1,2})?|0?\\.(0[1-9]|[1-9][0-9]?))$")]
     pub amount: Decimal,
 }
 
