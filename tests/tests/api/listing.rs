@@ -97,17 +97,17 @@ fn complete_listing(sha: &str) -> Value {
     d
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_complete_listing_passes_the_example_rules() {
-    let app = spawn_app().await;
+/// A seller's product with the complete listing (cases recorded), the
+/// example listing rules active; answers the seller's token and the
+/// product id.
+async fn listed_draft_under_rules(app: &TestApp) -> (String, String) {
     let (_, seller) = app.account("seller", "Acme").await;
-    let (_, customer) = app.account("customer", "Carol").await;
-    let sha = upload_plugin(&app, &seller, "crm", plugin_bytes("saas_lifecycle")).await["sha256"]
+    let sha = upload_plugin(app, &seller, "crm", plugin_bytes("saas_lifecycle")).await["sha256"]
         .as_str()
         .unwrap()
         .to_string();
     let rules = upload_plugin(
-        &app,
+        app,
         &app.operator,
         "listing-rules",
         plugin_bytes("listing_rules"),
@@ -124,12 +124,19 @@ async fn a_complete_listing_passes_the_example_rules() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    record_cases(&app, &seller, &sha).await;
+    record_cases(app, &seller, &sha).await;
     let (status, body) = app
         .post_as(&seller, "/v1/products", complete_listing(&sha))
         .await;
     assert_eq!(status, 201, "{body}");
-    let pid = body["id"].as_str().unwrap().to_string();
+    (seller, body["id"].as_str().unwrap().to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complete_listing_passes_the_example_rules() {
+    let app = spawn_app().await;
+    let (seller, pid) = listed_draft_under_rules(&app).await;
+    let (_, customer) = app.account("customer", "Carol").await;
 
     // Files: a logo that is no PNG and an EULA of another type are refused.
     let logo = format!("/v1/products/{pid}/logo");
@@ -227,32 +234,7 @@ async fn a_complete_listing_passes_the_example_rules() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_listing_without_its_files_is_blocked_by_the_example_rules() {
     let app = spawn_app().await;
-    let (_, seller) = app.account("seller", "Acme").await;
-    let sha = upload_plugin(&app, &seller, "crm", plugin_bytes("saas_lifecycle")).await["sha256"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let rules = upload_plugin(
-        &app,
-        &app.operator,
-        "listing-rules",
-        plugin_bytes("listing_rules"),
-    )
-    .await["sha256"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    app.post_as(
-        &app.operator,
-        "/v1/rules/review/listing/activate",
-        json!({"plugin": rules}),
-    )
-    .await;
-    record_cases(&app, &seller, &sha).await;
-    let (_, body) = app
-        .post_as(&seller, "/v1/products", complete_listing(&sha))
-        .await;
-    let pid = body["id"].as_str().unwrap().to_string();
+    let (seller, pid) = listed_draft_under_rules(&app).await;
     // A logo of the wrong size, and no EULA.
     let (status, _) = put_file(
         &app,
