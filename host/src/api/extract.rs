@@ -28,17 +28,7 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> 
 /// Parses `body`, naming the offending field path or position on failure.
 /// A number with no fraction (`3.0`) is an integer, as JSON Schema has it.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    refuse_nul(body)?;
-    let mut value: serde_json::Value = parse_strict(body)?;
-    integral_floats_as_integers(&mut value);
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        ApiError::from(AppError::BadRequest {
-            message: format!("invalid JSON body: {inner}"),
-            field: (path != ".").then_some(path),
-        })
-    })
+    from_value(json_value(body)?)
 }
 
 /// [`parse`], where an empty body or `null` means `T::default()`: bodies
@@ -47,11 +37,30 @@ pub fn parse_or_default<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T,
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    let value: Option<serde_json::Value> = parse(body)?;
-    match value {
-        None => Ok(T::default()),
-        Some(_) => parse(body),
+    match json_value(body)? {
+        serde_json::Value::Null => Ok(T::default()),
+        value => from_value(value),
     }
+}
+
+/// `body` as one JSON value, checked and with integral floats as integers.
+fn json_value(body: &[u8]) -> Result<serde_json::Value, ApiError> {
+    refuse_nul(body)?;
+    let mut value: serde_json::Value = parse_strict(body)?;
+    integral_floats_as_integers(&mut value);
+    Ok(value)
+}
+
+/// `value` as a `T`, naming the offending field path on failure.
+fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        ApiError::from(AppError::BadRequest {
+            message: format!("invalid JSON body: {inner}"),
+            field: (path != ".").then_some(path),
+        })
+    })
 }
 
 /// Rewrites every number with a zero fraction that fits an integer as that
