@@ -131,16 +131,13 @@ pub async fn download(
         Role::Customer => p.live.clone().unwrap_or_default(),
         _ => p.draft.clone(),
     };
-    let mut draft: ProductDraft = serde_json::from_str(&definition)
-        .map_err(|_| AppError::NotFound(format!("product {} has no {}", p.id, kind.name())))?;
-    let asset = kind
-        .slot(&mut draft)
-        .clone()
-        .ok_or_else(|| AppError::NotFound(format!("product {} has no {}", p.id, kind.name())))?;
+    let none = || AppError::NotFound(format!("product {} has no {}", p.id, kind.name()));
+    let mut draft: ProductDraft = serde_json::from_str(&definition).map_err(|_| none())?;
+    let asset = kind.slot(&mut draft).clone().ok_or_else(none)?;
     app.store
         .asset(&p.id, &asset.sha256)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("product {} has no {}", p.id, kind.name())))
+        .ok_or_else(none)
 }
 
 #[cfg(test)]
