@@ -12,6 +12,7 @@ mod extract;
 mod fallback;
 mod feed;
 mod instances;
+pub mod limits;
 mod listing_assets;
 pub mod openapi;
 mod orders;
@@ -19,6 +20,8 @@ mod pages;
 mod plugins;
 mod products;
 mod quotes;
+pub mod rate_limits;
+pub mod request_log;
 mod rules;
 mod tokens;
 mod usage;
@@ -26,6 +29,7 @@ mod views;
 
 pub use crate::app::accounts::create_account;
 pub use error::ApiError;
+pub use fallback::parser_refusal;
 pub use views::plugins::plugin_report;
 
 use crate::app::App;
@@ -91,9 +95,23 @@ pub fn openapi_document() -> serde_json::Value {
     openapi::document(derived)
 }
 
-/// The service's routes: `/healthz`, `/v1/openapi.json` and the `/v1` API.
-pub fn router(state: AppState, runtime: &Runtime) -> Router {
-    let body_limit = usize::try_from(runtime.limits().component_bytes).unwrap_or(usize::MAX) + 4096;
+/// What guards the routes: request limits by route and rate limits.
+#[derive(Debug, Clone, Default)]
+pub struct Guards {
+    /// Body sizes and times, request times.
+    pub requests: limits::RequestLimits,
+    /// Requests per token and address.
+    pub rates: rate_limits::RateLimits,
+}
+
+/// The service's routes: `/healthz`, `/v1/openapi.json` and the `/v1` API,
+/// behind the request log, the JSON error layer, rate limits and request
+/// limits (outermost first).
+pub fn router(state: AppState, runtime: &Runtime, guards: &Guards) -> Router {
+    let mut requests = guards.requests.clone();
+    // An upload's body is a component plus the multipart-free envelope.
+    requests.upload.body_bytes =
+        usize::try_from(runtime.limits().component_bytes).unwrap_or(usize::MAX) + 4096;
     let (v1, derived) = OpenApiRouter::new()
         .nest("/v1", v1_routes())
         .split_for_parts();
@@ -117,8 +135,17 @@ pub fn router(state: AppState, runtime: &Runtime) -> Router {
         .fallback(|| async {
             ApiError::from(crate::app::AppError::NotFound("no such route".into()))
         })
-        .layer(DefaultBodyLimit::max(body_limit))
+        // `limit_requests` cuts bodies itself, at the route's own limit.
+        .layer(DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(requests),
+            limits::limit_requests,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            rate_limits::Limiter::new(&guards.rates),
+            rate_limits::limit_rates,
+        ))
         .layer(axum::middleware::from_fn(fallback::json_errors))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(request_log::log_requests))
         .with_state(state)
 }

@@ -2,6 +2,7 @@
 //! function of a plugin in the sandbox, replay saved cases.
 
 mod cases;
+mod serve_flags;
 
 use crate::now_millis;
 use crate::runtime::{CallBudget, CallContext, MemoryKv, Runtime, RuntimeConfig, World};
@@ -17,8 +18,27 @@ use std::sync::Arc;
 #[derive(Debug, Parser)]
 #[command(name = "bazaar", version)]
 pub struct Cli {
+    /// How log lines are written to stderr.
+    #[arg(
+        long,
+        global = true,
+        env = "BAZAAR_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+/// The shape of log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, with the request span's fields (the
+    /// request id among them).
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,6 +86,8 @@ enum Command {
         /// revoked through another node stops working here within this.
         #[arg(long, env = "BAZAAR_TOKEN_CACHE_TTL_MS", default_value_t = crate::startup::DEFAULT_TOKEN_CACHE_TTL_MS)]
         token_cache_ttl_ms: u64,
+        #[command(flatten)]
+        edge: serve_flags::EdgeFlags,
     },
     /// Works with plugin components.
     Plugin {
@@ -159,6 +181,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             arrears_grace_hours,
             retention_days,
             token_cache_ttl_ms,
+            edge,
         } => {
             let mut settings = Settings::new(addr, data_dir);
             settings.database_url = database_url;
@@ -171,6 +194,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             settings.worker.arrears_grace_ms = i64::from(arrears_grace_hours) * 3_600_000;
             settings.worker.retention_ms = i64::from(retention_days) * 86_400_000;
             settings.token_cache_ttl = std::time::Duration::from_millis(token_cache_ttl_ms);
+            settings.serve = edge.serve_config();
+            settings.guards = edge.guards();
             serve(settings).await
         }
         Command::Plugin { command } => tokio::task::spawn_blocking(move || plugin(command)).await?,
@@ -201,9 +226,17 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         // Shown once: only its hash is stored.
         println!("operator token (shown once, keep it): {token}");
     }
+    let scheme = if app.tls_cert().is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    if let Some(cert) = app.tls_cert() {
+        tracing::info!(cert = %cert.display(), "serving HTTPS (HTTP/2 and HTTP/1.1)");
+    }
     tracing::info!(
         port = app.port(),
-        "bazaar listening on http://{}:{}",
+        "bazaar listening on {scheme}://{}:{}",
         addr.ip(),
         app.port()
     );

@@ -15,6 +15,7 @@ pub mod lifecycle;
 pub mod metering;
 pub mod quoting;
 pub mod secrets;
+pub mod serve;
 pub mod startup;
 pub mod store;
 

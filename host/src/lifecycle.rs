@@ -142,12 +142,17 @@ fn failpoint(name: &str) {
 }
 
 impl Worker {
-    /// Runs until the task is dropped: sweeps expiries, then works off due
-    /// jobs, then sleeps until woken or the poll interval passes.
-    pub async fn run(self) {
+    /// Runs until `stop` turns true (or the task is dropped): sweeps
+    /// expiries, then works off due jobs, then sleeps until woken or the
+    /// poll interval passes. A stop lets the round in progress commit, so
+    /// the jobs it claimed are finished, not left leased.
+    pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
         let lease = self.lease.clone();
         let mut next_billing = Instant::now();
         loop {
+            if *stop.borrow() {
+                return;
+            }
             if let Err(e) = self.sweep().await {
                 tracing::warn!(error = %e, "expiry sweep failed");
             }
@@ -176,6 +181,7 @@ impl Worker {
                 tokio::select! {
                     () = self.wake.notified() => {}
                     () = tokio::time::sleep(self.config.poll) => {}
+                    _ = stop.changed() => {}
                 }
             }
         }

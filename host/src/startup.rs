@@ -4,12 +4,13 @@
 //! and the lifecycle worker, and binds the listener; `run_until_stopped`
 //! serves.
 
-use crate::api::{self, AppState};
+use crate::api::{self, AppState, Guards};
 use crate::app::{App, accounts};
 use crate::clock::Clock;
 use crate::lifecycle::{Worker, WorkerConfig, WorkerStats};
 use crate::runtime::{Runtime, RuntimeConfig};
 use crate::secrets::SecretBox;
+use crate::serve::{ReloadingCert, ServeConfig};
 use crate::store::Store;
 use axum::Router;
 use std::net::SocketAddr;
@@ -49,6 +50,10 @@ pub struct Settings {
     /// the bound on how long a token revoked through another node keeps
     /// working here.
     pub token_cache_ttl: std::time::Duration,
+    /// Connection limits, TLS and the shutdown grace period.
+    pub serve: ServeConfig,
+    /// Request and rate limits.
+    pub guards: Guards,
 }
 
 impl Settings {
@@ -68,6 +73,8 @@ impl Settings {
             worker: WorkerConfig::default(),
             usage_late_window_ms: crate::domain::usage::DEFAULT_LATE_WINDOW_MS,
             token_cache_ttl: std::time::Duration::from_millis(DEFAULT_TOKEN_CACHE_TTL_MS),
+            serve: ServeConfig::default(),
+            guards: Guards::default(),
         }
     }
 }
@@ -82,6 +89,11 @@ pub struct Application {
     router: Router,
     worker: Option<Worker>,
     operator_token: Option<String>,
+    serve: ServeConfig,
+    tls: Option<Arc<ReloadingCert>>,
+    store: Store,
+    /// The lease prefix of this node's claims, released at shutdown.
+    node: Option<String>,
 }
 
 /// The `service_state` entry naming the key that seals secrets at rest.
@@ -93,6 +105,11 @@ impl Application {
     /// the listener.
     pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
         create_private_dir(&settings.data_dir)?;
+        // Before anything slow: a bad certificate path should fail at once.
+        let tls = match &settings.serve.tls {
+            Some(source) => Some(ReloadingCert::open(source, &settings.data_dir)?),
+            None => None,
+        };
         if settings.runtime.cache_dir.is_none() {
             settings.runtime.cache_dir = Some(settings.data_dir.join("artifacts"));
         }
@@ -147,6 +164,7 @@ impl Application {
 
         let wake = Arc::new(Notify::new());
         let stats = Arc::new(WorkerStats::default());
+        let app_store = store.clone();
         let app = App {
             runtime: runtime.clone(),
             store: store.clone(),
@@ -172,13 +190,17 @@ impl Application {
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
         });
-        let router = api::router(state, &runtime);
+        let router = api::router(state, &runtime, &settings.guards);
         let listener = TcpListener::bind(settings.addr).await?;
         Ok(Self {
             listener,
             router,
             worker,
             operator_token,
+            serve: settings.serve,
+            tls,
+            store: app_store,
+            node: (!single).then_some(node),
         })
     }
 
@@ -193,19 +215,55 @@ impl Application {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
+    /// Whether the service speaks HTTPS, and with which certificate file.
+    pub fn tls_cert(&self) -> Option<&Path> {
+        self.tls.as_deref().map(ReloadingCert::cert_path)
+    }
+
     /// Serves (and runs the lifecycle worker) until `shutdown` resolves,
-    /// then drains in-flight requests. The worker is stopped between jobs'
-    /// transactions; an interrupted job is simply taken up again next start.
+    /// then shuts down in order: stops accepting, lets in-flight requests
+    /// finish within the grace period, lets the worker commit the round it
+    /// is in (its plugin calls have their own deadlines), and releases this
+    /// node's job leases so another node takes the jobs over at once.
     pub async fn run_until_stopped(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let worker = self.worker.map(|w| tokio::spawn(w.run()));
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
-        if let Some(w) = worker {
-            w.abort();
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let worker = self.worker.map(|w| tokio::spawn(w.run(stop_rx)));
+        let (begun_tx, begun_rx) = tokio::sync::oneshot::channel::<()>();
+        let shutdown = async move {
+            shutdown.await;
+            let _ = begun_tx.send(());
+        };
+        let grace = self.serve.shutdown_grace;
+        let serving = tokio::spawn(crate::serve::serve(
+            self.listener,
+            self.router,
+            self.serve,
+            self.tls,
+            shutdown,
+        ));
+        let stop_worker = async {
+            if begun_rx.await.is_ok() {
+                let _ = stop_tx.send(true);
+            }
+        };
+        let (served, ()) = tokio::join!(serving, stop_worker);
+        let served = served.unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        if let Some(mut w) = worker {
+            match tokio::time::timeout(grace, &mut w).await {
+                Ok(_) => {}
+                Err(_) => {
+                    tracing::warn!("the worker did not finish its round in time; stopping it");
+                    w.abort();
+                }
+            }
+            match self.store.release_leases(self.node.as_deref()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(jobs = n, "released this node's job leases"),
+                Err(e) => tracing::warn!(error = %e, "could not release this node's job leases"),
+            }
         }
         served
     }

@@ -5,6 +5,8 @@
 
 #[path = "support/common.rs"]
 mod common;
+#[path = "support/shutdown.rs"]
+mod shutdown;
 
 use common::plugin;
 use reqwest::Client;
@@ -14,6 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const OPERATOR: &str = "bz_crash_test_operator_000000000000000000";
+const SECRET_KEY: &str = "4242424242424242424242424242424242424242424242424242424242424242";
 
 async fn database_url(dir: &Path, tag: &str) -> String {
     if std::env::var("BAZAAR_TEST_DATABASE").as_deref() != Ok("postgres") {
@@ -49,6 +52,18 @@ impl Drop for Server {
 }
 
 async fn start(dir: &Path, url: &str, failpoint: Option<&str>) -> Server {
+    start_node(dir, url, failpoint, &[], None).await
+}
+
+/// Starts the binary with extra `args`, its stderr going to `log` (or
+/// nowhere).
+async fn start_node(
+    dir: &Path,
+    url: &str,
+    failpoint: Option<&str>,
+    args: &[&str],
+    log: Option<&Path>,
+) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -57,12 +72,18 @@ async fn start(dir: &Path, url: &str, failpoint: Option<&str>) -> Server {
     cmd.args(["serve", "--addr", &format!("127.0.0.1:{port}")])
         .arg("--data-dir")
         .arg(dir)
+        .args(args)
         .env("DATABASE_URL", url)
         .env("BAZAAR_OPERATOR_TOKEN", OPERATOR)
-        .env("RUST_LOG", "warn")
+        // Nodes of one PostgreSQL database share the key.
+        .env("BAZAAR_SECRET_KEY", SECRET_KEY)
+        .env("RUST_LOG", if log.is_some() { "info" } else { "warn" })
         .env_remove("BAZAAR_PLUGINS")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stdout(Stdio::null());
+    match log {
+        Some(path) => cmd.stderr(std::fs::File::create(path).expect("log file")),
+        None => cmd.stderr(Stdio::null()),
+    };
     match failpoint {
         Some(f) => cmd.env("BAZAAR_FAILPOINT", f),
         None => cmd.env_remove("BAZAAR_FAILPOINT"),
@@ -186,14 +207,12 @@ async fn count(url: &str, sql: &str) -> i64 {
     }
 }
 
-async fn crash_and_restart(failpoint: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = database_url(dir.path(), &failpoint.replace('-', "_")).await;
-    let c = Client::new();
-    let server = start(dir.path(), &url, Some(failpoint)).await;
+/// A seller, a customer and an approved monthly product of the example
+/// lifecycle plugin, on `server`.
+async fn open_market(c: &Client, server: &Server) -> (String, String, String) {
     let seller = post(
-        &c,
-        &server,
+        c,
+        server,
         OPERATOR,
         "/v1/accounts",
         json!({"role": "seller", "name": "S"}),
@@ -203,8 +222,8 @@ async fn crash_and_restart(failpoint: &str) {
         .unwrap()
         .to_string();
     let customer = post(
-        &c,
-        &server,
+        c,
+        server,
         OPERATOR,
         "/v1/accounts",
         json!({"role": "customer", "name": "C"}),
@@ -226,22 +245,22 @@ async fn crash_and_restart(failpoint: &str) {
         .as_str()
         .unwrap()
         .to_string();
-    record_cases(&c, &server, &seller, &sha).await;
-    let product = post(&c, &server, &seller, "/v1/products", draft(&sha)).await["id"]
+    record_cases(c, server, &seller, &sha).await;
+    let product = post(c, server, &seller, "/v1/products", draft(&sha)).await["id"]
         .as_str()
         .unwrap()
         .to_string();
     let app = post(
-        &c,
-        &server,
+        c,
+        server,
         &seller,
         &format!("/v1/products/{product}/release-applications"),
         json!({}),
     )
     .await;
     post(
-        &c,
-        &server,
+        c,
+        server,
         OPERATOR,
         &format!(
             "/v1/release-applications/{}/approve",
@@ -251,6 +270,15 @@ async fn crash_and_restart(failpoint: &str) {
     )
     .await;
 
+    (seller, customer, product)
+}
+
+async fn crash_and_restart(failpoint: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(dir.path(), &failpoint.replace('-', "_")).await;
+    let c = Client::new();
+    let server = start(dir.path(), &url, Some(failpoint)).await;
+    let (seller, customer, product) = open_market(&c, &server).await;
     let order = json!({"product": product, "specification": "std", "sku": "one", "billing-mode": "monthly"});
     let (status, placed) = send(
         &c,

@@ -325,14 +325,23 @@ pub async fn spawn_configured(
         .try_init();
     let database_url = settings.database_url.clone().unwrap_or_default();
     let app = Application::build(settings).await?;
-    let base = format!("http://127.0.0.1:{}", app.port());
+    let (base, client) = match app.tls_cert() {
+        None => (
+            format!("http://127.0.0.1:{}", app.port()),
+            reqwest::Client::new(),
+        ),
+        Some(cert) => (
+            format!("https://127.0.0.1:{}", app.port()),
+            https_client(&std::fs::read(cert)?)?,
+        ),
+    };
     let (tx, rx) = tokio::sync::oneshot::channel();
     let handle = tokio::spawn(app.run_until_stopped(async {
         let _ = rx.await;
     }));
     let mut app = TestApp {
         base,
-        client: reqwest::Client::new(),
+        client,
         data_dir,
         database_url,
         operator: TEST_OPERATOR_TOKEN.into(),
@@ -342,6 +351,15 @@ pub async fn spawn_configured(
     };
     app.seller = app.account("seller", "Test Seller").await.1;
     Ok(app)
+}
+
+/// A client trusting only the certificate `pem`.
+pub fn https_client(pem: &[u8]) -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(pem)?)
+        .build()?)
 }
 
 /// The operator token every test service starts with.

@@ -91,7 +91,33 @@ pub fn code(status: StatusCode) -> &'static str {
         StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "headers-too-large",
         StatusCode::REQUEST_TIMEOUT => "timeout",
         StatusCode::TOO_MANY_REQUESTS => "busy",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
         s if s.is_server_error() => "internal",
         _ => "refused",
     }
+}
+
+/// The whole HTTP/1.1 answer for a request the HTTP parser itself refused
+/// (a head too large, a target too long, bytes that are not HTTP, a head
+/// that never finished): the same JSON error every other refusal gets,
+/// where hyper would write an empty one.
+pub fn parser_refusal(status: StatusCode) -> Vec<u8> {
+    let message = match status {
+        StatusCode::URI_TOO_LONG => {
+            format!("the request target is too long; at most {MAX_URI} bytes are accepted")
+        }
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => format!(
+            "the request head is too large; at most {MAX_HEADERS} bytes of headers are accepted"
+        ),
+        StatusCode::REQUEST_TIMEOUT => "the request head did not arrive in time".to_string(),
+        _ => "the request is not valid HTTP/1.1".to_string(),
+    };
+    let body = serde_json::json!({"error": code(status), "message": message}).to_string();
+    format!(
+        "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or(""),
+        body.len()
+    )
+    .into_bytes()
 }

@@ -67,6 +67,18 @@ pub fn document(v1: utoipa::openapi::OpenApi) -> Value {
             if responses.get("4XX").is_none() {
                 responses["4XX"] = error_response("What is wrong and where");
             }
+            if responses.get("429").is_none() {
+                let mut limited = error_response(
+                    "Over a rate limit (per token, per address, or after failed authentications)",
+                );
+                limited["headers"] = json!({"Retry-After": {
+                    "description": "Seconds to wait before trying again",
+                    "schema": {"type": "integer", "minimum": 1}}});
+                responses["429"] = limited;
+            }
+            if responses.get("503").is_none() {
+                responses["503"] = error_response("The request ran past its deadline");
+            }
         }
     }
     doc["paths"] = Value::Object(paths);

@@ -9,6 +9,7 @@
 mod billing;
 mod call_answers;
 mod cases;
+mod edge;
 mod errors;
 mod example_plugins;
 mod feed;
