@@ -63,6 +63,8 @@ fn main() {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), dir.path().to_path_buf());
         settings.operator_token = Some(OPERATOR.into());
+        // Measures the service, not its per-token rate limit.
+        settings.guards.rates = bazaar_host::api::rate_limits::RateLimits::off();
         let backend = match std::env::var("BAZAAR_BENCH_DATABASE_URL") {
             Ok(url) => {
                 settings.database_url = Some(fresh_postgres(&url).await);

@@ -255,7 +255,9 @@ pub async fn serve(
                     "connection limit reached; closing new connections"
                 );
             }
-            drop(tcp);
+            if acceptor.is_none() {
+                refuse(tcp, config.max_connections);
+            }
             continue;
         };
         let _ = tcp.set_nodelay(true);
@@ -283,6 +285,27 @@ pub async fn serve(
         ),
     }
     Ok(())
+}
+
+/// Answers a connection over the cap with a JSON `503` and closes it; the
+/// write goes to the socket's empty send buffer, so it never waits, and
+/// the descriptor is released at once either way.
+fn refuse(mut tcp: tokio::net::TcpStream, limit: usize) {
+    use tokio::io::AsyncWriteExt;
+    let body = serde_json::json!({
+        "error": "unavailable",
+        "message": format!("the service holds its limit of {limit} open connections; retry shortly"),
+    })
+    .to_string();
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    tokio::spawn(async move {
+        let write = tcp.write_all(answer.as_bytes());
+        let _ = tokio::time::timeout(Duration::from_millis(200), write).await;
+    });
 }
 
 /// One accepted connection and what it needs.

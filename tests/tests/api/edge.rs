@@ -190,8 +190,10 @@ async fn connections_over_the_cap_are_closed_and_the_service_keeps_answering() {
     let mut over = None;
     for _ in 0..8 {
         let mut s = TcpStream::connect(&addr).await.unwrap();
-        let (closed, _) = read_until_closed(&mut s, Duration::from_millis(300)).await;
+        let (closed, answer) = read_until_closed(&mut s, Duration::from_millis(300)).await;
         if closed {
+            assert!(answer.starts_with("HTTP/1.1 503"), "{answer:.300}");
+            assert!(answer.contains("open connections"), "{answer:.300}");
             over = Some(s);
             break;
         }
