@@ -101,7 +101,12 @@ const TOKEN_COLUMNS: &str = "id, account_id, name, created_at, expires_at, revok
 impl Store {
     /// Creates an account with its first token (given with its hash) in one
     /// transaction.
-    #[tracing::instrument(name = "store.transaction", level = "debug", skip_all, fields(op = "create_account"))]
+    #[tracing::instrument(
+        name = "store.transaction",
+        level = "debug",
+        skip_all,
+        fields(op = "create_account")
+    )]
     pub async fn create_account(
         &self,
         account: &Account,

@@ -119,7 +119,12 @@ impl Store {
     /// priced by `price`, and the charge is paid from the customer's balance if the
     /// balance covers it, and otherwise leaves it unpaid and the instance in
     /// arrears. `None` when there was nothing to rate or `price` declined.
-    #[tracing::instrument(name = "store.transaction", level = "debug", skip_all, fields(op = "charge_usage"))]
+    #[tracing::instrument(
+        name = "store.transaction",
+        level = "debug",
+        skip_all,
+        fields(op = "charge_usage")
+    )]
     pub async fn charge_usage(
         &self,
         i: &InstanceRow,
@@ -251,7 +256,12 @@ impl Store {
     /// Adds `amount` to the customer's balance and pays their unpaid charges
     /// oldest first while it lasts; instances left without unpaid charges
     /// leave arrears. A repeated `key` changes nothing.
-    #[tracing::instrument(name = "store.transaction", level = "debug", skip_all, fields(op = "top_up"))]
+    #[tracing::instrument(
+        name = "store.transaction",
+        level = "debug",
+        skip_all,
+        fields(op = "top_up")
+    )]
     pub async fn top_up(
         &self,
         customer_id: &str,

@@ -28,7 +28,12 @@ impl Store {
         }
     }
 
-    #[tracing::instrument(name = "store.transaction", level = "debug", skip_all, fields(op = "complete_tx"))]
+    #[tracing::instrument(
+        name = "store.transaction",
+        level = "debug",
+        skip_all,
+        fields(op = "complete_tx")
+    )]
     async fn complete_tx(&self, batch: &[Completion]) -> Result<Vec<bool>, StoreError> {
         if batch.is_empty() {
             return Ok(Vec::new());

@@ -92,7 +92,12 @@ impl Store {
     /// until `hold` says so. Only tests pass a hold: it lets them interleave
     /// event writers the way concurrent requests and workers can, which is
     /// otherwise a matter of timing.
-    #[tracing::instrument(name = "store.transaction", level = "debug", skip_all, fields(op = "append_event_holding"))]
+    #[tracing::instrument(
+        name = "store.transaction",
+        level = "debug",
+        skip_all,
+        fields(op = "append_event_holding")
+    )]
     pub async fn append_event_holding(
         &self,
         instance: &InstanceRow,

@@ -95,7 +95,12 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Request>) {
 }
 
 impl Store {
-    #[tracing::instrument(name = "store.transaction", level = "debug", skip_all, fields(op = "insert_batch"))]
+    #[tracing::instrument(
+        name = "store.transaction",
+        level = "debug",
+        skip_all,
+        fields(op = "insert_batch")
+    )]
     async fn insert_batch(&self, batch: &[Request]) -> Result<(), StoreError> {
         let _turn = self.write_turn().await;
         on_pool!(self, pool => {

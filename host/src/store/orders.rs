@@ -275,7 +275,12 @@ impl Store {
         }
     }
 
-    #[tracing::instrument(name = "store.transaction", level = "debug", skip_all, fields(op = "place_order_tx"))]
+    #[tracing::instrument(
+        name = "store.transaction",
+        level = "debug",
+        skip_all,
+        fields(op = "place_order_tx")
+    )]
     async fn place_order_tx(
         &self,
         order: &OrderRow,
@@ -320,7 +325,12 @@ impl Store {
     /// A marketplace decision about an instance with no order (expiry,
     /// retention, operator action): moves it per `guard` and queues `job`.
     /// False when the instance was no longer in an expected state.
-    #[tracing::instrument(name = "store.transaction", level = "debug", skip_all, fields(op = "decide"))]
+    #[tracing::instrument(
+        name = "store.transaction",
+        level = "debug",
+        skip_all,
+        fields(op = "decide")
+    )]
     pub async fn decide(
         &self,
         guard: InstanceGuard<'_>,

@@ -73,7 +73,12 @@ impl Store {
     /// paying `price × periods` from the balance, valid from `now_ms` to
     /// `expires_at`. Refused (conflict) when the balance does not cover it
     /// or the customer already holds the most packages allowed.
-    #[tracing::instrument(name = "store.transaction", level = "debug", skip_all, fields(op = "buy_package"))]
+    #[tracing::instrument(
+        name = "store.transaction",
+        level = "debug",
+        skip_all,
+        fields(op = "buy_package")
+    )]
     pub async fn buy_package(
         &self,
         customer_id: &str,

@@ -27,7 +27,12 @@ impl Store {
     /// Records that `seller` uploaded `sha256` as the next version of
     /// `name`. Uploading bytes the seller already has returns the existing
     /// version instead of a new one.
-    #[tracing::instrument(name = "store.transaction", level = "debug", skip_all, fields(op = "add_seller_plugin"))]
+    #[tracing::instrument(
+        name = "store.transaction",
+        level = "debug",
+        skip_all,
+        fields(op = "add_seller_plugin")
+    )]
     pub async fn add_seller_plugin(
         &self,
         seller_id: &str,

@@ -178,7 +178,12 @@ impl Store {
     /// Decides a pending application; approval makes its snapshot the live
     /// definition and lists the product, in the same transaction. False when
     /// the application was no longer pending.
-    #[tracing::instrument(name = "store.transaction", level = "debug", skip_all, fields(op = "decide_application"))]
+    #[tracing::instrument(
+        name = "store.transaction",
+        level = "debug",
+        skip_all,
+        fields(op = "decide_application")
+    )]
     pub async fn decide_application(
         &self,
         id: &str,

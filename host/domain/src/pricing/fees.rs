@@ -9,12 +9,15 @@
 //! [`super::proration`]. The fee is itemised: whole periods at the period
 //! price, then the remaining days at the daily rate (period price ÷ the
 //! period's days, to 6 places), and for an upgrade the same for the old
-//! configuration as credit lines. Every line is rounded by the one rule.
+//! configuration as credit lines. The fee itself is the formula computed
+//! exactly and rounded once by the one rule; where the rounded lines do not
+//! add up to it, a last `rounding difference` line says by how much (§5.3:
+//! 30 × (2 + 18/28) = 79.2857 → 79.29, where the lines alone give 79.28).
 
 use rust_decimal::Decimal;
 
 use super::model::{PriceError, PricingModel, tier_unit_price};
-use super::money::rate;
+use super::money::{money, rate};
 use super::proration::Remaining;
 use super::quote::{Quote, QuoteLine};
 use crate::catalog::{BillingMode, Sku, Specification, sku_period_price};
@@ -91,6 +94,14 @@ pub fn upgrade_quote(currency: &str, t: &UpgradeTerms, priced_by: String) -> Quo
         "month"
     };
     let mut lines = Vec::new();
+    let left = Decimal::from(t.remaining.whole_periods)
+        + Decimal::from(t.remaining.days) / Decimal::from(t.remaining.period_days.max(1));
+    let exact = match t.basis {
+        FeeBasis::Difference { old, new } => (new - old) * t.discount * left,
+        FeeBasis::AddedUnits { unit_price, added } => {
+            unit_price * Decimal::from(added) * t.discount * left
+        }
+    };
     match t.basis {
         FeeBasis::Difference { old, new } => {
             prorate(&mut lines, &t.to_label, new * t.discount, t.remaining, unit);
@@ -102,6 +113,15 @@ pub fn upgrade_quote(currency: &str, t: &UpgradeTerms, priced_by: String) -> Quo
             let price = unit_price * Decimal::from(added) * t.discount;
             prorate(&mut lines, &item, price, t.remaining, unit);
         }
+    }
+    let fee = money(exact);
+    let itemised: Decimal = lines.iter().map(|l| l.amount).sum();
+    if itemised != fee {
+        lines.push(QuoteLine::new(
+            "rounding difference",
+            Decimal::ONE,
+            fee - itemised,
+        ));
     }
     Quote::new(currency, lines, priced_by)
 }
@@ -177,6 +197,29 @@ mod tests {
                 crate::pricing::money(line.quantity * line.unit_price)
             );
         }
+    }
+
+    #[test]
+    fn the_fee_is_the_formula_rounded_once_as_the_guide_computes_it() {
+        // §5.3: 2 months and 18 of 28 days left, basic 30.00 → pro 60.00:
+        // 30 × (2 + 18/28) = 79.2857… → 79.29. Rounding each line gives
+        // 120.00 + 38.57 − 60.00 − 19.29 = 79.28.
+        let left = Remaining {
+            whole_periods: 2,
+            days: 18,
+            period_days: 28,
+        };
+        let basis = FeeBasis::Difference {
+            old: d("30.00"),
+            new: d("60.00"),
+        };
+        let q = upgrade_quote("CNY", &terms(basis, left), "built-in:linear".into());
+        assert_eq!(q.total.to_string(), "79.29");
+        let last = q.lines.last().expect("lines");
+        assert_eq!(last.item, "rounding difference");
+        assert_eq!(last.amount.to_string(), "0.01");
+        let sum: Decimal = q.lines.iter().map(|l| l.amount).sum();
+        assert_eq!(sum, q.total);
     }
 
     #[test]

@@ -56,7 +56,12 @@ struct Batch<'a> {
 
 impl Batch<'_> {
     /// Looks up which metering ids are stored and copies in the rest.
-    #[tracing::instrument(name = "store.transaction", level = "debug", skip_all, fields(op = "copy_new"))]
+    #[tracing::instrument(
+        name = "store.transaction",
+        level = "debug",
+        skip_all,
+        fields(op = "copy_new")
+    )]
     async fn copy_new(&self, pool: &PgPool) -> Result<Vec<bool>, sqlx::Error> {
         let ids: Vec<&str> = self
             .records
