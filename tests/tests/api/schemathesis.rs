@@ -17,7 +17,9 @@ async fn the_openapi_document_holds_for_every_role() {
     // Its auth checks fail authentication on purpose, hundreds of times: with
     // the per-address limit on, everything after would be a `429`.
     settings.guards.rates = bazaar_host::api::rate_limits::RateLimits::off();
-    let app = spawn_configured(settings, dir).await.expect("service starts");
+    let app = spawn_configured(settings, dir)
+        .await
+        .expect("service starts");
     let (_, customer) = app.account("customer", "Fuzzing Customer").await;
     let document = app.url("/v1/openapi.json");
     for (role, token) in [
