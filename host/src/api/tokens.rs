@@ -78,7 +78,7 @@ async fn create(
 /// within the token cache's lifetime.
 #[utoipa::path(delete, path = "/tokens/{id}", tag = "accounts",
     params(("id" = String, Path, description = "token id")),
-    responses((status = 200, description = "revoked", body = TokenRevoked), (status = 404, description = "no such token, another account's, or already revoked")))]
+    responses((status = 200, description = "revoked", body = TokenRevoked), (status = 404, description = "no such token, another account's, or already revoked"), (status = 409, description = "the caller's own only working token")))]
 async fn revoke(
     State(state): State<AppState>,
     actor: Actor,

@@ -126,7 +126,26 @@ pub async fn revoke(app: &App, caller: &Caller, id: &str) -> Result<TokenRow, Ap
     if !caller.may_see(&token.account_id) {
         return Err(missing());
     }
-    if !app.store.revoke_token(id, app.clock.now_ms()).await? {
+    let now = app.clock.now_ms();
+    // Revoking your own last working token locks you out for good (only an
+    // operator could mint you another); an operator revoking someone
+    // else's last token is a suspension, and allowed.
+    if token.account_id == caller.id() && token.revoked_at.is_none() {
+        let working = app
+            .store
+            .tokens_of(caller.id())
+            .await?
+            .into_iter()
+            .filter(|t| t.revoked_at.is_none() && t.expires_at.is_none_or(|at| at > now))
+            .count();
+        if working <= 1 {
+            return Err(AppError::Conflict(
+                "this is your only working token: create another (POST /v1/tokens) before revoking it"
+                    .into(),
+            ));
+        }
+    }
+    if !app.store.revoke_token(id, now).await? {
         return Err(missing());
     }
     Ok(token)

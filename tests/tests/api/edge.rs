@@ -141,7 +141,10 @@ async fn slow_heads_and_bodies_are_cut_by_their_timeouts() {
     assert!(closed, "an unfinished request head is cut");
     // Closed without an answer, as a client that never finished its head
     // gets from nginx too; anything written would be JSON.
-    assert!(answer.is_empty() || answer.contains("application/json"), "{answer:.300}");
+    assert!(
+        answer.is_empty() || answer.contains("application/json"),
+        "{answer:.300}"
+    );
 
     // Two of the 100 bytes promised, then silence.
     let mut body = TcpStream::connect(&addr).await.unwrap();

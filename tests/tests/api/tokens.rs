@@ -75,6 +75,20 @@ async fn an_account_makes_lists_and_revokes_its_tokens() {
 
     // The other token still works.
     assert_eq!(app.get_as(&first, "/v1/me").await.0, 200);
+
+    // It is the last working one: revoking it would lock Carol out.
+    let (_, body) = app.get_as(&first, "/v1/tokens").await;
+    let last = body["tokens"][0]["id"].as_str().expect("id").to_string();
+    let (status, body) = delete_as(&app, &first, &format!("/v1/tokens/{last}")).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("only working token"),
+        "{body}"
+    );
+    assert_eq!(app.get_as(&first, "/v1/me").await.0, 200);
     app.stop().await;
 }
 
@@ -279,7 +293,10 @@ async fn a_token_issued_before_named_tokens_keeps_working_as_default() {
     assert_eq!(body["tokens"][0]["name"], "default", "{body}");
     let id = body["tokens"][0]["id"].as_str().expect("id").to_string();
     assert!(id.starts_with("tok_") && id.len() == 20, "{id}");
+    // Its only token: the account may not revoke it, an operator may.
     let (status, body) = delete_as(&app, old, &format!("/v1/tokens/{id}")).await;
+    assert_eq!(status, 409, "{body}");
+    let (status, body) = delete_as(&app, &app.operator, &format!("/v1/tokens/{id}")).await;
     assert_eq!(status, 200, "{body}");
     assert_unauthorized(app.get_as(old, "/v1/me").await);
     app.stop().await;
