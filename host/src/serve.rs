@@ -226,6 +226,10 @@ pub async fn serve(
         .keep_alive_interval(config.idle_timeout / 2)
         .keep_alive_timeout(config.header_timeout);
     let builder = Arc::new(builder);
+    let config = ServeConfig {
+        max_connections: connection_cap(config.max_connections),
+        ..config
+    };
     let slots = Arc::new(Semaphore::new(config.max_connections));
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut refused: u64 = 0;
@@ -285,6 +289,27 @@ pub async fn serve(
         ),
     }
     Ok(())
+}
+
+/// Descriptors kept back from connections: the database pool, plugin
+/// artifacts, logs and the listener itself.
+const RESERVED_FDS: u64 = 256;
+
+/// `wanted`, or fewer if the process cannot open that many files even after
+/// raising its soft limit to the hard one: the cap must be reached before
+/// `accept` fails with `EMFILE`.
+fn connection_cap(wanted: usize) -> usize {
+    let limit = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
+    let room = usize::try_from(limit.saturating_sub(RESERVED_FDS).max(16)).unwrap_or(usize::MAX);
+    if room < wanted {
+        tracing::warn!(
+            wanted,
+            open_files = limit,
+            cap = room,
+            "the open-file limit is below --max-connections; capping connections"
+        );
+    }
+    wanted.min(room)
 }
 
 /// Answers a connection over the cap with a JSON `503` and closes it; the
