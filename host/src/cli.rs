@@ -2,6 +2,7 @@
 //! function of a plugin in the sandbox, replay saved cases.
 
 mod cases;
+mod plugin_pool;
 
 use crate::now_millis;
 use crate::runtime::{CallBudget, CallContext, MemoryKv, Runtime, RuntimeConfig, World};
@@ -66,6 +67,8 @@ enum Command {
         /// revoked through another node stops working here within this.
         #[arg(long, env = "BAZAAR_TOKEN_CACHE_TTL_MS", default_value_t = crate::startup::DEFAULT_TOKEN_CACHE_TTL_MS)]
         token_cache_ttl_ms: u64,
+        #[command(flatten)]
+        plugin_pool: plugin_pool::PluginPoolArgs,
     },
     /// Works with plugin components.
     Plugin {
@@ -159,6 +162,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             arrears_grace_hours,
             retention_days,
             token_cache_ttl_ms,
+            plugin_pool,
         } => {
             let mut settings = Settings::new(addr, data_dir);
             settings.database_url = database_url;
@@ -171,6 +175,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             settings.worker.arrears_grace_ms = i64::from(arrears_grace_hours) * 3_600_000;
             settings.worker.retention_ms = i64::from(retention_days) * 86_400_000;
             settings.token_cache_ttl = std::time::Duration::from_millis(token_cache_ttl_ms);
+            plugin_pool.apply(&mut settings);
             serve(settings).await
         }
         Command::Plugin { command } => tokio::task::spawn_blocking(move || plugin(command)).await?,
