@@ -17,6 +17,7 @@ mod listing_assets;
 pub mod openapi;
 mod orders;
 mod pages;
+mod plugin_usage;
 mod plugins;
 mod products;
 mod quotes;
@@ -71,6 +72,7 @@ impl AppState {
 pub fn v1_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(plugins::routes())
+        .merge(plugin_usage::routes())
         .merge(accounts::routes())
         .merge(products::routes())
         .merge(listing_assets::routes())

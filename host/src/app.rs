@@ -16,6 +16,7 @@ pub mod listing_assets;
 pub mod operations;
 pub mod ordering;
 pub mod pages;
+pub mod plugin_pool;
 pub mod plugins;
 pub mod product_config;
 pub mod quotes;
@@ -36,12 +37,15 @@ use crate::store::{Account, Role, Store};
 use std::sync::Arc;
 use tokio::sync::Notify;
 
-/// What a use case may touch: the store, the plugin runtime, the clock, the
-/// key for secrets at rest, and the worker's wake-up bell.
+/// What a use case may touch: the store, the plugin runtime and the threads
+/// its calls run on, the clock, the key for secrets at rest, and the
+/// worker's wake-up bell.
 #[derive(Clone)]
 pub struct App {
     /// Plugins and their calls.
     pub runtime: Arc<Runtime>,
+    /// The threads plugin calls run on, shared out per seller.
+    pub plugins: Arc<plugin_pool::PluginPool>,
     /// The marketplace's data.
     pub store: Store,
     /// Real or simulated time.

@@ -3,6 +3,7 @@
 
 mod cases;
 mod serve_flags;
+mod plugin_pool;
 
 use crate::now_millis;
 use crate::runtime::{CallBudget, CallContext, MemoryKv, Runtime, RuntimeConfig, World};
@@ -88,6 +89,8 @@ enum Command {
         token_cache_ttl_ms: u64,
         #[command(flatten)]
         edge: serve_flags::EdgeFlags,
+        #[command(flatten)]
+        plugin_pool: plugin_pool::PluginPoolArgs,
     },
     /// Works with plugin components.
     Plugin {
@@ -182,6 +185,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             retention_days,
             token_cache_ttl_ms,
             edge,
+            plugin_pool,
         } => {
             let mut settings = Settings::new(addr, data_dir);
             settings.database_url = database_url;
@@ -196,6 +200,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             settings.token_cache_ttl = std::time::Duration::from_millis(token_cache_ttl_ms);
             settings.serve = edge.serve_config();
             settings.guards = edge.guards();
+            plugin_pool.apply(&mut settings);
             serve(settings).await
         }
         Command::Plugin { command } => tokio::task::spawn_blocking(move || plugin(command)).await?,

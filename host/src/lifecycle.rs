@@ -11,6 +11,7 @@ mod collect;
 mod settle;
 mod sweep;
 
+use crate::app::plugin_pool::{CallKind, PluginPool, PoolError, Ticket};
 use crate::clock::Clock;
 use crate::domain::catalog::ProductDraft;
 use crate::domain::instance::{JobAction, MAX_ATTEMPTS, retry_delay_ms};
@@ -86,6 +87,8 @@ pub struct Worker {
     pub(crate) lease: String,
     pub(crate) store: Store,
     pub(crate) runtime: Arc<Runtime>,
+    /// The threads plugin calls run on; the worker's have their reserve.
+    pub(crate) plugins: Arc<PluginPool>,
     pub(crate) secrets: SecretBox,
     pub(crate) clock: Clock,
     pub(crate) wake: Arc<Notify>,
@@ -310,33 +313,44 @@ impl Worker {
         let _permit = self.calls.acquire().await;
         let rt = self.runtime.clone();
         let stats = self.stats.clone();
-        let answer = tokio::task::spawn_blocking(move || {
-            let started = Instant::now();
-            let budget = CallBudget::default();
-            let answer = match &call {
-                Call::Create(subscription) => interpret(
-                    rt.call_create_instance(&plugin, subscription, ctx, &budget),
-                    Some,
-                ),
-                Call::Update(change) => interpret(
-                    rt.call_update_instance(&plugin, change, ctx, &budget),
-                    |()| None,
-                ),
-                Call::Release {
-                    instance_id,
-                    reason,
-                } => interpret(
-                    rt.call_release_instance(&plugin, instance_id, *reason, ctx, &budget),
-                    |()| None,
-                ),
-            };
-            stats
-                .plugin_us
-                .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
-            answer
+        let ticket = Ticket::new(instance.seller_id.clone(), CallKind::Worker);
+        let answer = self
+            .plugins
+            .run(ticket, move || {
+                let started = Instant::now();
+                let budget = CallBudget::default();
+                let answer = match &call {
+                    Call::Create(subscription) => interpret(
+                        rt.call_create_instance(&plugin, subscription, ctx, &budget),
+                        Some,
+                    ),
+                    Call::Update(change) => interpret(
+                        rt.call_update_instance(&plugin, change, ctx, &budget),
+                        |()| None,
+                    ),
+                    Call::Release {
+                        instance_id,
+                        reason,
+                    } => interpret(
+                        rt.call_release_instance(&plugin, instance_id, *reason, ctx, &budget),
+                        |()| None,
+                    ),
+                };
+                stats
+                    .plugin_us
+                    .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+                answer
+            })
+            .await;
+        Ok(match answer {
+            Ok(answer) => answer,
+            // Retried like a busy runtime: the pool may have room later.
+            Err(PoolError::Busy { .. }) => {
+                Answer::Transient("plugin call failed (busy): the plugin pool is busy".into())
+            }
+            Err(e @ PoolError::Panicked) => {
+                return Err(crate::store::StoreError::Conflict(e.to_string()));
+            }
         })
-        .await
-        .map_err(|e| crate::store::StoreError::Conflict(format!("plugin call panicked: {e}")))?;
-        Ok(answer)
     }
 }

@@ -5,6 +5,7 @@
 //! serves.
 
 use crate::api::{self, AppState, Guards};
+use crate::app::plugin_pool::{PluginPool, PoolConfig};
 use crate::app::{App, accounts};
 use crate::clock::Clock;
 use crate::lifecycle::{Worker, WorkerConfig, WorkerStats};
@@ -31,8 +32,11 @@ pub struct Settings {
     pub database_url: Option<String>,
     /// Directories of `.wasm` plugins to load at start-up (the examples).
     pub preload_dirs: Vec<PathBuf>,
-    /// The plugin runtime's settings; its cache dir defaults to `data_dir/artifacts`.
+    /// The plugin runtime's settings; its cache dir defaults to
+    /// `data_dir/artifacts`, and its instance slots are the pool's threads.
     pub runtime: RuntimeConfig,
+    /// How plugin calls share their threads.
+    pub plugin_pool: PoolConfig,
     /// AES-256 key (64 hex digits) for credentials at rest; without one a key
     /// file is generated in `data_dir`.
     pub secret_key: Option<String>,
@@ -66,6 +70,7 @@ impl Settings {
             database_url: None,
             preload_dirs: Vec::new(),
             runtime: RuntimeConfig::default(),
+            plugin_pool: PoolConfig::default(),
             secret_key: None,
             operator_token: None,
             simulated_clock: false,
@@ -104,6 +109,18 @@ impl Application {
     /// runtime, loads the preloaded and previously uploaded plugins, and binds
     /// the listener.
     pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
+        // Only the pool's threads call plugins, so they are all the
+        // instances that can be alive at once, and the memory concurrent
+        // calls can hold is theirs: refused before anything is opened.
+        settings.plugin_pool.check().map_err(anyhow::Error::msg)?;
+        settings.runtime.max_instances = u32::try_from(settings.plugin_pool.threads)
+            .map_err(|_| anyhow::anyhow!("too many plugin threads"))?;
+        settings.runtime.check_memory().map_err(|e| {
+            anyhow::anyhow!(
+                "{e} (plugin threads: --plugin-threads, memory per call: --plugin-memory-mib, \
+                 total: --plugin-memory-total-mib)"
+            )
+        })?;
         create_private_dir(&settings.data_dir)?;
         // Before anything slow: a bad certificate path should fail at once.
         let tls = match &settings.serve.tls {
@@ -157,6 +174,7 @@ impl Application {
             tracing::info!(jobs = freed, "took back jobs interrupted by the last stop");
         }
         let runtime = Arc::new(Runtime::new(settings.runtime.clone())?);
+        let plugins = PluginPool::new(settings.plugin_pool.clone())?;
         let stored = store.plugins().await?;
         let rt = runtime.clone();
         let dirs = settings.preload_dirs.clone();
@@ -167,6 +185,7 @@ impl Application {
         let app_store = store.clone();
         let app = App {
             runtime: runtime.clone(),
+            plugins: plugins.clone(),
             store: store.clone(),
             clock: clock.clone(),
             secrets: secrets.clone(),
@@ -178,6 +197,7 @@ impl Application {
             lease: format!("{node}:{}", crate::ids::new_id("boot")),
             store,
             runtime: runtime.clone(),
+            plugins,
             secrets,
             clock,
             wake,

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod contract;
 pub mod market;
 
+use bazaar_host::app::plugin_pool::PoolConfig;
 use bazaar_host::runtime::{Limits, RuntimeConfig};
 use bazaar_host::startup::{Application, Settings};
 use std::path::PathBuf;
@@ -298,8 +299,14 @@ pub async fn test_settings(
     settings.runtime = RuntimeConfig {
         limits: test_limits(),
         cache_dir,
-        max_instances: 32,
         ..RuntimeConfig::default()
+    };
+    // The normal priority and a long queue wait: tests share a loaded
+    // machine, and only `scheduling::` tests want calls refused as busy.
+    settings.plugin_pool = PoolConfig {
+        nice: 0,
+        queue_wait: std::time::Duration::from_secs(10),
+        ..PoolConfig::for_threads(8)
     };
     // The same operator token on every start, so a restarted service (which
     // finds its operator already there) is still reachable.

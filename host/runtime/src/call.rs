@@ -258,6 +258,17 @@ impl Ended {
     }
 }
 
+std::thread_local! {
+    static FUEL_USED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Fuel burned by every call made on this thread so far: a scheduler that
+/// runs several calls (a batch of replays, the review's rules) as one job
+/// reads it before and after to charge the job's fuel to its owner.
+pub fn thread_fuel_used() -> u64 {
+    FUEL_USED.with(|f| f.get())
+}
+
 /// Runs `body` against a fresh instance of `plugin` in a fresh store under
 /// the budgets (fuel, epoch deadline, memory cap), the call's logical time,
 /// seed and key-value overlay; classifies a failure into a [`CallError`].
@@ -285,6 +296,7 @@ fn sandboxed<R>(
         .instantiate(&mut store)
         .and_then(|instance| body(&mut store, &instance));
     let fuel_used = limits.fuel - store.get_fuel().unwrap_or(0);
+    FUEL_USED.with(|f| f.set(f.get().saturating_add(fuel_used)));
     let duration_us = started.elapsed().as_micros() as u64;
 
     let (stdout, stderr, stdio_cut) = store.data().stdio();

@@ -20,7 +20,7 @@ mod values;
 pub mod wit;
 mod worlds;
 
-pub use call::{CallFailure, CallOutcome, KvWrite};
+pub use call::{CallFailure, CallOutcome, KvWrite, thread_fuel_used};
 pub use error::{CallError, LoadError};
 pub use kv::{KvBackendError, KvStore, KvUsage, MemoryKv};
 pub use limits::{CallBudget, Limits};
@@ -60,6 +60,17 @@ pub struct RuntimeConfig {
     /// everything. Either way the next instance starts from the module's
     /// initial memory.
     pub keep_resident_bytes: usize,
+    /// Instance regions (memories, tables) whose freed pages are queued
+    /// before they are returned to the OS together. 1 returns them as each
+    /// call ends, so the resident set falls back right after a burst of
+    /// memory-heavy calls; larger batches save a `madvise` per call but keep
+    /// up to `batch - 1` freed memories resident per thread until more calls
+    /// end.
+    pub decommit_batch_size: usize,
+    /// The most linear memory all concurrent calls may hold together:
+    /// `max_instances × limits.memory_bytes` must not exceed it, so the
+    /// configuration cannot promise more memory than the host has.
+    pub total_memory_bytes: u64,
 }
 
 impl Default for RuntimeConfig {
@@ -67,12 +78,36 @@ impl Default for RuntimeConfig {
         Self {
             limits: Limits::default(),
             cache_dir: None,
-            max_instances: 128,
+            max_instances: 16,
             // Two threads calling plugins made ~1.3x the calls/s with this
             // than with every page decommitted (TLB shoot-downs between the
             // cores); 1 MiB was slower than both (BENCHMARKS §1, §3).
             keep_resident_bytes: 256 << 10,
+            decommit_batch_size: 1,
+            total_memory_bytes: DEFAULT_TOTAL_MEMORY_BYTES,
         }
+    }
+}
+
+/// The default [`RuntimeConfig::total_memory_bytes`]: 2 GiB, e.g. 16
+/// concurrent calls of 128 MiB.
+pub const DEFAULT_TOTAL_MEMORY_BYTES: u64 = 2 << 30;
+
+impl RuntimeConfig {
+    /// The memory concurrent calls may hold at most, `max_instances ×
+    /// memory_bytes`; refused when it exceeds `total_memory_bytes`.
+    pub fn check_memory(&self) -> Result<u64, RuntimeError> {
+        let slots = u64::from(self.max_instances.max(1));
+        let promised = slots.saturating_mul(self.limits.memory_bytes);
+        if promised > self.total_memory_bytes {
+            return Err(RuntimeError::MemoryOvercommitted {
+                slots,
+                memory_bytes: self.limits.memory_bytes,
+                promised,
+                total: self.total_memory_bytes,
+            });
+        }
+        Ok(promised)
     }
 }
 
@@ -85,6 +120,23 @@ pub enum RuntimeError {
     /// The artifact cache directory is unusable.
     #[error("cannot open the artifact cache: {0}")]
     Cache(#[from] std::io::Error),
+    /// Concurrent calls could together hold more memory than allowed.
+    #[error(
+        "plugin memory overcommitted: {slots} concurrent calls × {} MiB each = {} MiB, \
+         more than the total of {} MiB allowed for plugins; lower the concurrent calls \
+         or the memory per call, or raise the total",
+        memory_bytes >> 20, promised >> 20, total >> 20
+    )]
+    MemoryOvercommitted {
+        /// Calls that may run at once (instance slots).
+        slots: u64,
+        /// Memory cap of one call.
+        memory_bytes: u64,
+        /// `slots × memory_bytes`.
+        promised: u64,
+        /// The allowed total.
+        total: u64,
+    },
 }
 
 /// Loads and calls plugins. Cheap to share behind an `Arc`; calls block, so
@@ -103,6 +155,7 @@ impl Runtime {
     /// Builds the engine, the linker with WASI and the Bazaar imports, the
     /// epoch ticker and the artifact cache.
     pub fn new(config: RuntimeConfig) -> Result<Self, RuntimeError> {
+        config.check_memory()?;
         let limits = config.limits.clone();
         let engine = Engine::new(&engine_config(&config))
             .map_err(|e| RuntimeError::Engine(format!("{e:#}")))?;
@@ -300,9 +353,9 @@ fn engine_config(config: &RuntimeConfig) -> Config {
         .max_core_instance_size(4 << 20)
         .max_component_instance_size(4 << 20)
         .max_memory_size(usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX))
-        // Return freed instance memory to the OS in batches rather than with
-        // one madvise (and TLB shoot-down) per call.
-        .decommit_batch_size(32)
+        // Batching returns freed memory with fewer madvise calls (and TLB
+        // shoot-downs), at the price of holding it until the batch fills.
+        .decommit_batch_size(config.decommit_batch_size.max(1))
         .linear_memory_keep_resident(config.keep_resident_bytes)
         .table_keep_resident(config.keep_resident_bytes);
     let mut c = Config::new();

@@ -155,6 +155,15 @@ impl IntoResponse for ApiError {
                            "detail": super::views::shown::failure_detail(f)}),
                 )
             }
+            AppError::Busy { retry_after_s } => {
+                let body = json!({"error": "busy", "message": app.to_string()});
+                return (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [(axum::http::header::RETRY_AFTER, retry_after_s.to_string())],
+                    Json(body),
+                )
+                    .into_response();
+            }
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
                 (

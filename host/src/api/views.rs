@@ -5,6 +5,7 @@ pub mod cases;
 pub mod catalog;
 pub mod operations;
 pub mod ordering;
+pub mod plugin_usage;
 pub mod plugins;
 pub mod releases;
 pub mod shown;

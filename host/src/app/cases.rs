@@ -3,6 +3,7 @@
 //! the deletion rule (cases of a released product stay).
 
 use super::access::visible_plugin;
+use super::plugin_pool::{CallKind, Ticket};
 use super::{App, AppError, Caller};
 use crate::cases::{self, CASE_FORMAT, Case, CaseFile, CaseRun, MAX_CASES_PER_FILE};
 use crate::domain::catalog::{FieldError, ProductDraft};
@@ -49,7 +50,7 @@ pub async fn save(
     Ok(app.store.insert_case(&row).await?)
 }
 
-/// Replays every `(row, plugin)` pair on a blocking thread.
+/// Replays every `(row, plugin)` pair on the plugin pool.
 pub async fn replay_all(
     app: &App,
     runs: Vec<(CaseRow, Arc<Plugin>)>,
@@ -59,17 +60,24 @@ pub async fn replay_all(
         let case = case_of(&row)?;
         prepared.push((row, case, plugin));
     }
+    // The cases of one replay are one seller's (their owner's); the batch
+    // is charged to them and runs as one job of their share.
+    let Some(owner) = prepared.first().map(|(row, _, _)| row.seller_id.clone()) else {
+        return Ok(Vec::new());
+    };
     let rt = app.runtime.clone();
-    Ok(tokio::task::spawn_blocking(move || {
-        prepared
-            .into_iter()
-            .map(|(row, case, plugin)| {
-                let run = cases::replay(&rt, &plugin, &case);
-                (row, case, run)
-            })
-            .collect()
-    })
-    .await?)
+    Ok(app
+        .plugins
+        .run(Ticket::new(owner, CallKind::Seller), move || {
+            prepared
+                .into_iter()
+                .map(|(row, case, plugin)| {
+                    let run = cases::replay(&rt, &plugin, &case);
+                    (row, case, run)
+                })
+                .collect()
+        })
+        .await?)
 }
 
 /// Which cases a list or an export means: whose (`None`: everyone's, for

@@ -49,6 +49,13 @@ pub enum AppError {
     /// A plugin call failed inside the sandbox.
     #[error(transparent)]
     CallFailed(Box<CallFailure>),
+    /// Plugin calls are at capacity (the caller's share or the whole pool)
+    /// and this one waited its turn in vain; a retry later may pass.
+    #[error("plugin calls are busy; retry in {retry_after_s} s")]
+    Busy {
+        /// Seconds after which a retry may find a free thread.
+        retry_after_s: u64,
+    },
     /// A fault of the service itself.
     #[error("internal error")]
     Internal(#[from] anyhow::Error),

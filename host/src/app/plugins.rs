@@ -4,6 +4,7 @@
 //! case.
 
 use super::access::visible_plugin;
+use super::plugin_pool::{CallKind, Ticket};
 use super::regressions::{Regressions, check_new_version};
 use super::{App, AppError, Caller, cases};
 use crate::cases::Case;
@@ -208,10 +209,13 @@ pub async fn debug_call(
     let input = req.input.clone();
     let config = ctx.config.clone();
     let sha256 = plugin.sha256.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        rt.call(&plugin, world, &function, &input, ctx, &budget)
-    })
-    .await?;
+    let ticket = Ticket::new(caller.id.clone(), CallKind::Debug);
+    let result = app
+        .plugins
+        .run(ticket, move || {
+            rt.call(&plugin, world, &function, &input, ctx, &budget)
+        })
+        .await?;
     let outcome = result.map_err(|f| AppError::CallFailed(Box::new(f)))?;
     if req.commit {
         let writes: Vec<_> = outcome

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use super::access::visible_product;
+use super::plugin_pool::{CallKind, Ticket};
 use super::{App, AppError, Caller};
 use crate::domain::catalog::ProductStatus;
 use crate::domain::catalog::{
@@ -158,7 +159,7 @@ pub async fn price_subscription(
         (None, add_period(now, mode, periods))
     };
     let (s, k) = (spec.clone(), sku.clone());
-    let quote = run(app, &product.id, &live, now, move |p| {
+    let quote = run(app, &product.seller_id, &product.id, &live, now, move |p| {
         p.subscription(&SubscriptionTerms {
             spec: &s,
             sku: &k,
@@ -181,9 +182,11 @@ pub async fn price_subscription(
     })
 }
 
-/// Runs a pricing, on a blocking thread when a plugin may be called.
+/// Runs a pricing, on the plugin pool (charged to the product's seller)
+/// when a plugin may be called.
 async fn run<T, F>(
     app: &App,
+    seller_id: &str,
     product_id: &str,
     live: &ProductDraft,
     now_ms: i64,
@@ -214,15 +217,18 @@ where
         Arc::new(opened),
         product_id.to_string(),
     );
-    let result = tokio::task::spawn_blocking(move || {
-        f(&Pricing {
-            runtime: &runtime,
-            product_id: &id,
-            product: &live,
-            now_ms,
+    let ticket = Ticket::new(seller_id, CallKind::Seller);
+    let result = app
+        .plugins
+        .run(ticket, move || {
+            f(&Pricing {
+                runtime: &runtime,
+                product_id: &id,
+                product: &live,
+                now_ms,
+            })
         })
-    })
-    .await?;
+        .await?;
     Ok(result?)
 }
 
@@ -302,16 +308,23 @@ pub async fn price_periods(
         add_period(from, m, periods).ok_or_else(|| AppError::bad("periods", "out of range"))?;
     let quantity = u32::try_from(i.quantity).unwrap_or(1);
     let (s, k) = (spec.clone(), sku.clone());
-    let quote = run(app, &i.product_id, live, app.clock.now_ms(), move |p| {
-        p.subscription(&SubscriptionTerms {
-            spec: &s,
-            sku: &k,
-            mode: m,
-            quantity,
-            periods,
-            trial_days: None,
-        })
-    })
+    let quote = run(
+        app,
+        &i.seller_id,
+        &i.product_id,
+        live,
+        app.clock.now_ms(),
+        move |p| {
+            p.subscription(&SubscriptionTerms {
+                spec: &s,
+                sku: &k,
+                mode: m,
+                quantity,
+                periods,
+                trial_days: None,
+            })
+        },
+    )
     .await?;
     Ok((quote, expires_at))
 }
@@ -372,7 +385,7 @@ pub async fn price_upgrade(
     let label = |sku: &Sku, q: u32| format!("{} × {q} {unit}", sku.id).trim_end().to_string();
     let labels = (label(from, q_from), label(to, q_to));
     let (s, f, t, l) = (spec.clone(), from.clone(), to.clone(), labels.clone());
-    let (basis, quote) = run(app, &i.product_id, live, now, move |p| {
+    let (basis, quote) = run(app, &i.seller_id, &i.product_id, live, now, move |p| {
         let basis = p.fee_basis(&s, (&f, q_from), (&t, q_to), m)?;
         Ok((basis, p.upgrade(&s, l, m, basis, left)))
     })

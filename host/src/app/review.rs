@@ -4,6 +4,7 @@
 //! blocker finding nor a failing case remains.
 
 use super::cases::replay_all;
+use super::plugin_pool::{CallKind, Ticket};
 use super::{App, AppError};
 use crate::domain::catalog::ProductDraft;
 use crate::domain::release_cases;
@@ -132,51 +133,54 @@ pub async fn run(app: &App, application: &ApplicationRow) -> Result<ReviewRow, A
     let listing = listing(application, &draft);
     let now_ms = app.clock.now_ms();
     let seed = seed_of(&application.id);
-    let (findings, used) = tokio::task::spawn_blocking(move || {
-        let mut findings = Vec::new();
-        let mut used = Vec::new();
-        for rule in &rules {
-            let sha = rule.plugin.clone().unwrap_or_default();
-            used.push(RuleUsed {
-                name: rule.name.clone(),
-                plugin: sha.clone(),
-            });
-            let finding = |message: String| {
-                json!({"rule": rule.name, "plugin": sha, "rule-id": "review.rule-failed",
+    let ticket = Ticket::new(application.seller_id.clone(), CallKind::Seller);
+    let (findings, used) = app
+        .plugins
+        .run(ticket, move || {
+            let mut findings = Vec::new();
+            let mut used = Vec::new();
+            for rule in &rules {
+                let sha = rule.plugin.clone().unwrap_or_default();
+                used.push(RuleUsed {
+                    name: rule.name.clone(),
+                    plugin: sha.clone(),
+                });
+                let finding = |message: String| {
+                    json!({"rule": rule.name, "plugin": sha, "rule-id": "review.rule-failed",
                        "severity": "blocker", "field": "", "message": message})
-            };
-            let Some(plugin) = rt.get(&sha) else {
-                findings.push(finding(format!("rule plugin {sha} is not loaded")));
-                continue;
-            };
-            let ctx = CallContext {
-                now_ms,
-                seed,
-                config: Default::default(),
-                kv: Arc::new(MemoryKv::new()),
-            };
-            match rt.call_check_listing(&plugin, &listing, ctx, &CallBudget::default()) {
-                Ok(outcome) => {
-                    // Stored as the JSON path showed a finding (WIT names,
-                    // severity as its case name), so reports read the same
-                    // before and after the typed call.
-                    for finding in &outcome.output {
-                        let mut f = wit_json(finding);
-                        f["rule"] = json!(rule.name);
-                        f["plugin"] = json!(sha);
-                        findings.push(f);
+                };
+                let Some(plugin) = rt.get(&sha) else {
+                    findings.push(finding(format!("rule plugin {sha} is not loaded")));
+                    continue;
+                };
+                let ctx = CallContext {
+                    now_ms,
+                    seed,
+                    config: Default::default(),
+                    kv: Arc::new(MemoryKv::new()),
+                };
+                match rt.call_check_listing(&plugin, &listing, ctx, &CallBudget::default()) {
+                    Ok(outcome) => {
+                        // Stored as the JSON path showed a finding (WIT names,
+                        // severity as its case name), so reports read the same
+                        // before and after the typed call.
+                        for finding in &outcome.output {
+                            let mut f = wit_json(finding);
+                            f["rule"] = json!(rule.name);
+                            f["plugin"] = json!(sha);
+                            findings.push(f);
+                        }
                     }
+                    // A broken rule must not wave a listing through.
+                    Err(failure) => findings.push(finding(format!(
+                        "rule `{}` failed: {}; re-activate a working version and re-run the review",
+                        rule.name, failure.error
+                    ))),
                 }
-                // A broken rule must not wave a listing through.
-                Err(failure) => findings.push(finding(format!(
-                    "rule `{}` failed: {}; re-activate a working version and re-run the review",
-                    rule.name, failure.error
-                ))),
             }
-        }
-        (findings, used)
-    })
-    .await?;
+            (findings, used)
+        })
+        .await?;
     let blockers = findings
         .iter()
         .filter(|f| f["severity"] == "blocker")

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::{ProductCache, Worker, product_namespace};
+use crate::app::plugin_pool::{CallKind, PoolError, Ticket};
 use crate::domain::usage::{RawRecord, RecordStatus};
 use crate::ids::seed_of;
 use crate::metering;
@@ -123,12 +124,19 @@ impl Worker {
         };
         let runtime = self.runtime.clone();
         let _permit = self.calls.acquire().await.map_err(Failure::internal)?;
-        let outcome = tokio::task::spawn_blocking(move || {
-            runtime.call_collect_usage(&plugin, window, &metered, ctx, &CallBudget::default())
-        })
-        .await
-        .map_err(Failure::internal)?
-        .map_err(|f| Failure::Plugin(f.error.to_string()))?;
+        let ticket = Ticket::new(p.seller_id.clone(), CallKind::Worker);
+        let outcome = self
+            .plugins
+            .run(ticket, move || {
+                runtime.call_collect_usage(&plugin, window, &metered, ctx, &CallBudget::default())
+            })
+            .await
+            .map_err(|e| match e {
+                // Backs off like a failed call, and says why.
+                PoolError::Busy { .. } => Failure::Plugin(e.to_string()),
+                PoolError::Panicked => Failure::internal(e),
+            })?
+            .map_err(|f| Failure::Plugin(f.error.to_string()))?;
         let records = match &outcome.output {
             Ok(records) => records,
             Err(e) => {

@@ -21,6 +21,7 @@ mod plugins_api;
 mod pricing;
 mod review;
 mod sandbox;
+mod scheduling;
 mod schemathesis;
 mod secrets;
 mod service_state;
