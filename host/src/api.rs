@@ -4,6 +4,7 @@
 
 mod accounts;
 mod applications;
+mod audit;
 mod auth;
 mod billing;
 mod cases;
@@ -20,12 +21,14 @@ mod plugins;
 mod products;
 mod quotes;
 mod rules;
+mod telemetry;
 mod tokens;
 mod usage;
 mod views;
 
 pub use crate::app::accounts::create_account;
 pub use error::ApiError;
+pub use telemetry::metrics_router;
 pub use views::plugins::plugin_report;
 
 use crate::app::App;
@@ -80,6 +83,7 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(cases::routes())
         .merge(rules::routes())
         .merge(tokens::routes())
+        .merge(audit::routes())
 }
 
 /// The OpenAPI document of the `/v1` routes (what `/v1/openapi.json`
@@ -91,15 +95,23 @@ pub fn openapi_document() -> serde_json::Value {
     openapi::document(derived)
 }
 
-/// The service's routes: `/healthz`, `/v1/openapi.json` and the `/v1` API.
-pub fn router(state: AppState, runtime: &Runtime) -> Router {
+/// The service's routes: `/healthz`, `/v1/openapi.json`, the `/v1` API
+/// and, unless metrics have an address of their own
+/// (`metrics_for_operators` false), `/metrics` for operators. Every request
+/// is counted and timed by route; every `/v1` request that may change
+/// state is written to the audit log.
+pub fn router(state: AppState, runtime: &Runtime, metrics_for_operators: bool) -> Router {
     let body_limit = usize::try_from(runtime.limits().component_bytes).unwrap_or(usize::MAX) + 4096;
     let (v1, derived) = OpenApiRouter::new()
         .nest("/v1", v1_routes())
         .split_for_parts();
     // Serialised once: the document only changes with the binary.
     let document = bytes::Bytes::from(openapi::document(derived).to_string());
-    Router::new()
+    let mut router = Router::new();
+    if metrics_for_operators {
+        router = router.route("/metrics", get(telemetry::for_operators));
+    }
+    router
         .route(
             "/healthz",
             get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
@@ -119,6 +131,12 @@ pub fn router(state: AppState, runtime: &Runtime) -> Router {
         })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn(fallback::json_errors))
+        // Outside the JSON rewriting, so both see the answer as sent.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            audit::record,
+        ))
+        .layer(axum::middleware::from_fn(telemetry::observe))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

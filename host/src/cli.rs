@@ -66,6 +66,10 @@ enum Command {
         /// revoked through another node stops working here within this.
         #[arg(long, env = "BAZAAR_TOKEN_CACHE_TTL_MS", default_value_t = crate::startup::DEFAULT_TOKEN_CACHE_TTL_MS)]
         token_cache_ttl_ms: u64,
+        /// Serve `GET /metrics` on this address of its own, without a token
+        /// (and not on ADDR); without it operators read `/metrics` on ADDR.
+        #[arg(long, env = "BAZAAR_METRICS_ADDR")]
+        metrics_addr: Option<SocketAddr>,
     },
     /// Works with plugin components.
     Plugin {
@@ -159,6 +163,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             arrears_grace_hours,
             retention_days,
             token_cache_ttl_ms,
+            metrics_addr,
         } => {
             let mut settings = Settings::new(addr, data_dir);
             settings.database_url = database_url;
@@ -171,6 +176,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             settings.worker.arrears_grace_ms = i64::from(arrears_grace_hours) * 3_600_000;
             settings.worker.retention_ms = i64::from(retention_days) * 86_400_000;
             settings.token_cache_ttl = std::time::Duration::from_millis(token_cache_ttl_ms);
+            settings.metrics_addr = metrics_addr;
             serve(settings).await
         }
         Command::Plugin { command } => tokio::task::spawn_blocking(move || plugin(command)).await?,
@@ -207,6 +213,9 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         addr.ip(),
         app.port()
     );
+    if let Some(metrics) = app.metrics_addr() {
+        tracing::info!("metrics on http://{metrics}/metrics");
+    }
     app.run_until_stopped(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())

@@ -5,6 +5,7 @@
 //! serves.
 
 use crate::api::{self, AppState};
+use crate::app::audit::AuditLog;
 use crate::app::{App, accounts};
 use crate::clock::Clock;
 use crate::lifecycle::{Worker, WorkerConfig, WorkerStats};
@@ -49,6 +50,9 @@ pub struct Settings {
     /// the bound on how long a token revoked through another node keeps
     /// working here.
     pub token_cache_ttl: std::time::Duration,
+    /// Where to serve `GET /metrics` to anyone, instead of to operators on
+    /// `addr`; port 0 picks a free port.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl Settings {
@@ -68,6 +72,7 @@ impl Settings {
             worker: WorkerConfig::default(),
             usage_late_window_ms: crate::domain::usage::DEFAULT_LATE_WINDOW_MS,
             token_cache_ttl: std::time::Duration::from_millis(DEFAULT_TOKEN_CACHE_TTL_MS),
+            metrics_addr: None,
         }
     }
 }
@@ -82,6 +87,10 @@ pub struct Application {
     router: Router,
     worker: Option<Worker>,
     operator_token: Option<String>,
+    /// The separate metrics address's listener and router, if any.
+    metrics: Option<(TcpListener, Router)>,
+    /// Flushed once the server has stopped, so no audit entry is lost.
+    audit: AuditLog,
 }
 
 /// The `service_state` entry naming the key that seals secrets at rest.
@@ -93,6 +102,8 @@ impl Application {
     /// the listener.
     pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
         create_private_dir(&settings.data_dir)?;
+        // Before anything records a metric, or it would go nowhere.
+        crate::telemetry::handle();
         if settings.runtime.cache_dir.is_none() {
             settings.runtime.cache_dir = Some(settings.data_dir.join("artifacts"));
         }
@@ -147,7 +158,9 @@ impl Application {
 
         let wake = Arc::new(Notify::new());
         let stats = Arc::new(WorkerStats::default());
+        let audit = AuditLog::spawn(store.clone());
         let app = App {
+            audit: audit.clone(),
             runtime: runtime.clone(),
             store: store.clone(),
             clock: clock.clone(),
@@ -172,13 +185,22 @@ impl Application {
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
         });
-        let router = api::router(state, &runtime);
+        let metrics = match settings.metrics_addr {
+            Some(addr) => Some((
+                TcpListener::bind(addr).await?,
+                api::metrics_router(state.clone()),
+            )),
+            None => None,
+        };
+        let router = api::router(state, &runtime, metrics.is_none());
         let listener = TcpListener::bind(settings.addr).await?;
         Ok(Self {
             listener,
             router,
             worker,
             operator_token,
+            metrics,
+            audit,
         })
     }
 
@@ -193,6 +215,13 @@ impl Application {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
+    /// The separate metrics address actually bound, if there is one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
+    }
+
     /// Serves (and runs the lifecycle worker) until `shutdown` resolves,
     /// then drains in-flight requests. The worker is stopped between jobs'
     /// transactions; an interrupted job is simply taken up again next start.
@@ -201,12 +230,25 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let worker = self.worker.map(|w| tokio::spawn(w.run()));
-        let served = axum::serve(self.listener, self.router)
+        // The metrics address stops with the process; it holds no requests
+        // worth draining.
+        let metrics = self.metrics.map(|(listener, router)| {
+            tokio::spawn(async move { axum::serve(listener, router).await })
+        });
+        // With the peer's address, which the audit log records.
+        let app = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
         if let Some(w) = worker {
             w.abort();
         }
+        if let Some(m) = metrics {
+            m.abort();
+        }
+        self.audit.flush().await;
         served
     }
 }

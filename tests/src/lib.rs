@@ -65,6 +65,9 @@ pub struct TestApp {
     /// A seller's token, used by [`TestApp::get`], [`TestApp::upload`] and
     /// [`TestApp::call`].
     pub seller: String,
+    /// `http://127.0.0.1:PORT` of the separate metrics address, when the
+    /// settings gave one.
+    pub metrics_base: Option<String>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -326,6 +329,7 @@ pub async fn spawn_configured(
     let database_url = settings.database_url.clone().unwrap_or_default();
     let app = Application::build(settings).await?;
     let base = format!("http://127.0.0.1:{}", app.port());
+    let metrics_base = app.metrics_addr().map(|a| format!("http://{a}"));
     let (tx, rx) = tokio::sync::oneshot::channel();
     let handle = tokio::spawn(app.run_until_stopped(async {
         let _ = rx.await;
@@ -337,6 +341,7 @@ pub async fn spawn_configured(
         database_url,
         operator: TEST_OPERATOR_TOKEN.into(),
         seller: String::new(),
+        metrics_base,
         stop: Some(tx),
         handle: Some(handle),
     };

@@ -96,17 +96,36 @@ impl From<serde_json::Error> for ApiError {
     }
 }
 
+/// The `error` code of an answer, left in its extensions for the audit log
+/// (which would otherwise have to parse the body back).
+#[derive(Debug, Clone)]
+pub struct ErrorCode(pub String);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let (status, mut body) = self.status_and_body();
+        cap(&mut body);
+        let code = body["error"].as_str().unwrap_or("internal").to_string();
+        let mut response = (status, Json(body)).into_response();
+        response.extensions_mut().insert(ErrorCode(code));
+        response
+    }
+}
+
+impl ApiError {
+    fn status_and_body(self) -> (StatusCode, serde_json::Value) {
         let app = match &self {
             ApiError::Unauthorized(message) => {
-                let body = json!({"error": "unauthorized", "message": capped(message)});
-                return (StatusCode::UNAUTHORIZED, Json(body)).into_response();
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    json!({"error": "unauthorized", "message": message}),
+                );
             }
             ApiError::Http { status, message } => {
-                let body =
-                    json!({"error": super::fallback::code(*status), "message": capped(message)});
-                return (*status, Json(body)).into_response();
+                return (
+                    *status,
+                    json!({"error": super::fallback::code(*status), "message": message}),
+                );
             }
             ApiError::App(e) => e,
         };
@@ -163,9 +182,7 @@ impl IntoResponse for ApiError {
                 )
             }
         };
-        let mut body = body;
-        cap(&mut body);
-        (status, Json(body)).into_response()
+        (status, body)
     }
 }
 
