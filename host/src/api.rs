@@ -4,6 +4,7 @@
 
 mod accounts;
 mod applications;
+mod audit;
 mod auth;
 mod billing;
 mod cases;
@@ -24,6 +25,7 @@ mod quotes;
 pub mod rate_limits;
 pub mod request_log;
 mod rules;
+mod telemetry;
 mod tokens;
 mod usage;
 mod views;
@@ -31,6 +33,7 @@ mod views;
 pub use crate::app::accounts::create_account;
 pub use error::ApiError;
 pub use fallback::parser_refusal;
+pub use telemetry::metrics_router;
 pub use views::plugins::plugin_report;
 
 use crate::app::App;
@@ -86,6 +89,7 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(cases::routes())
         .merge(rules::routes())
         .merge(tokens::routes())
+        .merge(audit::routes())
 }
 
 /// The OpenAPI document of the `/v1` routes (what `/v1/openapi.json`
@@ -106,10 +110,18 @@ pub struct Guards {
     pub rates: rate_limits::RateLimits,
 }
 
-/// The service's routes: `/healthz`, `/v1/openapi.json` and the `/v1` API,
-/// behind the request log, the JSON error layer, rate limits and request
-/// limits (outermost first).
-pub fn router(state: AppState, runtime: &Runtime, guards: &Guards) -> Router {
+/// The service's routes: `/healthz`, `/v1/openapi.json`, the `/v1` API
+/// and, unless metrics have an address of their own
+/// (`metrics_for_operators` false), `/metrics` for operators; behind, from
+/// the outside in: the request log, metrics, the audit log, the JSON error
+/// layer, rate limits and request limits. Every request is counted and
+/// timed by route; every `/v1` request that may change state is audited.
+pub fn router(
+    state: AppState,
+    runtime: &Runtime,
+    guards: &Guards,
+    metrics_for_operators: bool,
+) -> Router {
     let mut requests = guards.requests.clone();
     // An upload's body is a component plus the multipart-free envelope.
     requests.upload.body_bytes =
@@ -119,7 +131,11 @@ pub fn router(state: AppState, runtime: &Runtime, guards: &Guards) -> Router {
         .split_for_parts();
     // Serialised once: the document only changes with the binary.
     let document = bytes::Bytes::from(openapi::document(derived).to_string());
-    Router::new()
+    let mut router = Router::new();
+    if metrics_for_operators {
+        router = router.route("/metrics", get(telemetry::for_operators));
+    }
+    router
         .route(
             "/healthz",
             get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
@@ -148,6 +164,13 @@ pub fn router(state: AppState, runtime: &Runtime, guards: &Guards) -> Router {
             rate_limits::limit_rates,
         ))
         .layer(axum::middleware::from_fn(fallback::json_errors))
+        // Outside the JSON rewriting, so both see the answer as sent; inside
+        // the request log, so the audit row has the request id.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            audit::record,
+        ))
+        .layer(axum::middleware::from_fn(telemetry::observe))
         .layer(axum::middleware::from_fn(request_log::log_requests))
         .with_state(state)
 }

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod audit;
 pub mod billing;
 pub mod cases;
 pub mod catalog;
@@ -56,6 +57,8 @@ pub struct App {
     pub wake: Arc<Notify>,
     /// Usage records ending longer ago than this are refused as late.
     pub usage_late_window_ms: i64,
+    /// The queue to the audit log's writer.
+    pub audit: audit::AuditLog,
 }
 
 /// Who asks: an authenticated account.

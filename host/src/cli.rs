@@ -2,8 +2,8 @@
 //! function of a plugin in the sandbox, replay saved cases.
 
 mod cases;
-mod serve_flags;
 mod plugin_pool;
+mod serve_flags;
 
 use crate::now_millis;
 use crate::runtime::{CallBudget, CallContext, MemoryKv, Runtime, RuntimeConfig, World};
@@ -91,6 +91,10 @@ enum Command {
         edge: serve_flags::EdgeFlags,
         #[command(flatten)]
         plugin_pool: plugin_pool::PluginPoolArgs,
+        /// Serve `GET /metrics` on this address of its own, without a token
+        /// (and not on ADDR); without it operators read `/metrics` on ADDR.
+        #[arg(long, env = "BAZAAR_METRICS_ADDR")]
+        metrics_addr: Option<SocketAddr>,
     },
     /// Works with plugin components.
     Plugin {
@@ -186,6 +190,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             token_cache_ttl_ms,
             edge,
             plugin_pool,
+            metrics_addr,
         } => {
             let mut settings = Settings::new(addr, data_dir);
             settings.database_url = database_url;
@@ -201,6 +206,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             settings.serve = edge.serve_config();
             settings.guards = edge.guards();
             plugin_pool.apply(&mut settings);
+            settings.metrics_addr = metrics_addr;
             serve(settings).await
         }
         Command::Plugin { command } => tokio::task::spawn_blocking(move || plugin(command)).await?,
@@ -245,6 +251,9 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         addr.ip(),
         app.port()
     );
+    if let Some(metrics) = app.metrics_addr() {
+        tracing::info!("metrics on http://{metrics}/metrics");
+    }
     app.run_until_stopped(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())

@@ -18,6 +18,7 @@ pub mod secrets;
 pub mod serve;
 pub mod startup;
 pub mod store;
+pub mod telemetry;
 
 // The bottom layers are crates of their own, so the compiler enforces that
 // they import nothing above them; these aliases keep one path to each.

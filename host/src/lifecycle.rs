@@ -140,6 +140,10 @@ fn failpoint(name: &str) {
     let armed = FAILPOINT.get_or_init(|| std::env::var("BAZAAR_FAILPOINT").ok());
     if armed.as_deref() == Some(name) {
         eprintln!("failpoint {name}: aborting");
+        // The worker can reach this before the answer to the order that woke
+        // it has left the socket; the test needs that answer, and the pause
+        // changes nothing about what is committed (this task is stopped here).
+        std::thread::sleep(std::time::Duration::from_millis(300));
         std::process::abort();
     }
 }

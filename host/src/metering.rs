@@ -99,7 +99,34 @@ pub async fn ingest(
             outcomes[*at].message = Some("already received".into());
         }
     }
+    count(&outcomes, source);
     Ok(outcomes)
+}
+
+/// Adds a judged batch to `bazaar_usage_records_total`, one increment per
+/// status rather than per record.
+fn count(outcomes: &[Outcome], source: &str) {
+    let mut by_status: Vec<(RecordStatus, u64)> = Vec::new();
+    for o in outcomes {
+        match by_status.iter_mut().find(|(s, _)| *s == o.status) {
+            Some((_, n)) => *n += 1,
+            None => by_status.push((o.status, 1)),
+        }
+    }
+    for (status, n) in by_status {
+        let reason = serde_json::to_value(status)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        let outcome = match status {
+            RecordStatus::Accepted => "accepted",
+            RecordStatus::Duplicate => "duplicate",
+            _ => "refused",
+        };
+        metrics::counter!(crate::telemetry::USAGE_RECORDS, "source" => source.to_string(),
+            "outcome" => outcome, "reason" => reason)
+        .increment(n);
+    }
 }
 
 /// Why a well-formed record cannot be charged to its instance, if it cannot.

@@ -5,6 +5,7 @@
 //! serves.
 
 use crate::api::{self, AppState, Guards};
+use crate::app::audit::AuditLog;
 use crate::app::plugin_pool::{PluginPool, PoolConfig};
 use crate::app::{App, accounts};
 use crate::clock::Clock;
@@ -58,6 +59,9 @@ pub struct Settings {
     pub serve: ServeConfig,
     /// Request and rate limits.
     pub guards: Guards,
+    /// Where to serve `GET /metrics` to anyone, instead of to operators on
+    /// `addr`; port 0 picks a free port.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl Settings {
@@ -80,6 +84,7 @@ impl Settings {
             token_cache_ttl: std::time::Duration::from_millis(DEFAULT_TOKEN_CACHE_TTL_MS),
             serve: ServeConfig::default(),
             guards: Guards::default(),
+            metrics_addr: None,
         }
     }
 }
@@ -99,6 +104,10 @@ pub struct Application {
     store: Store,
     /// The lease prefix of this node's claims, released at shutdown.
     node: Option<String>,
+    /// The separate metrics address's listener and router, if any.
+    metrics: Option<(TcpListener, Router)>,
+    /// Flushed once the server has stopped, so no audit entry is lost.
+    audit: AuditLog,
 }
 
 /// The `service_state` entry naming the key that seals secrets at rest.
@@ -127,6 +136,8 @@ impl Application {
             Some(source) => Some(ReloadingCert::open(source, &settings.data_dir)?),
             None => None,
         };
+        // Before anything records a metric, or it would go nowhere.
+        crate::telemetry::handle();
         if settings.runtime.cache_dir.is_none() {
             settings.runtime.cache_dir = Some(settings.data_dir.join("artifacts"));
         }
@@ -183,7 +194,9 @@ impl Application {
         let wake = Arc::new(Notify::new());
         let stats = Arc::new(WorkerStats::default());
         let app_store = store.clone();
+        let audit = AuditLog::spawn(store.clone());
         let app = App {
+            audit: audit.clone(),
             runtime: runtime.clone(),
             plugins: plugins.clone(),
             store: store.clone(),
@@ -210,7 +223,14 @@ impl Application {
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
         });
-        let router = api::router(state, &runtime, &settings.guards);
+        let metrics = match settings.metrics_addr {
+            Some(addr) => Some((
+                TcpListener::bind(addr).await?,
+                api::metrics_router(state.clone()),
+            )),
+            None => None,
+        };
+        let router = api::router(state, &runtime, &settings.guards, metrics.is_none());
         let listener = TcpListener::bind(settings.addr).await?;
         Ok(Self {
             listener,
@@ -221,6 +241,8 @@ impl Application {
             tls,
             store: app_store,
             node: (!single).then_some(node),
+            metrics,
+            audit,
         })
     }
 
@@ -240,6 +262,13 @@ impl Application {
         self.tls.as_deref().map(ReloadingCert::cert_path)
     }
 
+    /// The separate metrics address actually bound, if there is one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
+    }
+
     /// Serves (and runs the lifecycle worker) until `shutdown` resolves,
     /// then shuts down in order: stops accepting, lets in-flight requests
     /// finish within the grace period, lets the worker commit the round it
@@ -249,6 +278,11 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        // The metrics address stops with the process; it holds no requests
+        // worth draining.
+        let metrics = self.metrics.map(|(listener, router)| {
+            tokio::spawn(async move { axum::serve(listener, router).await })
+        });
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let worker = self.worker.map(|w| tokio::spawn(w.run(stop_rx)));
         let (begun_tx, begun_rx) = tokio::sync::oneshot::channel::<()>();
@@ -285,6 +319,10 @@ impl Application {
                 Err(e) => tracing::warn!(error = %e, "could not release this node's job leases"),
             }
         }
+        if let Some(m) = metrics {
+            m.abort();
+        }
+        self.audit.flush().await;
         served
     }
 }

@@ -129,6 +129,7 @@ mod feed;
 
 mod accounts;
 mod assets;
+mod audit;
 mod balances;
 mod billing;
 mod cases;
@@ -148,6 +149,7 @@ mod service_state;
 mod usage;
 
 pub use accounts::{Account, Credential, Role, TokenRow};
+pub use audit::{AuditFilter, AuditRow};
 pub use billing::{ArrearsRow, ChargeRow, Charged, TopUp};
 pub use cases::CaseRow;
 pub use feed::EventHold;
@@ -171,6 +173,17 @@ pub struct StoredPlugin {
     pub sha256: String,
     /// The component's bytes.
     pub component: Vec<u8>,
+}
+
+/// The connection pool's use, for metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolStats {
+    /// Connections open, idle or in use.
+    pub size: u32,
+    /// Connections open and idle.
+    pub idle: usize,
+    /// The most the pool opens.
+    pub max: u32,
 }
 
 /// The database, cheap to clone.
@@ -250,6 +263,15 @@ impl Store {
             Pool::Sqlite(_) => Some(self.writer.lock().await),
             Pool::Postgres(_) => None,
         }
+    }
+
+    /// How the connection pool stands now.
+    pub fn pool_stats(&self) -> PoolStats {
+        on_pool!(self, pool => PoolStats {
+            size: pool.size(),
+            idle: pool.num_idle(),
+            max: pool.options().get_max_connections(),
+        })
     }
 
     /// `sqlite` or `postgres`.

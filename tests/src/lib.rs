@@ -66,6 +66,9 @@ pub struct TestApp {
     /// A seller's token, used by [`TestApp::get`], [`TestApp::upload`] and
     /// [`TestApp::call`].
     pub seller: String,
+    /// `http://127.0.0.1:PORT` of the separate metrics address, when the
+    /// settings gave one.
+    pub metrics_base: Option<String>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -342,6 +345,7 @@ pub async fn spawn_configured(
             https_client(&std::fs::read(cert)?)?,
         ),
     };
+    let metrics_base = app.metrics_addr().map(|a| format!("http://{a}"));
     let (tx, rx) = tokio::sync::oneshot::channel();
     let handle = tokio::spawn(app.run_until_stopped(async {
         let _ = rx.await;
@@ -353,6 +357,7 @@ pub async fn spawn_configured(
         database_url,
         operator: TEST_OPERATOR_TOKEN.into(),
         seller: String::new(),
+        metrics_base,
         stop: Some(tx),
         handle: Some(handle),
     };

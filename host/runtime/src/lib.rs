@@ -9,6 +9,7 @@ mod error;
 mod host_api;
 mod kv;
 mod limits;
+pub mod observe;
 mod plugin;
 mod replay;
 mod sandbox;
@@ -281,10 +282,12 @@ impl Runtime {
         )
         .entered();
         let limits = self.limits.tightened(budget);
-        let Some(_slot) = self.slots.acquire(limits.timeout()) else {
-            return Err(CallFailure::busy());
+        let result = match self.slots.acquire(limits.timeout()) {
+            Some(_slot) => call::run(&self.engine, plugin, world, function, input, ctx, &limits),
+            None => Err(CallFailure::busy()),
         };
-        call::run(&self.engine, plugin, world, function, input, ctx, &limits)
+        observe::call(plugin, world, function, &result);
+        result
     }
 
     /// Calls `world.function` of `plugin` the way a recorded call went: the
@@ -305,7 +308,9 @@ impl Runtime {
     ) -> (Result<CallOutcome, CallFailure>, Option<Divergence>) {
         let limits = self.limits.tightened(budget);
         let Some(_slot) = self.slots.acquire(limits.timeout()) else {
-            return (Err(CallFailure::busy()), None);
+            let busy = Err(CallFailure::busy());
+            observe::call(plugin, world, function, &busy);
+            return (busy, None);
         };
         // Nothing live is reachable: the key-value store and configuration
         // are empty, and every answer comes from the recording.
@@ -326,6 +331,7 @@ impl Runtime {
             &limits,
             Some(replayer),
         );
+        observe::call(plugin, world, function, &result);
         (result, replayer.and_then(replay::Replayer::finish))
     }
 }

@@ -41,19 +41,21 @@ impl Runtime {
         )
         .entered();
         let limits = self.limits.tightened(budget);
-        let Some(_slot) = self.slots.acquire(limits.timeout()) else {
-            return Err(CallFailure::busy());
+        let result = match self.slots.acquire(limits.timeout()) {
+            Some(_slot) => call::run_typed(
+                &self.engine,
+                plugin,
+                world,
+                function,
+                params,
+                ctx,
+                &limits,
+                body,
+            ),
+            None => Err(CallFailure::busy()),
         };
-        call::run_typed(
-            &self.engine,
-            plugin,
-            world,
-            function,
-            params,
-            ctx,
-            &limits,
-            body,
-        )
+        crate::observe::call(plugin, world, function, &result);
+        result
     }
 
     /// `lifecycle.create-instance(subscription)`.

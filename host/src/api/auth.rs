@@ -69,7 +69,25 @@ impl FromRequestParts<AppState> for Actor {
             }
         }
         .map_err(|refused| ApiError::Unauthorized(refused.to_string()))?;
-        Ok(Actor::new(credential.account))
+        let actor = Actor::new(credential.account);
+        if let Some(slot) = parts.extensions.get::<CallerSlot>() {
+            let _ = slot.0.set(actor.caller.clone());
+        }
+        Ok(actor)
+    }
+}
+
+/// Where the extractor leaves the authenticated caller for the layers
+/// around the handler (the audit log): a middleware puts an empty slot in
+/// the request's extensions, and the request's extensions do not travel
+/// back up with the response, so the slot is shared.
+#[derive(Clone, Default)]
+pub struct CallerSlot(std::sync::Arc<std::sync::OnceLock<Caller>>);
+
+impl CallerSlot {
+    /// The caller, once a handler authenticated one.
+    pub fn caller(&self) -> Option<Caller> {
+        self.0.get().cloned()
     }
 }
 

@@ -96,17 +96,45 @@ impl From<serde_json::Error> for ApiError {
     }
 }
 
+/// The `error` code of an answer, left in its extensions for the audit log
+/// (which would otherwise have to parse the body back).
+#[derive(Debug, Clone)]
+pub struct ErrorCode(pub String);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let retry_after = match &self {
+            ApiError::App(AppError::Busy { retry_after_s }) => Some(*retry_after_s),
+            _ => None,
+        };
+        let (status, mut body) = self.status_and_body();
+        cap(&mut body);
+        let code = body["error"].as_str().unwrap_or("internal").to_string();
+        let mut response = (status, Json(body)).into_response();
+        response.extensions_mut().insert(ErrorCode(code));
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
+    }
+}
+
+impl ApiError {
+    fn status_and_body(self) -> (StatusCode, serde_json::Value) {
         let app = match &self {
             ApiError::Unauthorized(message) => {
-                let body = json!({"error": "unauthorized", "message": capped(message)});
-                return (StatusCode::UNAUTHORIZED, Json(body)).into_response();
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    json!({"error": "unauthorized", "message": message}),
+                );
             }
             ApiError::Http { status, message } => {
-                let body =
-                    json!({"error": super::fallback::code(*status), "message": capped(message)});
-                return (*status, Json(body)).into_response();
+                return (
+                    *status,
+                    json!({"error": super::fallback::code(*status), "message": message}),
+                );
             }
             ApiError::App(e) => e,
         };
@@ -155,15 +183,10 @@ impl IntoResponse for ApiError {
                            "detail": super::views::shown::failure_detail(f)}),
                 )
             }
-            AppError::Busy { retry_after_s } => {
-                let body = json!({"error": "busy", "message": app.to_string()});
-                return (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    [(axum::http::header::RETRY_AFTER, retry_after_s.to_string())],
-                    Json(body),
-                )
-                    .into_response();
-            }
+            AppError::Busy { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                json!({"error": "busy", "message": app.to_string()}),
+            ),
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
                 (
@@ -172,9 +195,7 @@ impl IntoResponse for ApiError {
                 )
             }
         };
-        let mut body = body;
-        cap(&mut body);
-        (status, Json(body)).into_response()
+        (status, body)
     }
 }
 

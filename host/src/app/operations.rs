@@ -80,3 +80,15 @@ pub async fn queued_jobs(app: &App, caller: &Caller) -> Result<i64, AppError> {
     caller.require(&[Role::Operator])?;
     Ok(app.store.queued_jobs().await?)
 }
+
+/// The metrics page, in the Prometheus text format (operators).
+pub async fn metrics(app: &App, caller: &Caller) -> Result<String, AppError> {
+    caller.require(&[Role::Operator])?;
+    metrics_page(app).await
+}
+
+/// The metrics page for the separate metrics address, which has no caller:
+/// whoever can reach that address may read it (`--metrics-addr`).
+pub async fn metrics_page(app: &App) -> Result<String, AppError> {
+    Ok(crate::telemetry::render(&app.store, app.clock.now_ms()).await?)
+}

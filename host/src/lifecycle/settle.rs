@@ -8,6 +8,7 @@ use super::calls::{self, Answer};
 use super::product_namespace;
 use crate::domain::instance::{InstanceState, JobAction, MAX_ATTEMPTS, OrderState, retry_delay_ms};
 use crate::store::{Completion, InstanceRow, JobRow, NewEvent};
+use crate::telemetry::{JOB_FAILURES, JOB_RETRIES};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -29,16 +30,25 @@ impl Worker {
             } => (kv_writes, Some(provisioned), None),
             Answer::Transient(why) if attempts < MAX_ATTEMPTS => {
                 tracing::info!(attempts, error = %why, "transient failure; will retry");
+                metrics::counter!(JOB_RETRIES, "action" => action.event_kind()).increment(1);
                 let at = now + retry_delay_ms(attempts);
                 self.store.retry_job(job.id, lease, at, &why).await?;
                 return Ok(None);
             }
-            Answer::Transient(why) => (
-                Vec::new(),
-                None,
-                Some(format!("gave up after {attempts} attempts: {why}")),
-            ),
-            Answer::Failed(why) => (Vec::new(), None, Some(why)),
+            Answer::Transient(why) => {
+                metrics::counter!(JOB_FAILURES, "action" => action.event_kind(), "reason" => "gave-up")
+                    .increment(1);
+                (
+                    Vec::new(),
+                    None,
+                    Some(format!("gave up after {attempts} attempts: {why}")),
+                )
+            }
+            Answer::Failed(why) => {
+                metrics::counter!(JOB_FAILURES, "action" => action.event_kind(), "reason" => "refused")
+                    .increment(1);
+                (Vec::new(), None, Some(why))
+            }
         };
         let namespace = product_namespace(&instance.product_id);
         let mut detail = json!({ "action": action, "attempts": attempts });

@@ -188,6 +188,14 @@ impl Store {
         let (n,): (i64,) = on_pool!(self, pool => sqlx::query_as("SELECT COUNT(*) FROM lifecycle_jobs").fetch_one(pool).await)?;
         Ok(n)
     }
+
+    /// How many jobs wait, and how many of them are due at `now_ms` and not
+    /// claimed by a worker (the backlog).
+    pub async fn job_backlog(&self, now_ms: i64) -> Result<(i64, i64), StoreError> {
+        let q = "SELECT COUNT(*), COUNT(CASE WHEN next_at <= $1 AND locked_until <= $1 THEN 1 END) \
+                 FROM lifecycle_jobs";
+        Ok(on_pool!(self, pool => sqlx::query_as(q).bind(now_ms).fetch_one(pool).await)?)
+    }
 }
 
 impl Store {

@@ -6,6 +6,7 @@
 //! Run one area with a filter, e.g. `cargo test -p bazaar-tests --test api
 //! billing::`.
 
+mod audit;
 mod billing;
 mod call_answers;
 mod cases;
@@ -16,6 +17,7 @@ mod feed;
 mod idempotency;
 mod listing;
 mod marketplace;
+mod observability;
 mod pagination;
 mod plugins_api;
 mod pricing;
