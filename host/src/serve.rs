@@ -5,8 +5,10 @@
 //! limits (body size and time, request time, rate) are the router's, in
 //! `api/limits.rs`.
 
+mod connections;
 mod tls;
 
+use connections::{Activity, Registry, Running};
 pub use tls::{ReloadingCert, TlsError, TlsSource};
 
 use axum::Router;
@@ -17,9 +19,9 @@ use hyper_util::server::conn::auto;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
@@ -55,50 +57,6 @@ impl Default for ServeConfig {
             shutdown_grace: Duration::from_secs(20),
             tls_reload_every: Duration::from_secs(2),
         }
-    }
-}
-
-/// A connection's last sign of life and its running requests.
-struct Activity {
-    origin: Instant,
-    last_ms: AtomicU64,
-    in_flight: AtomicUsize,
-}
-
-impl Activity {
-    fn new() -> Self {
-        Self {
-            origin: Instant::now(),
-            last_ms: AtomicU64::new(0),
-            in_flight: AtomicUsize::new(0),
-        }
-    }
-
-    fn touch(&self) {
-        let ms = self.origin.elapsed().as_millis() as u64;
-        self.last_ms.store(ms, Ordering::Relaxed);
-    }
-
-    fn silent_for(&self) -> Duration {
-        let now = self.origin.elapsed().as_millis() as u64;
-        Duration::from_millis(now.saturating_sub(self.last_ms.load(Ordering::Relaxed)))
-    }
-}
-
-/// Counts a request as running until dropped.
-struct Running(Arc<Activity>);
-
-impl Running {
-    fn begin(activity: &Arc<Activity>) -> Self {
-        activity.in_flight.fetch_add(1, Ordering::Relaxed);
-        Self(activity.clone())
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
-        self.0.touch();
     }
 }
 
@@ -231,6 +189,8 @@ pub async fn serve(
         ..config
     };
     let slots = Arc::new(Semaphore::new(config.max_connections));
+    let registry = Arc::new(Registry::default());
+    let waiting = Arc::new(AtomicUsize::new(0));
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut refused: u64 = 0;
     tokio::pin!(shutdown);
@@ -250,20 +210,21 @@ pub async fn serve(
                 continue;
             }
         };
-        let Ok(slot) = slots.clone().try_acquire_owned() else {
+        let slot = slots.clone().try_acquire_owned().ok();
+        if slot.is_none() && !make_room(&registry, &waiting) {
             refused += 1;
             if refused.is_power_of_two() {
                 tracing::warn!(
                     refused,
                     limit = config.max_connections,
-                    "connection limit reached; closing new connections"
+                    "connection limit reached with every connection busy; refusing new ones"
                 );
             }
             if acceptor.is_none() {
                 refuse(tcp, config.max_connections);
             }
             continue;
-        };
+        }
         let _ = tcp.set_nodelay(true);
         let job = Connection {
             router: router.clone(),
@@ -272,10 +233,33 @@ pub async fn serve(
             stop: stop_rx.clone(),
             peer,
         };
-        let acceptor = acceptor.clone();
+        let (acceptor, slots, registry, waiting) = (
+            acceptor.clone(),
+            slots.clone(),
+            registry.clone(),
+            waiting.clone(),
+        );
         tokio::spawn(async move {
+            let slot = match slot {
+                Some(slot) => slot,
+                // The evicted connection's slot comes back as its task ends.
+                None => {
+                    let freed = tokio::time::timeout(ROOM_WAIT, slots.acquire_owned()).await;
+                    waiting.fetch_sub(1, Ordering::Relaxed);
+                    match freed {
+                        Ok(Ok(slot)) => slot,
+                        _ => {
+                            if acceptor.is_none() {
+                                refuse(tcp, job.config.max_connections);
+                            }
+                            return;
+                        }
+                    }
+                }
+            };
             let _slot = slot;
-            job.run(tcp, acceptor).await;
+            let registered = registry.register();
+            job.run(tcp, acceptor, registered.activity.clone()).await;
         });
     }
     drop(listener);
@@ -289,6 +273,29 @@ pub async fn serve(
         ),
     }
     Ok(())
+}
+
+/// How long a newcomer at the cap waits for the connection it evicted to
+/// close.
+const ROOM_WAIT: Duration = Duration::from_millis(250);
+
+/// Newcomers waiting for room at once; more are refused, so a flood of
+/// connections cannot hold descriptors while it waits.
+const MAX_WAITING: usize = 64;
+
+/// At the cap: asks the oldest idle connection to close, for a newcomer
+/// that will wait for its slot; false (refuse it) when every connection is
+/// busy or too many newcomers already wait.
+fn make_room(registry: &Registry, waiting: &AtomicUsize) -> bool {
+    if waiting.fetch_add(1, Ordering::Relaxed) >= MAX_WAITING {
+        waiting.fetch_sub(1, Ordering::Relaxed);
+        return false;
+    }
+    if registry.evict_oldest_idle() {
+        return true;
+    }
+    waiting.fetch_sub(1, Ordering::Relaxed);
+    false
 }
 
 /// Descriptors kept back from connections: the database pool, plugin
@@ -343,15 +350,25 @@ struct Connection {
 }
 
 impl Connection {
-    async fn run(self, tcp: tokio::net::TcpStream, acceptor: Option<tokio_rustls::TlsAcceptor>) {
-        let activity = Arc::new(Activity::new());
+    async fn run(
+        self,
+        tcp: tokio::net::TcpStream,
+        acceptor: Option<tokio_rustls::TlsAcceptor>,
+        activity: Arc<Activity>,
+    ) {
         match acceptor {
             None => {
                 let io = Tracked::new(tcp, activity.clone());
                 self.drive(TokioIo::new(io), activity).await;
             }
             Some(acceptor) => {
-                match tokio::time::timeout(self.config.header_timeout, acceptor.accept(tcp)).await {
+                let handshake =
+                    tokio::time::timeout(self.config.header_timeout, acceptor.accept(tcp));
+                let handshake = tokio::select! {
+                    done = handshake => done,
+                    () = activity.evict.notified() => return,
+                };
+                match handshake {
                     Ok(Ok(stream)) => {
                         let io = Tracked::new(stream, activity.clone());
                         self.drive(TokioIo::new(io), activity).await;
@@ -400,6 +417,13 @@ impl Connection {
                 _ = self.stop.changed(), if !stopping => {
                     stopping = true;
                     conn.as_mut().graceful_shutdown();
+                }
+                () = activity.evict.notified() => {
+                    // A request may have begun since it was picked.
+                    if activity.in_flight.load(Ordering::Relaxed) == 0 {
+                        tracing::debug!(peer = %peer, "closing the oldest idle connection to make room");
+                        break;
+                    }
                 }
                 _ = tick.tick() => {
                     let idle = activity.in_flight.load(Ordering::Relaxed) == 0;
