@@ -138,6 +138,8 @@ fn main() {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), dir.path().to_path_buf());
         settings.operator_token = Some(OPERATOR.into());
+        // The readers measure the service, not their token's rate limit.
+        settings.guards.rates = bazaar_host::api::rate_limits::RateLimits::off();
         settings.runtime = RuntimeConfig { cache_dir: Some(root.join("target/bench-artifact-cache")), ..RuntimeConfig::default() };
         let pool = settings.plugin_pool.clone();
         let app = Application::build(settings).await.expect("service");
