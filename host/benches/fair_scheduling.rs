@@ -141,6 +141,9 @@ fn main() {
         // The readers measure the service, not their token's rate limit.
         settings.guards.rates = bazaar_host::api::rate_limits::RateLimits::off();
         settings.runtime = RuntimeConfig { cache_dir: Some(root.join("target/bench-artifact-cache")), ..RuntimeConfig::default() };
+        if let Ok(nice) = std::env::var("BAZAAR_BENCH_NICE") {
+            settings.plugin_pool.nice = nice.parse().expect("BAZAAR_BENCH_NICE: 0 to 19");
+        }
         let pool = settings.plugin_pool.clone();
         let app = Application::build(settings).await.expect("service");
         let c = Client { http: reqwest::Client::new(), base: format!("http://127.0.0.1:{}", app.port()) };

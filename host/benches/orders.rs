@@ -81,6 +81,9 @@ fn main() {
         settings.operator_token = Some(OPERATOR.into());
         // Measures the service, not its per-token rate limit.
         settings.guards.rates = bazaar_host::api::rate_limits::RateLimits::off();
+        if let Ok(nice) = std::env::var("BAZAAR_BENCH_NICE") {
+            settings.plugin_pool.nice = nice.parse().expect("BAZAAR_BENCH_NICE: 0 to 19");
+        }
         settings.runtime = RuntimeConfig {
             cache_dir: Some(root.join("target/bench-artifact-cache")),
             ..RuntimeConfig::default()

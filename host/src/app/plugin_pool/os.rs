@@ -5,6 +5,12 @@
 
 use std::time::Duration;
 
+/// The lowest nice value, which also puts a plugin thread in Linux's
+/// `SCHED_IDLE` class: it runs only on CPU nothing else wants, and a waking
+/// HTTP thread takes its core at once instead of after the scheduler's
+/// wake-up granularity (what keeps a niced flood from raising the p99).
+pub(super) const IDLE_NICE: i32 = 19;
+
 /// Lowers the calling thread's scheduling priority to `nice` (0 leaves it):
 /// under a flood of plugin calls the HTTP threads, at the normal priority,
 /// keep most of the CPU. Returns whether the priority was set.
@@ -19,7 +25,18 @@ pub(super) fn lower_priority(nice: i32) -> bool {
         // (nice values are per thread), so no other thread is affected.
         #[allow(unsafe_code)]
         let rc = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice) };
-        rc == 0
+        if rc != 0 {
+            return false;
+        }
+        if nice >= IDLE_NICE {
+            let param = libc::sched_param { sched_priority: 0 };
+            // SAFETY: `sched_setscheduler` reads `param`, a live local, and
+            // with pid 0 changes the calling thread's policy alone.
+            #[allow(unsafe_code)]
+            let rc = unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) };
+            return rc == 0;
+        }
+        true
     }
     #[cfg(not(target_os = "linux"))]
     {
