@@ -98,14 +98,14 @@ async fn a_deadline_stops_a_loop_that_has_fuel_left() {
                 "world": "lifecycle",
                 "function": "create-instance",
                 "input": {"subscription": subscription("loop", "o")},
-                "budget": {"timeout-ms": 20},
+                "budget": {"timeout-ms": 5},
             }),
         )
         .await;
     assert_eq!(status, 422);
     assert_eq!(body["detail"]["error"]["kind"], "deadline", "{body}");
-    // The test limits give 500M fuel, which a tight loop burns in ~40-90
-    // ms: `deadline` rather than `out-of-fuel` is the proof that the 20 ms
+    // The test limits give 500M fuel, which a tight loop burns in ~20-90
+    // ms: `deadline` rather than `out-of-fuel` is the proof that the 5 ms
     // budget stopped it (a duration bound would only measure how loaded
     // the machine running the tests is).
     assert!(
