@@ -375,7 +375,7 @@ impl Store {
              RETURNING {JOB}"
         );
         let mut jobs: Vec<JobRow> = on_pool!(self, pool => sqlx::query_as(&q)
-            .bind(lease).bind(now_ms + lease_ms).bind(now_ms).bind(limit)
+            .bind(lease).bind(now_ms.saturating_add(lease_ms)).bind(now_ms).bind(limit)
             .fetch_all(pool).await)?;
         jobs.sort_by_key(|j| j.id);
         Ok(jobs)
