@@ -21,7 +21,7 @@
 mod common;
 
 use bazaar_host::runtime::RuntimeConfig;
-use bazaar_host::startup::{Application, Settings};
+use bazaar_host::startup::Application;
 use common::{Client, env_usize};
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -135,15 +135,7 @@ fn main() {
         .expect("runtime");
     rt.block_on(async move {
         let dir = tempfile::tempdir().expect("tempdir");
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), dir.path().to_path_buf());
-        settings.operator_token = Some(OPERATOR.into());
-        // The readers measure the service, not their token's rate limit.
-        settings.guards.rates = bazaar_host::api::rate_limits::RateLimits::off();
-        settings.runtime = RuntimeConfig { cache_dir: Some(root.join("target/bench-artifact-cache")), ..RuntimeConfig::default() };
-        if let Ok(nice) = std::env::var("BAZAAR_BENCH_NICE") {
-            settings.plugin_pool.nice = nice.parse().expect("BAZAAR_BENCH_NICE: 0 to 19");
-        }
+        let settings = common::service_settings(dir.path(), OPERATOR);
         let pool = settings.plugin_pool.clone();
         let app = Application::build(settings).await.expect("service");
         let c = Client { http: reqwest::Client::new(), base: format!("http://127.0.0.1:{}", app.port()) };

@@ -13,8 +13,7 @@
 
 mod common;
 
-use bazaar_host::runtime::RuntimeConfig;
-use bazaar_host::startup::{Application, Settings};
+use bazaar_host::startup::Application;
 use common::{Client, env_usize};
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -61,20 +60,13 @@ fn main() {
     rt.block_on(async move {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), dir.path().to_path_buf());
-        settings.operator_token = Some(OPERATOR.into());
-        // Measures the service, not its per-token rate limit.
-        settings.guards.rates = bazaar_host::api::rate_limits::RateLimits::off();
+        let mut settings = common::service_settings(dir.path(), OPERATOR);
         let backend = match std::env::var("BAZAAR_BENCH_DATABASE_URL") {
             Ok(url) => {
                 settings.database_url = Some(fresh_postgres(&url).await);
                 "PostgreSQL"
             }
             Err(_) => "SQLite",
-        };
-        settings.runtime = RuntimeConfig {
-            cache_dir: Some(root.join("target/bench-artifact-cache")),
-            ..RuntimeConfig::default()
         };
         let app = Application::build(settings).await.expect("service");
         let base = format!("http://127.0.0.1:{}", app.port());

@@ -5,6 +5,24 @@ use crate::TestApp;
 use serde_json::{Value, json};
 use std::time::Duration;
 
+/// A `create-instance` subscription for debug calls, with `customer_name`
+/// (which picks the hostile fixture's mode) and `order_id`.
+pub fn subscription(customer_name: &str, order_id: &str) -> Value {
+    json!({
+        "order-id": order_id,
+        "customer-id": "cust-1",
+        "customer-name": customer_name,
+        "product-id": "prod-1",
+        "sku-code": "basic-monthly",
+        "billing-mode": "monthly",
+        "attributes": [{"code": "edition", "value": "basic"}],
+        "quantity": "1",
+        "period-count": 1,
+        "trial": false,
+        "expires-at": 1_767_225_600_000i64
+    })
+}
+
 /// A valid product draft whose lifecycle plugin is `lifecycle_sha`: spec
 /// `standard` (monthly and yearly, editions basic/pro, 1–100 users, 7-day
 /// trial, upgradable) and spec `enterprise` (yearly, once per customer).

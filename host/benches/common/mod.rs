@@ -4,10 +4,31 @@
 #![allow(dead_code)]
 
 use bazaar_host::runtime::{CallContext, KvStore, MemoryKv, Runtime, RuntimeConfig};
+use bazaar_host::startup::Settings;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+
+/// The settings of a service a bench starts in-process: SQLite in `dir`,
+/// `operator` as the first operator's token, no rate limits (a bench
+/// measures the service, not its per-token limit), the shared artifact
+/// cache, and the plugin threads' nice value from `BAZAAR_BENCH_NICE` when
+/// set.
+pub fn service_settings(dir: &std::path::Path, operator: &str) -> Settings {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut settings = Settings::new("127.0.0.1:0".parse().expect("address"), dir.to_path_buf());
+    settings.operator_token = Some(operator.into());
+    settings.guards.rates = bazaar_host::api::rate_limits::RateLimits::off();
+    if let Ok(nice) = std::env::var("BAZAAR_BENCH_NICE") {
+        settings.plugin_pool.nice = nice.parse().expect("BAZAAR_BENCH_NICE: 0 to 19");
+    }
+    settings.runtime = RuntimeConfig {
+        cache_dir: Some(root.join("target/bench-artifact-cache")),
+        ..RuntimeConfig::default()
+    };
+    settings
+}
 
 /// The logical time of every benchmarked call (2025-10-09T08:53:20Z).
 pub const NOW_MS: i64 = 1_760_000_000_000;

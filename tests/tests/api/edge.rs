@@ -4,6 +4,7 @@
 //! request ids.
 
 use bazaar_host::serve::TlsSource;
+use bazaar_tests::market::subscription;
 use bazaar_tests::{TestApp, https_client, spawn_configured, test_settings};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -238,10 +239,7 @@ async fn at_the_cap_with_every_connection_busy_newcomers_get_a_json_503() {
                     .post(url)
                     .bearer_auth(token)
                     .json(&json!({"world": "lifecycle", "function": "create-instance",
-                        "input": {"subscription": {"order-id": format!("o{i}"), "customer-id": "c",
-                            "customer-name": "loop", "product-id": "p", "sku-code": "s",
-                            "billing-mode": "monthly", "attributes": [], "quantity": "1",
-                            "period-count": 1, "trial": false, "expires-at": null}}}))
+                        "input": {"subscription": subscription("loop", &format!("o{i}"))}}))
                     .send()
                     .await
                     .map(|r| r.status().as_u16())
@@ -311,10 +309,7 @@ async fn a_request_over_its_deadline_gets_a_json_503() {
         .call(
             &sha,
             json!({"world": "lifecycle", "function": "create-instance",
-                "input": {"subscription": {"order-id": "o", "customer-id": "c",
-                    "customer-name": "loop", "product-id": "p", "sku-code": "s",
-                    "billing-mode": "monthly", "attributes": [], "quantity": "1",
-                    "period-count": 1, "trial": false, "expires-at": null}}}),
+                "input": {"subscription": subscription("loop", "o")}}),
         )
         .await;
     assert_eq!(status, 503, "{body:.300}");

@@ -1,25 +1,10 @@
 //! The sandbox holds: hostile plugins get typed errors within bounded time,
 //! the service keeps serving, and calls are deterministic.
 
+use bazaar_tests::market::subscription;
 use bazaar_tests::{TestApp, spawn_app};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-
-fn subscription(customer_name: &str, order_id: &str) -> Value {
-    json!({
-        "order-id": order_id,
-        "customer-id": "cust-1",
-        "customer-name": customer_name,
-        "product-id": "prod-1",
-        "sku-code": "basic-monthly",
-        "billing-mode": "monthly",
-        "attributes": [{"code": "edition", "value": "basic"}],
-        "quantity": "1",
-        "period-count": 1,
-        "trial": false,
-        "expires-at": 1_767_225_600_000i64
-    })
-}
 
 async fn create(app: &TestApp, sha: &str, customer_name: &str, seed: u64) -> (u16, Value) {
     app.call(

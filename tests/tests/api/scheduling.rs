@@ -5,6 +5,7 @@
 //! configuration promising more plugin memory than allowed does not start.
 
 use bazaar_host::app::plugin_pool::PoolConfig;
+use bazaar_tests::market::subscription;
 use bazaar_tests::{TestApp, reply, shared_cache_dir, spawn_app, spawn_configured, test_settings};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -13,19 +14,7 @@ fn create_body(customer_name: &str, order: u64) -> Value {
     json!({
         "world": "lifecycle",
         "function": "create-instance",
-        "input": {"subscription": {
-            "order-id": format!("order-{order}"),
-            "customer-id": "cust-1",
-            "customer-name": customer_name,
-            "product-id": "prod-1",
-            "sku-code": "basic-monthly",
-            "billing-mode": "monthly",
-            "attributes": [{"code": "edition", "value": "basic"}],
-            "quantity": "1",
-            "period-count": 1,
-            "trial": false,
-            "expires-at": 1_767_225_600_000i64
-        }},
+        "input": {"subscription": subscription(customer_name, &format!("order-{order}"))},
         "now-ms": 0,
         "seed": order,
     })
