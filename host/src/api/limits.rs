@@ -88,8 +88,8 @@ pub async fn limit_requests(
     let route = req
         .extensions()
         .get::<MatchedPath>()
-        .map_or_else(|| req.uri().path().to_string(), |m| m.as_str().to_string());
-    let limit = limits.for_route(req.method(), &route);
+        .map_or(req.uri().path(), MatchedPath::as_str);
+    let limit = limits.for_route(req.method(), route);
     let declared = req
         .headers()
         .get(axum::http::header::CONTENT_LENGTH)
