@@ -84,7 +84,10 @@ fn main() {
         let seller = c.post(OPERATOR, "/v1/accounts", json!({"role": "seller", "name": "S"})).await["token"].as_str().unwrap().to_string();
         let mut customers = Vec::new();
         for i in 0..concurrency.min(64) {
-            customers.push(c.post(OPERATOR, "/v1/accounts", json!({"role": "customer", "name": format!("c{i}")})).await["token"].as_str().unwrap().to_string());
+            let token = c.post(OPERATOR, "/v1/accounts", json!({"role": "customer", "name": format!("c{i}")})).await["token"].as_str().unwrap().to_string();
+            // Orders are paid from the balance as they are accepted.
+            c.post(&token, "/v1/balance/top-up", json!({"amount": "1000000"})).await;
+            customers.push(token);
         }
         let wasm = std::fs::read(root.join("target/plugins/saas_lifecycle.wasm")).expect("run `cargo xtask plugins` first");
         let res = c.http.post(format!("{}/v1/plugins?name=life", c.base)).bearer_auth(&seller).body(wasm).send().await.unwrap();

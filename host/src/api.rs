@@ -13,6 +13,7 @@ mod extract;
 mod fallback;
 mod feed;
 mod instances;
+mod ledger;
 pub mod limits;
 mod listing_assets;
 pub mod openapi;
@@ -85,6 +86,7 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(quotes::routes())
         .merge(usage::routes())
         .merge(billing::routes())
+        .merge(ledger::routes())
         .merge(feed::routes())
         .merge(cases::routes())
         .merge(rules::routes())

@@ -22,6 +22,14 @@ pub enum StoreError {
     /// A uniqueness or state rule of the data refused the write.
     #[error("{0}")]
     Conflict(String),
+    /// The customer's balance does not cover a payment: nothing was written.
+    #[error("the balance {balance} does not cover {amount}")]
+    PaymentRequired {
+        /// What was to be paid.
+        amount: rust_decimal::Decimal,
+        /// The balance.
+        balance: rust_decimal::Decimal,
+    },
     /// A direct SQLite access (rusqlite, outside the pool) failed.
     #[error("sqlite error: {0}")]
     Direct(String),
@@ -95,6 +103,9 @@ macro_rules! bind_order {
             .push_bind(&o.service_flow)
             .push_bind(&o.purchase_key)
             .push_bind(&o.trial_key)
+            .push_bind(&o.payment)
+            .push_bind(&o.refunded)
+            .push_bind(o.effective_at)
             .push_bind(o.created_at)
             .push_bind(o.updated_at);
     }};
@@ -130,6 +141,7 @@ mod feed;
 mod accounts;
 mod assets;
 mod audit;
+#[macro_use]
 mod balances;
 mod billing;
 mod cases;
@@ -150,6 +162,7 @@ mod usage;
 
 pub use accounts::{Account, Credential, Role, TokenRow};
 pub use audit::{AuditFilter, AuditRow};
+pub use balances::{LedgerCheck, LedgerRow};
 pub use billing::{ArrearsRow, ChargeRow, Charged, TopUp};
 pub use cases::CaseRow;
 pub use feed::EventHold;

@@ -232,6 +232,15 @@ async fn open_market(c: &Client, server: &Server) -> (String, String, String) {
         .as_str()
         .unwrap()
         .to_string();
+    // Orders are paid from the balance as they are accepted.
+    post(
+        c,
+        server,
+        &customer,
+        "/v1/balance/top-up",
+        json!({"amount": "10000.00"}),
+    )
+    .await;
     let bytes = std::fs::read(plugin("saas_lifecycle"))
         .expect("build the plugins with `cargo xtask plugins`");
     let res = c
@@ -354,6 +363,17 @@ async fn crash_and_restart(failpoint: &str) {
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["instance.provisioned"], "{failpoint}");
+    // Paid once, and the balance is what the ledger says.
+    assert_eq!(
+        count(
+            &url,
+            "SELECT COUNT(*) FROM ledger WHERE kind = 'order-payment'"
+        )
+        .await,
+        1
+    );
+    let check = get(&c, &server, OPERATOR, "/v1/ledger/check").await;
+    assert_eq!(check["consistent"], true, "{check}");
     assert_eq!(count(&url, "SELECT COUNT(*) FROM instances").await, 1);
     assert_eq!(count(&url, "SELECT COUNT(*) FROM lifecycle_jobs").await, 0);
     assert_eq!(

@@ -144,6 +144,21 @@ impl TestApp {
         )
     }
 
+    /// Creates a customer with 10,000.00 on their balance (orders are paid
+    /// from it as they are accepted); returns its id and token.
+    pub async fn customer(&self, name: &str) -> (String, String) {
+        let (id, token) = self.account("customer", name).await;
+        let (status, body) = self
+            .post_as(
+                &token,
+                "/v1/balance/top-up",
+                serde_json::json!({"amount": "10000.00"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        (id, token)
+    }
+
     /// Uploads a component as the default seller; returns status and JSON body.
     pub async fn upload(&self, bytes: Vec<u8>) -> (u16, serde_json::Value) {
         self.upload_as(&self.seller, "plugin", bytes).await

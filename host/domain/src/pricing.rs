@@ -20,6 +20,7 @@
 pub mod fees;
 pub mod proration;
 pub mod quote;
+pub mod refunds;
 
 // The price model and the rounding rule sit below the catalogue, which
 // validates prices with them; re-exported so `pricing::model` and
@@ -33,3 +34,4 @@ pub use model::{Price, PriceError, PricingModel, Tier, period_price};
 pub use money::money;
 pub use proration::{Remaining, remaining};
 pub use quote::{Quote, QuoteLine, SubscriptionTerms, subscription_quote, usage_quote};
+pub use refunds::{RefundTerms, refund_quote};

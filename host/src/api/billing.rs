@@ -108,7 +108,8 @@ async fn packages(
         (status = 400, description = "no such package, or periods out of range"),
         (status = 403, description = "not a customer"),
         (status = 404, description = "no such instance"),
-        (status = 409, description = "the instance is not active or frozen, or the balance is short"),
+        (status = 402, description = "the balance does not cover the price: `missing` says how much to top up"),
+        (status = 409, description = "the instance is not active or frozen"),
     ))]
 async fn buy_package(
     State(state): State<AppState>,

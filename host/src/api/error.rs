@@ -183,6 +183,16 @@ impl ApiError {
                            "detail": super::views::shown::failure_detail(f)}),
                 )
             }
+            AppError::PaymentRequired {
+                amount,
+                balance,
+                missing,
+            } => (
+                StatusCode::PAYMENT_REQUIRED,
+                json!({"error": "payment-required", "message": app.to_string(), "field": "balance",
+                       "amount": format!("{amount:.2}"), "balance": format!("{balance:.2}"),
+                       "missing": format!("{missing:.2}")}),
+            ),
             AppError::Busy { .. } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 json!({"error": "busy", "message": app.to_string()}),

@@ -123,6 +123,7 @@ fn periods_of(body: &[u8]) -> Result<PeriodsRequest, ApiError> {
         (status = 401, description = "No or a bad token"),
         (status = 403, description = "Not a customer"),
         (status = 404, description = "No such instance (or not yours)"),
+        (status = 402, description = "the balance does not cover the price: `missing` says how much to top up"),
         (status = 409, description = "Nothing to renew, or another order in progress"),
         (status = 422, description = "The pricing plugin failed"),
     )
@@ -164,6 +165,7 @@ async fn renew(
         (status = 401, description = "No or a bad token"),
         (status = 403, description = "Not a customer"),
         (status = 404, description = "No such instance (or not yours)"),
+        (status = 402, description = "the balance does not cover the price: `missing` says how much to top up"),
         (status = 409, description = "Not a trial, or another order in progress"),
         (status = 422, description = "The pricing plugin failed"),
     )
@@ -205,6 +207,7 @@ async fn convert(
         (status = 401, description = "No or a bad token"),
         (status = 403, description = "Not a customer"),
         (status = 404, description = "No such instance (or not yours)"),
+        (status = 402, description = "the balance does not cover the price: `missing` says how much to top up"),
         (status = 409, description = "A trial, run out, or another order in progress"),
         (status = 422, description = "The pricing plugin failed"),
     )

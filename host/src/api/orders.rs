@@ -48,6 +48,7 @@ pub(super) fn accepted(a: &Accepted, viewer: Role) -> (StatusCode, Json<OrderAcc
         (status = 401, description = "No or a bad token"),
         (status = 403, description = "Not a customer, or a trial limited to listed customers"),
         (status = 404, description = "No such product"),
+        (status = 402, description = "the balance does not cover the price: `missing` says how much to top up"),
         (status = 409, description = "Not on sale, already bought or trialled, or the key was used for another request"),
         (status = 422, description = "The pricing plugin failed"),
     )

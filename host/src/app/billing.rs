@@ -1,4 +1,5 @@
-//! Customers' balances, pay-per-use charges and usage packages. A top-up
+//! Customers' balances and their ledger, pay-per-use charges and usage
+//! packages. A top-up
 //! pays unpaid charges oldest first; an instance whose arrears are paid is
 //! unfrozen by the worker, which the top-up wakes. A package bought for an
 //! instance stopped because its stop-before-excess quota ran out has the
@@ -11,7 +12,8 @@ use crate::domain::catalog::{ProductDraft, add_period};
 use crate::domain::instance::{FreezeReason, InstanceState, JobAction};
 use crate::domain::pricing::money::is_cents;
 use crate::store::{
-    ChargeRow, InstanceGuard, InstanceRow, PackageRow, Page, PageRequest, Role, TopUp,
+    ChargeRow, InstanceGuard, InstanceRow, LedgerCheck, LedgerRow, PackageRow, Page, PageRequest,
+    Role, TopUp,
 };
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -49,6 +51,39 @@ pub async fn balance(app: &App, caller: &Caller) -> Result<(Decimal, Vec<ChargeR
     let amount = app.store.balance(&caller.id).await?;
     let unpaid = app.store.charges(None, Some(&caller.id)).await?;
     Ok((amount, unpaid))
+}
+
+/// A page of the ledger, oldest first: a customer's own rows; an operator's
+/// choice of one account's or every row. Sellers have no balance here (their
+/// money comes by settlement).
+pub async fn ledger(
+    app: &App,
+    caller: &Caller,
+    account: Option<&str>,
+    page: &PageRequest,
+) -> Result<Page<LedgerRow>, AppError> {
+    caller.require(&[Role::Customer, Role::Operator])?;
+    let account = match caller.role {
+        Role::Operator => account,
+        _ => {
+            if account.is_some_and(|a| a != caller.id) {
+                return Err(AppError::bad(
+                    "account",
+                    "a customer reads only their own ledger",
+                ));
+            }
+            Some(caller.id.as_str())
+        }
+    };
+    Ok(app.store.ledger(account, page).await?)
+}
+
+/// The reconciliation of balances with the ledger (operators): every
+/// account whose stored balance is not the sum of its ledger rows. There
+/// must be none.
+pub async fn check_ledger(app: &App, caller: &Caller) -> Result<Vec<LedgerCheck>, AppError> {
+    caller.require(&[Role::Operator])?;
+    Ok(app.store.check_ledger(None).await?)
 }
 
 /// The calling customer adds to their balance; a retry with the same

@@ -5,6 +5,7 @@
 use crate::domain::catalog::FieldError;
 use crate::runtime::{CallFailure, LoadError};
 use crate::store::StoreError;
+use rust_decimal::Decimal;
 
 /// Why a use case did not happen. Nothing was written when one is returned.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +57,19 @@ pub enum AppError {
         /// Seconds after which a retry may find a free thread.
         retry_after_s: u64,
     },
+    /// The customer's balance does not cover what is to be paid; nothing
+    /// was written.
+    #[error(
+        "the balance {balance:.2} does not cover the {amount:.2} to pay; top up at least {missing:.2}"
+    )]
+    PaymentRequired {
+        /// What was to be paid.
+        amount: Decimal,
+        /// The balance.
+        balance: Decimal,
+        /// How much more the balance needs.
+        missing: Decimal,
+    },
     /// A fault of the service itself.
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
@@ -77,6 +91,12 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(m) => AppError::Conflict(m),
+            StoreError::PaymentRequired { amount, balance } => AppError::PaymentRequired {
+                amount: amount.round_dp(2),
+                balance: balance.round_dp(2),
+                missing: (amount - balance)
+                    .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::AwayFromZero),
+            },
             // PostgreSQL refuses NUL in text, e.g. from a percent-encoded
             // path or query: the request was bad, nothing was written.
             StoreError::Db(e)

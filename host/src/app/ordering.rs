@@ -9,11 +9,10 @@ mod placing;
 use super::access::{own_instance, owner, visible_instance, visible_order};
 use super::quotes::{
     PricedSubscription, SubscriptionRequest, UpgradeRequest, check_periods, conversion_start, one,
-    price_periods, price_subscription, price_upgrade, renewal_start,
+    price_periods, price_refund, price_subscription, price_upgrade, renewal_start,
 };
 use super::{App, AppError, Caller};
 use crate::domain::instance::{InstanceState, JobAction, OrderKind, OrderState, ReleaseReason};
-use crate::domain::pricing::Quote;
 use crate::domain::supervision::Flow;
 use crate::ids::new_id;
 use crate::store::{InstanceRow, OrderRow, Page, PageRequest, Role};
@@ -21,12 +20,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub use placing::{Accepted, Idempotency, OrderChange, answer, replayed};
-use placing::{job_of, place};
+use placing::{job_of, payment_of, place};
 
 /// States in which an instance can be renewed, converted or unsubscribed.
 const LIVE: &[InstanceState] = &[InstanceState::Active, InstanceState::Frozen];
 
-/// A customer subscribes: the instance, the order and its creation job.
+/// A customer subscribes (paying for it from the balance as the order is
+/// accepted): the instance, the order and its creation job.
 pub async fn subscribe(
     app: &App,
     caller: &Caller,
@@ -101,6 +101,9 @@ pub async fn subscribe(
             .transpose()?,
         purchase_key,
         trial_key,
+        payment: payment_of(&quote),
+        refunded: "0.00".into(),
+        effective_at: Some(now),
         created_at: now,
         updated_at: now,
     };
@@ -152,6 +155,7 @@ pub async fn renew(
     let change = OrderChange {
         instance: &i,
         kind: OrderKind::Renew,
+        effective_at: from,
         quote,
         detail: json!({"periods": periods, "expires-at": expires_at}),
         states: LIVE,
@@ -187,6 +191,7 @@ pub async fn convert(
     let change = OrderChange {
         instance: &i,
         kind: OrderKind::TrialToFormal,
+        effective_at: from,
         quote,
         detail: json!({"periods": periods, "expires-at": expires_at}),
         states: LIVE,
@@ -213,6 +218,7 @@ pub async fn upgrade(
     let change = OrderChange {
         instance: &i,
         kind: OrderKind::Upgrade,
+        effective_at: app.clock.now_ms(),
         quote: up.quote,
         detail: json!({"sku": up.sku, "quantity": up.quantity, "remaining-ms": up.remaining_ms}),
         states: &[InstanceState::Active],
@@ -226,8 +232,9 @@ pub async fn upgrade(
     place(app, caller, change, idem).await
 }
 
-/// The customer ends a subscription: released at once, the plugin told
-/// afterwards (a seller cannot veto it).
+/// The customer ends a subscription: released at once, the unused part of
+/// a paid monthly or yearly subscription refunded to the balance in the
+/// same transaction, the plugin told afterwards (a seller cannot veto it).
 pub async fn unsubscribe(
     app: &App,
     caller: &Caller,
@@ -238,11 +245,13 @@ pub async fn unsubscribe(
         return Ok(first);
     }
     let (i, live, _) = own_instance(app, caller, id).await?;
+    let refund = price_refund(app, &i, &live).await?;
     let change = OrderChange {
         instance: &i,
         kind: OrderKind::Unsubscribe,
-        quote: Quote::new(&live.currency, Vec::new(), "none".into()),
-        detail: json!({}),
+        effective_at: app.clock.now_ms(),
+        detail: json!({"refund": (-refund.total).to_string()}),
+        quote: refund,
         states: LIVE,
         decision: Some(InstanceState::Released),
         action: JobAction::Release {

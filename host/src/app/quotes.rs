@@ -11,7 +11,9 @@ use crate::domain::catalog::ProductStatus;
 use crate::domain::catalog::{
     BillingMode, ProductDraft, Sku, Specification, add_period, price_must_rise, upgrade_rules,
 };
-use crate::domain::pricing::{FeeBasis, Quote, SubscriptionTerms, remaining};
+use crate::domain::pricing::{
+    FeeBasis, Quote, RefundTerms, SubscriptionTerms, refund_quote, remaining,
+};
 use crate::quoting::{Pricing, QuoteError};
 use crate::store::{InstanceRow, ProductRow};
 use serde::Deserialize;
@@ -403,6 +405,65 @@ pub async fn price_upgrade(
     })
 }
 
+/// What unsubscribing `i` now gives back (a quote with negative lines and
+/// total): the unused part of one period's price at the instance's SKU and
+/// quantity as its pricing prices it, by the upgrade day count, rounded
+/// once, at most what its orders paid and was not refunded. Nothing for a
+/// trial, pay-per-use or one-time instance, or a subscription run out.
+pub async fn price_refund(
+    app: &App,
+    i: &InstanceRow,
+    live: &ProductDraft,
+) -> Result<Quote, AppError> {
+    use crate::domain::instance::InstanceState;
+    if !matches!(i.state, InstanceState::Active | InstanceState::Frozen) {
+        return Err(AppError::Conflict(format!(
+            "the instance is {}",
+            i.state.as_str()
+        )));
+    }
+    let m = mode(i)?;
+    let nothing = || Quote::new(&live.currency, Vec::new(), "none".into());
+    let now = app.clock.now_ms();
+    let Some(left) = i
+        .expires_at
+        .and_then(|e| remaining(now, e, m))
+        .filter(|r| !i.trial && m.is_periodic() && !r.is_none())
+    else {
+        return Ok(nothing());
+    };
+    let refundable = app.store.refundable(&i.id).await?;
+    if refundable <= rust_decimal::Decimal::ZERO {
+        return Ok(nothing());
+    }
+    let (spec, sku) = sold(i, live)?;
+    let quantity = u32::try_from(i.quantity).unwrap_or(1);
+    let unit = spec.quantity.as_ref().map_or("", |q| q.name.as_str());
+    let label = format!("{} × {quantity} {unit}", sku.id)
+        .trim_end()
+        .to_string();
+    let (s, k, currency) = (spec.clone(), sku.clone(), live.currency.clone());
+    run(app, &i.seller_id, &i.product_id, live, now, move |p| {
+        let period = p.subscription(&SubscriptionTerms {
+            spec: &s,
+            sku: &k,
+            mode: m,
+            quantity,
+            periods: 1,
+            trial_days: None,
+        })?;
+        let terms = RefundTerms {
+            label,
+            mode: m,
+            period_price: period.total,
+            remaining: left,
+            refundable,
+        };
+        Ok(refund_quote(&currency, &terms, period.priced_by))
+    })
+    .await
+}
+
 /// The serde default of a count of periods.
 pub fn one() -> u32 {
     1
@@ -431,6 +492,8 @@ pub enum QuoteChange {
         /// The new quantity.
         quantity: Option<u32>,
     },
+    /// Ending the subscription: what it refunds (negative lines and total).
+    Unsubscribe,
 }
 
 /// A quote for a change to an instance.
@@ -469,6 +532,7 @@ pub async fn quote_change(
             let up = price_upgrade(app, &i, &live, &UpgradeRequest { sku, quantity }).await?;
             (up.quote, i.expires_at)
         }
+        QuoteChange::Unsubscribe => (price_refund(app, &i, &live).await?, Some(now)),
     };
     Ok(ChangeQuote {
         quote,

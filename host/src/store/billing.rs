@@ -4,7 +4,6 @@
 
 use rust_decimal::Decimal;
 
-use super::balances::SET_BALANCE;
 use super::orders::InstanceRow;
 use super::packages::{PACKAGE, PackageRow};
 use super::pages::{Page, PageRequest};
@@ -206,17 +205,8 @@ impl Store {
                 .collect();
             lines.extend(priced.lines);
             let quote = Quote::new(&priced.currency, lines, priced.priced_by);
-            let balance: Option<(String,)> = sqlx::query_as(&format!(
-                "SELECT amount FROM balances WHERE customer_id = $1{lock}"
-            ))
-            .bind(&i.customer_id).fetch_optional(&mut *tx).await?;
-            let balance = balance.map_or(Decimal::ZERO, |(a,)| dec(&a));
-            let paid = quote.total <= balance;
-            if paid && !quote.total.is_zero() {
-                sqlx::query(SET_BALANCE)
-                .bind(&i.customer_id).bind((balance - quote.total).to_string()).bind(now_ms)
-                .execute(&mut *tx).await?;
-            }
+            let paid = quote.total.is_zero()
+                || move_balance!(tx, lock, &i.customer_id, -quote.total, "usage-charge", &id, now_ms).is_ok();
             let row = ChargeRow {
                 id: id.clone(),
                 instance_id: i.id.clone(),
@@ -286,11 +276,11 @@ impl Store {
                     return Ok(TopUp { balance: dec(&balance), paid: Vec::new(), cleared: Vec::new(), replayed: true });
                 }
             }
-            let balance: Option<(String,)> = sqlx::query_as(&format!(
-                "SELECT amount FROM balances WHERE customer_id = $1{lock}"
-            ))
-            .bind(customer_id).fetch_optional(&mut *tx).await?;
-            let mut balance = balance.map_or(Decimal::ZERO, |(a,)| dec(&a)) + amount;
+            let cause = key.map_or_else(|| crate::ids::new_id("top"), str::to_string);
+            let mut balance = match move_balance!(tx, lock, customer_id, amount, "top-up", &cause, now_ms) {
+                Ok(after) => after,
+                Err(_) => return Err(StoreError::Conflict("a top-up must be positive".into())),
+            };
             let unpaid: Vec<(String, String, String)> = sqlx::query_as(
                 "SELECT id, instance_id, amount FROM usage_charges WHERE customer_id = $1 AND state = 'unpaid' \
                  ORDER BY created_at, id",
@@ -299,11 +289,10 @@ impl Store {
             let mut paid = Vec::new();
             let mut touched = Vec::new();
             for (id, instance, due) in &unpaid {
-                let due = dec(due);
-                if due > balance {
+                let Ok(after) = move_balance!(tx, lock, customer_id, -dec(due), "usage-charge", id, now_ms) else {
                     break;
-                }
-                balance -= due;
+                };
+                balance = after;
                 sqlx::query("UPDATE usage_charges SET state = 'paid', paid_at = $2 WHERE id = $1")
                     .bind(id).bind(now_ms).execute(&mut *tx).await?;
                 paid.push(id.clone());
@@ -311,9 +300,6 @@ impl Store {
                     touched.push(instance.clone());
                 }
             }
-            sqlx::query(SET_BALANCE)
-            .bind(customer_id).bind(balance.to_string()).bind(now_ms)
-            .execute(&mut *tx).await?;
             let mut cleared = Vec::new();
             for instance in touched {
                 let (left,): (i64,) = sqlx::query_as(

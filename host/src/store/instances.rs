@@ -76,6 +76,16 @@ impl Store {
         Ok(on_pool!(self, pool => sqlx::query_as(&q).bind(id).fetch_optional(pool).await)?)
     }
 
+    /// What an instance's orders paid and was not yet refunded.
+    pub async fn refundable(&self, instance_id: &str) -> Result<rust_decimal::Decimal, StoreError> {
+        let q = "SELECT amount, refunded FROM orders WHERE instance_id = $1 \
+                 AND payment IN ('paid', 'partially-refunded')";
+        let rows: Vec<(String, String)> =
+            on_pool!(self, pool => sqlx::query_as(q).bind(instance_id).fetch_all(pool).await)?;
+        let parse = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap_or_default();
+        Ok(rows.iter().map(|(a, r)| parse(a) - parse(r)).sum())
+    }
+
     /// The order a customer placed with an idempotency key.
     pub async fn order_by_key(
         &self,

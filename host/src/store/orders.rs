@@ -4,9 +4,11 @@
 //! finished plugin call commits its key-value writes, the instance, the order
 //! and the feed event together, and only if it still holds the job's lease.
 
+use super::balances::cents;
 use super::{Pool, Store, StoreError};
 use crate::domain::catalog::BillingMode;
 use crate::domain::instance::{InstanceState, OrderKind, OrderState};
+use rust_decimal::Decimal;
 
 /// An instance row.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -82,6 +84,13 @@ pub struct OrderRow {
     pub purchase_key: Option<String>,
     /// Set on trial orders: one trial per customer and specification.
     pub trial_key: Option<String>,
+    /// `none` (nothing to pay), `paid`, `partially-refunded` or `refunded`.
+    pub payment: String,
+    /// How much of the payment went back to the balance, two places.
+    pub refunded: String,
+    /// When what it bought takes effect (ms): acceptance, or for a renewal
+    /// or a conversion the start of the periods bought.
+    pub effective_at: Option<i64>,
     /// Creation time (ms).
     pub created_at: i64,
     /// Last change (ms).
@@ -204,8 +213,41 @@ pub(super) const INSTANCE: &str = "id, seller_id, customer_id, product_id, produ
     billing_mode, quantity, trial, state, freeze_reason, expires_at, seller_instance_id, app_info, failure, \
     created_at, updated_at";
 pub(super) const ORDER: &str = "id, customer_id, seller_id, instance_id, kind, state, amount, detail, \
-    idempotency_key, failure, service_flow, purchase_key, trial_key, created_at, updated_at";
+    idempotency_key, failure, service_flow, purchase_key, trial_key, payment, refunded, effective_at, \
+    created_at, updated_at";
 const JOB: &str = "id, instance_id, order_id, action, logical_now, seed, attempts";
+
+/// Spreads a refund of `total` over an instance's paid orders `(id,
+/// amount, refunded)`, newest first (the periods bought last are the ones
+/// not used): each touched order's new refunded amount and payment state.
+/// `None` when the orders hold less than `total`.
+fn allocate_refund(
+    total: Decimal,
+    paid: &[(String, String, String)],
+) -> Option<Vec<(String, String, &'static str)>> {
+    let parse = |s: &str| s.parse::<Decimal>().unwrap_or(Decimal::ZERO);
+    let mut left = total;
+    let mut out = Vec::new();
+    for (id, amount, refunded) in paid {
+        if left.is_zero() {
+            break;
+        }
+        let (amount, refunded) = (parse(amount), parse(refunded));
+        let take = left.min(amount - refunded);
+        if take <= Decimal::ZERO {
+            continue;
+        }
+        left -= take;
+        let now = refunded + take;
+        let state = if now == amount {
+            "refunded"
+        } else {
+            "partially-refunded"
+        };
+        out.push((id.clone(), cents(now), state));
+    }
+    left.is_zero().then_some(out)
+}
 
 fn unique_violation(e: &sqlx::Error) -> Option<String> {
     match e {
@@ -288,6 +330,7 @@ impl Store {
         guard: Option<InstanceGuard<'_>>,
         jobs: &[NewJob],
     ) -> Result<Placed, StoreError> {
+        let lock = self.row_lock();
         let _turn = self.write_turn().await;
         let guard_sql = "UPDATE instances SET state = COALESCE($2, state), \
             freeze_reason = CASE WHEN $2 IS NULL THEN freeze_reason ELSE $3 END, updated_at = $4 \
@@ -311,6 +354,32 @@ impl Store {
                         g.id,
                         g.states.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" or ")
                     )));
+                }
+            }
+            // Paid (or, for an unsubscription, refunded) in the transaction
+            // that accepts the order: never one without the other.
+            let amount: Decimal = order.amount.parse().unwrap_or(Decimal::ZERO);
+            let (customer, now) = (&order.customer_id, order.created_at);
+            if amount > Decimal::ZERO
+                && let Err(balance) = move_balance!(tx, lock, customer, -amount, "order-payment", &order.id, now)
+            {
+                return Err(StoreError::PaymentRequired { amount, balance });
+            }
+            if amount < Decimal::ZERO {
+                let paid: Vec<(String, String, String)> = sqlx::query_as(
+                    "SELECT id, amount, refunded FROM orders WHERE instance_id = $1 \
+                     AND payment IN ('paid', 'partially-refunded') ORDER BY created_at DESC, id DESC",
+                )
+                .bind(&order.instance_id).fetch_all(&mut *tx).await?;
+                let refunds = allocate_refund(-amount, &paid).ok_or_else(|| StoreError::Conflict(
+                    "the instance's payments changed while its refund was computed; retry".into(),
+                ))?;
+                for (id, refunded, payment) in &refunds {
+                    sqlx::query("UPDATE orders SET refunded = $2, payment = $3 WHERE id = $1")
+                        .bind(id).bind(refunded).bind(*payment).execute(&mut *tx).await?;
+                }
+                if move_balance!(tx, lock, customer, -amount, "refund", &order.id, now).is_err() {
+                    return Err(StoreError::Conflict("a refund must be positive".into()));
                 }
             }
             let mut q = sqlx::QueryBuilder::new(format!("INSERT INTO orders ({ORDER}) "));

@@ -3,7 +3,6 @@
 
 use rust_decimal::Decimal;
 
-use super::balances::SET_BALANCE;
 use super::pages::{Order, Page, PageRequest};
 use super::{Pool, Store, StoreError};
 use crate::domain::catalog::BillingMode;
@@ -115,17 +114,9 @@ impl Store {
             if held >= PACKAGES_MAX {
                 return Err(StoreError::Conflict(format!("a customer may hold at most {PACKAGES_MAX} packages")));
             }
-            let balance: Option<(String,)> = sqlx::query_as(&format!("SELECT amount FROM balances WHERE customer_id = $1{lock}"))
-                .bind(customer_id).fetch_optional(&mut *tx).await?;
-            let balance = balance.and_then(|(a,)| a.parse::<Decimal>().ok()).unwrap_or(Decimal::ZERO);
-            if balance < cost {
-                return Err(StoreError::Conflict(format!(
-                    "the package costs {cost} and the balance is {}; top up first", balance.round_dp(2)
-                )));
+            if let Err(balance) = move_balance!(tx, lock, customer_id, -cost, "package", &row.id, now_ms) {
+                return Err(StoreError::PaymentRequired { amount: cost, balance });
             }
-            sqlx::query(SET_BALANCE)
-            .bind(customer_id).bind((balance - cost).to_string()).bind(now_ms)
-            .execute(&mut *tx).await?;
             sqlx::query(&format!(
                 "INSERT INTO packages ({PACKAGE}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
             ))

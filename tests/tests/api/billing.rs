@@ -264,7 +264,7 @@ async fn packages_are_deducted_first_and_reset_monthly() {
         .await;
     assert_eq!(
         (status, body["error"].as_str()),
-        (409, Some("conflict")),
+        (402, Some("payment-required")),
         "no balance yet: {body}"
     );
     top_up(&app, &customer, "20.00", "t1").await;

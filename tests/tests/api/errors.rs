@@ -210,7 +210,7 @@ async fn errors_quote_at_most_a_few_hundred_characters_of_what_was_sent() {
         text.len()
     );
 
-    let (_, customer) = app.account("customer", "quoter").await;
+    let (_, customer) = app.customer("quoter").await;
     let huge = "y".repeat(1_000_000);
     let (status, body) = app
         .post_as(

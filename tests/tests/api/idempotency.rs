@@ -25,7 +25,7 @@ async fn post(app: &TestApp, token: &str, path: &str, body: &str, key: &str) -> 
 async fn retried_instance_actions_answer_their_first_order_whatever_its_state() {
     let app = spawn_app().await;
     let (_, pid, _) = listed_product(&app, "saas_lifecycle", false).await;
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
     let iid = buy_active(&app, &customer, &pid, "standard", "basic", "monthly").await;
     let path = |action: &str| format!("/v1/instances/{iid}/{action}");
 
@@ -87,7 +87,7 @@ async fn retried_instance_actions_answer_their_first_order_whatever_its_state() 
 async fn concurrent_retries_of_one_renewal_all_get_its_order() {
     let app = spawn_app().await;
     let (_, pid, _) = listed_product(&app, "saas_lifecycle", false).await;
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
     let iid = buy_active(&app, &customer, &pid, "standard", "basic", "monthly").await;
     let url = app.url(&format!("/v1/instances/{iid}/renew"));
     let mut tries = tokio::task::JoinSet::new();

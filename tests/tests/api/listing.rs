@@ -136,7 +136,7 @@ async fn listed_draft_under_rules(app: &TestApp) -> (String, String) {
 async fn a_complete_listing_passes_the_example_rules() {
     let app = spawn_app().await;
     let (seller, pid) = listed_draft_under_rules(&app).await;
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
 
     // Files: a logo that is no PNG and an EULA of another type are refused.
     let logo = format!("/v1/products/{pid}/logo");

@@ -19,6 +19,7 @@ mod listing;
 mod marketplace;
 mod observability;
 mod pagination;
+mod payments;
 mod plugins_api;
 mod pricing;
 mod review;

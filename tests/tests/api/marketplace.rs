@@ -48,7 +48,7 @@ async fn a_seller_goes_from_upload_to_a_released_instance() {
     assert_eq!(product["status"], "unlisted");
 
     // Customers see nothing before release.
-    let (_, customer) = app.account("customer", "Alice").await;
+    let (_, customer) = app.customer("Alice").await;
     let (status, _) = app.get_as(&customer, &format!("/v1/products/{pid}")).await;
     assert_eq!(status, 404);
 
@@ -179,7 +179,7 @@ async fn a_seller_goes_from_upload_to_a_released_instance() {
 
     // Nobody else sees any of it: 404, not 403.
     let (_, intruder) = app.account("seller", "Mallory").await;
-    let (_, snoop) = app.account("customer", "Eve").await;
+    let (_, snoop) = app.customer("Eve").await;
     for (token, path) in [
         (&intruder, format!("/v1/products/{pid}")),
         (&intruder, format!("/v1/instances/{iid}")),
@@ -333,7 +333,7 @@ async fn a_refusing_plugin_fails_the_order_cleanly_and_transient_errors_are_retr
     let (seller, pid, _) = listed_product(&app, "hostile", false).await;
     let order = json!({"product": pid, "specification": "standard", "sku": "basic", "billing-mode": "monthly"});
 
-    let (_, refused) = app.account("customer", "refuse").await;
+    let (_, refused) = app.customer("refuse").await;
     let (status, placed) = app.post_as(&refused, "/v1/orders", order.clone()).await;
     assert_eq!(status, 202, "{placed}");
     let done = wait_order(&app, &refused, placed["order"]["id"].as_str().unwrap()).await;
@@ -369,7 +369,7 @@ async fn a_refusing_plugin_fails_the_order_cleanly_and_transient_errors_are_retr
     // backoff, then provisioned once time has moved.
     let now = clock::now(&app).await;
     let (_, patient) = app
-        .account("customer", &format!("transient-until:{}", now + 3_600_000))
+        .customer(&format!("transient-until:{}", now + 3_600_000))
         .await;
     let (status, placed) = app.post_as(&patient, "/v1/orders", order.clone()).await;
     assert_eq!(status, 202);
@@ -396,7 +396,7 @@ async fn a_refusing_plugin_fails_the_order_cleanly_and_transient_errors_are_retr
 async fn purchase_limits_trials_and_bad_orders_are_refused_with_reasons() {
     let app = spawn_app().await;
     let (_, pid, _) = listed_product(&app, "saas_lifecycle", false).await;
-    let (_, customer) = app.account("customer", "Bob").await;
+    let (_, customer) = app.customer("Bob").await;
     let ent = json!({"product": pid, "specification": "enterprise", "sku": "ent", "billing-mode": "yearly"});
     let (status, first) = app.post_as(&customer, "/v1/orders", ent.clone()).await;
     assert_eq!(status, 202, "{first}");
@@ -442,7 +442,7 @@ async fn purchase_limits_trials_and_bad_orders_are_refused_with_reasons() {
 async fn supervised_orders_walk_the_service_flow() {
     let app = spawn_app().await;
     let (seller, pid, _) = listed_product(&app, "saas_lifecycle", true).await;
-    let (_, customer) = app.account("customer", "Dana").await;
+    let (_, customer) = app.customer("Dana").await;
     let order = json!({"product": pid, "specification": "standard", "sku": "basic", "billing-mode": "monthly"});
     let (_, placed) = app.post_as(&customer, "/v1/orders", order.clone()).await;
     let oid = placed["order"]["id"].as_str().unwrap().to_string();
@@ -568,8 +568,8 @@ async fn supervised_orders_walk_the_service_flow() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trial_allow_lists_and_quantity_caps_hold() {
     let app = spawn_app().await;
-    let (vip_id, vip) = app.account("customer", "Vip").await;
-    let (_, other) = app.account("customer", "Other").await;
+    let (vip_id, vip) = app.customer("Vip").await;
+    let (_, other) = app.customer("Other").await;
     let (seller, pid, _) = bazaar_tests::market::listed_product_with(&app, "saas_lifecycle", |d| {
         d["specifications"][0]["trial-allow-list"] = json!([vip_id]);
         d["specifications"][0]["purchase-limit"] =
@@ -637,7 +637,7 @@ async fn trial_allow_lists_and_quantity_caps_hold() {
 async fn a_seller_quotes_their_own_unreleased_product() {
     let app = spawn_app().await;
     let (_, seller) = app.account("seller", "Acme").await;
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
     let (_, other_seller) = app.account("seller", "Rival").await;
     let sha = bazaar_tests::market::upload_plugin(
         &app,
@@ -689,7 +689,7 @@ async fn failures_a_retry_cannot_change_fail_the_order_at_once() {
         ("panic", "trap"),
         ("big-output", "output-too-large"),
     ] {
-        let (_, customer) = app.account("customer", mode).await;
+        let (_, customer) = app.customer(mode).await;
         let (status, placed) = app.post_as(&customer, "/v1/orders", order.clone()).await;
         assert_eq!(status, 202, "{placed}");
         let id = placed["order"]["id"].as_str().unwrap();

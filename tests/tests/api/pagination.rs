@@ -102,7 +102,7 @@ async fn subscribe(app: &TestApp, customer: &str, product: &str) -> (String, Str
 async fn orders_and_instances_are_walked_page_by_page() {
     let app = spawn_app().await;
     let (seller, product, _) = listed_product(&app, "saas_lifecycle", false).await;
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
     let mut placed = Vec::new();
     for _ in 0..5 {
         placed.push(subscribe(&app, &customer, &product).await);
@@ -134,7 +134,7 @@ async fn orders_and_instances_are_walked_page_by_page() {
     assert_eq!(body["next"], Value::Null, "{body}");
 
     // Another customer's rows are not on anyone else's pages.
-    let (_, other) = app.account("customer", "Dave").await;
+    let (_, other) = app.customer("Dave").await;
     let (status, body) = app.get_as(&other, "/v1/orders?limit=2").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body, json!({"orders": [], "next": null}));
@@ -144,7 +144,7 @@ async fn orders_and_instances_are_walked_page_by_page() {
 async fn rows_added_in_front_do_not_shift_later_pages() {
     let app = spawn_app().await;
     let (_, product, _) = listed_product(&app, "saas_lifecycle", false).await;
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
     for _ in 0..4 {
         subscribe(&app, &customer, &product).await;
     }
@@ -169,7 +169,7 @@ async fn rows_added_in_front_do_not_shift_later_pages() {
 async fn an_instances_orders_are_paged() {
     let app = spawn_app().await;
     let (_, product, _) = listed_product(&app, "saas_lifecycle", false).await;
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
     let (order, instance) = subscribe(&app, &customer, &product).await;
     wait_order(&app, &customer, &order).await;
     let mut placed = vec![order];
@@ -278,7 +278,7 @@ async fn cases_are_walked_oldest_first() {
 #[tokio::test]
 async fn tokens_are_walked_newest_first() {
     let app = spawn_app().await;
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
     for name in ["ci", "laptop", "phone"] {
         let (status, body) = app
             .post_as(&customer, "/v1/tokens", json!({"name": name}))
@@ -298,7 +298,7 @@ async fn tokens_are_walked_newest_first() {
 async fn an_instances_charges_and_packages_are_paged_too() {
     let app = spawn_app().await;
     let (_, product, _) = listed_product(&app, "saas_lifecycle", false).await;
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
     let (_, instance) = subscribe(&app, &customer, &product).await;
     for list in ["charges", "packages"] {
         let path = format!("/v1/instances/{instance}/{list}");
@@ -347,7 +347,7 @@ async fn plugins_are_walked_page_by_page() {
 #[tokio::test]
 async fn a_bad_cursor_or_limit_names_the_parameter() {
     let app = spawn_app().await;
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
     let cases = [
         ("/v1/orders?limit=0", "limit"),
         ("/v1/orders?limit=501", "limit"),

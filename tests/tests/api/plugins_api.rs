@@ -107,7 +107,7 @@ async fn components_the_host_cannot_serve_are_rejected_with_the_reason() {
         (401, Some("unauthorized"))
     );
     // Customers do not upload plugins.
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
     let (status, _) = app
         .upload_as(&customer, "x", plugin_bytes("tiered_pricing"))
         .await;

@@ -50,7 +50,7 @@ async fn quote(app: &TestApp, token: &str, body: Value) -> Value {
 async fn the_seeds_worked_examples() {
     let app = spawn_app().await;
     let (_, product) = tiered_product(&app).await;
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
 
     let tiered = quote(
         &app,
@@ -104,7 +104,7 @@ async fn the_seeds_worked_examples() {
 async fn orders_charge_exactly_what_was_quoted() {
     let app = spawn_app().await;
     let (_, product) = tiered_product(&app).await;
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
 
     let mut cases = vec![
         json!({"specification": "tiered", "sku": "calls", "billing-mode": "monthly", "quantity": 8, "periods": 3}),
@@ -191,7 +191,7 @@ async fn orders_charge_exactly_what_was_quoted() {
 async fn volume_expansion_charges_only_the_added_units() {
     let app = spawn_app().await;
     let (_, product) = tiered_product(&app).await;
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
     let (status, placed) = app
         .post_as(&customer, "/v1/orders", {
             let mut s = subscription(&product, "volume", "calls", "monthly", 2);
@@ -226,7 +226,7 @@ async fn volume_expansion_charges_only_the_added_units() {
 #[tokio::test]
 async fn a_pricing_plugin_replaces_the_built_in_price() {
     let app = spawn_app().await;
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
     let mut pricing_sha = String::new();
     let (seller, product, _) = listed_product_with(&app, "saas_lifecycle", |_| {}).await;
     let (status, body) = app
@@ -280,7 +280,7 @@ async fn a_pricing_plugin_replaces_the_built_in_price() {
 #[tokio::test]
 async fn bad_plugin_quotes_are_errors_never_charges() {
     let app = spawn_app().await;
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
     let (seller, product, _) = listed_product_with(&app, "saas_lifecycle", |_| {}).await;
     let (status, body) = app
         .upload_as(&seller, "bad-pricing", plugin_bytes("bad_pricing"))

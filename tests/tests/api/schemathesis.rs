@@ -20,7 +20,7 @@ async fn the_openapi_document_holds_for_every_role() {
     let app = spawn_configured(settings, dir)
         .await
         .expect("service starts");
-    let (_, customer) = app.account("customer", "Fuzzing Customer").await;
+    let (_, customer) = app.customer("Fuzzing Customer").await;
     let document = app.url("/v1/openapi.json");
     for (role, token) in [
         ("operator", app.operator.clone()),

@@ -35,7 +35,7 @@ async fn customers_never_see_plugin_config_and_secrets_are_write_only() {
         d["plugin-config-secrets"] = json!(["api-key", "base-url"]);
     })
     .await;
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
 
     // Customers: no configuration, no plugin ids, in the list or the page.
     for path in ["/v1/products".to_string(), format!("/v1/products/{pid}")] {
@@ -108,7 +108,7 @@ async fn plugin_state_is_encrypted_at_rest() {
     use sqlx::Connection;
     let app = spawn_app().await;
     let (_, pid, _) = bazaar_tests::market::listed_product(&app, "saas_lifecycle", false).await;
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
     let iid =
         bazaar_tests::market::buy_active(&app, &customer, &pid, "standard", "basic", "monthly")
             .await;

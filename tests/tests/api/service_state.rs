@@ -76,7 +76,7 @@ async fn the_data_directory_and_database_files_are_private() {
     }
     let app = spawn_configured(settings, tmp).await.expect("starts");
     // Something written, so the WAL exists.
-    app.account("customer", "Carol").await;
+    app.customer("Carol").await;
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&data), 0o700, "data directory");
     assert_eq!(mode(&data.join("secret.key")), 0o600, "key file");

@@ -32,7 +32,7 @@ fn assert_unauthorized((status, body): (u16, Value)) {
 #[tokio::test]
 async fn an_account_makes_lists_and_revokes_its_tokens() {
     let app = spawn_app().await;
-    let (id, first) = app.account("customer", "Carol").await;
+    let (id, first) = app.customer("Carol").await;
 
     // The token made with the account is listed as "default".
     let (status, body) = app.get_as(&first, "/v1/tokens").await;
@@ -95,8 +95,8 @@ async fn an_account_makes_lists_and_revokes_its_tokens() {
 #[tokio::test]
 async fn tokens_are_only_their_accounts_and_requests_are_checked() {
     let app = spawn_app().await;
-    let (carol, carol_token) = app.account("customer", "Carol").await;
-    let (_, dave_token) = app.account("customer", "Dave").await;
+    let (carol, carol_token) = app.customer("Carol").await;
+    let (_, dave_token) = app.customer("Dave").await;
     let (dave_tok, _) = new_token(&app, &dave_token, json!({"name": "laptop"})).await;
 
     // Another account's token is 404 and keeps working.
@@ -182,7 +182,7 @@ async fn a_token_revoked_on_one_node_is_refused_by_another_within_the_bound() {
     settings.run_worker = false;
     let b = spawn_configured(settings, dir).await.expect("node B");
 
-    let (_, owner) = a.account("customer", "Carol").await;
+    let (_, owner) = a.customer("Carol").await;
     let (token_id, secret) = new_token(&a, &owner, json!({"name": "shared"})).await;
     // Both nodes have looked it up (and cached it).
     assert_eq!(a.get_as(&secret, "/v1/me").await.0, 200);

@@ -30,7 +30,7 @@ fn record(id: &str, instance: &str, item: &str, end: i64, value: &str) -> Value 
 async fn every_record_gets_a_result_and_replays_change_nothing() {
     let app = spawn_app().await;
     let (seller, product) = metered_product(&app).await;
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
     let metered = buy(&app, &customer, &product, "usage", "calls", "pay-per-use").await;
     let monthly = buy(&app, &customer, &product, "standard", "basic", "monthly").await;
     let now = clock::now(&app).await;
@@ -156,7 +156,7 @@ async fn every_record_gets_a_result_and_replays_change_nothing() {
 async fn concurrent_batches_store_each_metering_id_once() {
     let app = spawn_app().await;
     let (seller, product) = metered_product(&app).await;
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
     let metered = buy(&app, &customer, &product, "usage", "calls", "pay-per-use").await;
     clock::advance(&app, HOUR).await;
     let now = clock::now(&app).await;
@@ -248,7 +248,7 @@ async fn concurrent_batches_store_each_metering_id_once() {
 async fn batches_are_bounded_and_only_sellers_send_them() {
     let app = spawn_app().await;
     let (seller, _) = metered_product(&app).await;
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
     let many: Vec<Value> = (0..1001)
         .map(|n| record(&format!("m-{n}"), "ins_x", "calls", 0, "1"))
         .collect();
@@ -280,7 +280,7 @@ async fn batches_are_bounded_and_only_sellers_send_them() {
 async fn the_metering_plugin_reports_each_hour_once() {
     let app = spawn_app().await;
     let (seller, product) = metered_product(&app).await;
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
     let metered = buy(&app, &customer, &product, "usage", "calls", "pay-per-use").await;
     // Two hours later the purchase hour and the next one are collected.
     clock::advance(&app, 2 * HOUR + 1).await;
@@ -356,7 +356,7 @@ async fn plugin_usage_is_checked_like_any_other_and_a_failing_plugin_holds_up_on
     let app = spawn_app().await;
     let (seller, good) = hostile_metered(&app, "calls").await;
     let (_, failing) = hostile_metered(&app, "fail").await;
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
     let metered = buy(&app, &customer, &good, "usage", "calls", "pay-per-use").await;
     let stuck = buy(&app, &customer, &failing, "usage", "fail", "pay-per-use").await;
     clock::advance(&app, 2 * HOUR + 1).await;
@@ -452,7 +452,7 @@ async fn a_failing_metering_plugin_backs_off_and_its_seller_sees_why() {
     let app = spawn_app().await;
     let (seller, failing) = hostile_metered(&app, "fail").await;
     let (good_seller, good) = hostile_metered(&app, "calls").await;
-    let (_, customer) = app.account("customer", "Carol").await;
+    let (_, customer) = app.customer("Carol").await;
     buy(&app, &customer, &failing, "usage", "fail", "pay-per-use").await;
     buy(&app, &customer, &good, "usage", "calls", "pay-per-use").await;
     let before = metering_status(&app, &seller, &failing, |_| true).await;

@@ -26,8 +26,17 @@ pub struct OrderView {
     pub kind: OrderKind,
     /// Where it is.
     pub state: OrderState,
-    /// Amount charged, a decimal string.
+    /// Amount charged, a decimal string; negative for an unsubscription's
+    /// refund.
     pub amount: String,
+    /// `none` (nothing to pay), `paid` (from the balance, as the order was
+    /// accepted), `partially-refunded` or `refunded`.
+    pub payment: String,
+    /// How much of the payment went back to the balance.
+    pub refunded: String,
+    /// When what it bought takes effect (ms): acceptance, or for a renewal
+    /// or a conversion the start of the periods bought.
+    pub effective_at: Option<i64>,
     /// What was ordered.
     #[schema(value_type = Object)]
     pub detail: Value,
@@ -69,6 +78,9 @@ impl OrderView {
             kind: o.kind,
             state: o.state,
             amount: o.amount.clone(),
+            payment: o.payment.clone(),
+            refunded: o.refunded.clone(),
+            effective_at: o.effective_at,
             detail: parse(&o.detail),
             failure: failure_for(&o.failure, viewer, NEUTRAL_ORDER_FAILURE),
             service_flow: o.service_flow.as_deref().map(parse),

@@ -123,6 +123,18 @@ pub async fn answer(
     })
 }
 
+/// The payment state an order priced at `quote` starts in: `paid` when it
+/// costs something (the store takes the money as it accepts the order),
+/// `none` when it costs nothing or gives money back.
+pub(super) fn payment_of(quote: &Quote) -> String {
+    if quote.total > rust_decimal::Decimal::ZERO {
+        "paid"
+    } else {
+        "none"
+    }
+    .into()
+}
+
 /// The job that completes `order`: its seed is the order's, so every attempt
 /// of the plugin call draws the same randomness.
 pub(super) fn job_of(order: &OrderRow, action: &JobAction) -> Result<NewJob, AppError> {
@@ -141,7 +153,9 @@ pub struct OrderChange<'a> {
     pub instance: &'a InstanceRow,
     /// What kind of order it is.
     pub kind: OrderKind,
-    /// Its price.
+    /// When what it buys takes effect (ms).
+    pub effective_at: i64,
+    /// Its price (negative: a refund).
     pub quote: Quote,
     /// What was ordered, besides the request's fingerprint and the quote.
     pub detail: Value,
@@ -183,6 +197,9 @@ pub async fn place(
         service_flow: None,
         purchase_key: None,
         trial_key: None,
+        payment: payment_of(&change.quote),
+        refunded: "0.00".into(),
+        effective_at: Some(change.effective_at),
         created_at: now,
         updated_at: now,
     };
