@@ -73,7 +73,7 @@ pub struct LedgerList {
 pub struct LedgerQuery {
     /// Operators: one account's rows (every row when absent). Customers
     /// read only their own.
-    #[param(max_length = 200)]
+    #[param(min_length = 1, max_length = 200)]
     pub account: Option<String>,
     /// The `next` of the previous page (opaque).
     #[param(pattern = "^(3[0-9]){1,18}2e([2-7][0-9a-f])+$")]

@@ -63,6 +63,12 @@ pub async fn ledger(
     page: &PageRequest,
 ) -> Result<Page<LedgerRow>, AppError> {
     caller.require(&[Role::Customer, Role::Operator])?;
+    if account.is_some_and(|a| a.is_empty() || a.len() > 200) {
+        return Err(AppError::bad(
+            "account",
+            "an account id of 1 to 200 characters",
+        ));
+    }
     let account = match caller.role {
         Role::Operator => account,
         _ => {
