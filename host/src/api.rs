@@ -7,6 +7,7 @@ mod applications;
 mod audit;
 mod auth;
 mod billing;
+mod bills;
 mod cases;
 mod error;
 mod extract;
@@ -87,6 +88,7 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(usage::routes())
         .merge(billing::routes())
         .merge(ledger::routes())
+        .merge(bills::routes())
         .merge(feed::routes())
         .merge(cases::routes())
         .merge(rules::routes())

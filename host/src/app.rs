@@ -26,6 +26,7 @@ pub mod releases;
 pub mod review;
 pub mod rules;
 pub mod service_flow;
+pub mod settlement;
 pub mod tokens;
 pub mod usage;
 

@@ -6,6 +6,7 @@
 //! process dies in between.
 
 mod billing;
+mod bills;
 mod calls;
 mod collect;
 mod settle;
@@ -175,6 +176,9 @@ impl Worker {
                 }
                 if let Err(e) = self.arrears_sweep().await {
                     tracing::warn!(error = %e, "arrears sweep failed");
+                }
+                if let Err(e) = self.generate_bills().await {
+                    tracing::warn!(error = %e, "bill generation failed");
                 }
             }
             let worked = match self.round(&lease).await {

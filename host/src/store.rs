@@ -144,6 +144,7 @@ mod audit;
 #[macro_use]
 mod balances;
 mod billing;
+mod bills;
 mod cases;
 mod completion;
 mod direct;
@@ -164,6 +165,7 @@ pub use accounts::{Account, Credential, Role, TokenRow};
 pub use audit::{AuditFilter, AuditRow};
 pub use balances::{LedgerCheck, LedgerRow};
 pub use billing::{ArrearsRow, ChargeRow, Charged, TopUp};
+pub use bills::{BillLineRow, BillRow};
 pub use cases::CaseRow;
 pub use feed::EventHold;
 pub use instances::Owner;

@@ -28,7 +28,9 @@ use std::fmt;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-pub use calendar::{MS_PER_DAY, add_months, add_period, date_ms, month_start, months_per_period};
+pub use calendar::{
+    MS_PER_DAY, add_months, add_period, civil_date, date_ms, month_start, months_per_period,
+};
 pub use example::example_draft;
 pub use status::{Mover, ProductStatus, UnknownStatus};
 pub use upgrades::{price_must_rise, sku_period_price, upgrade_allowed, upgrade_rules};

@@ -10,5 +10,6 @@ pub mod price_model;
 pub mod pricing;
 pub mod release_cases;
 pub mod releases;
+pub mod settlement;
 pub mod supervision;
 pub mod usage;

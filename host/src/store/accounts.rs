@@ -194,6 +194,15 @@ impl Store {
         ))
     }
 
+    /// One account by its id.
+    pub async fn account(&self, id: &str) -> Result<Option<Account>, StoreError> {
+        let row: Option<AccountRow> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT id, role, name, created_at FROM accounts WHERE id = $1",
+        )
+        .bind(id).fetch_optional(pool).await)?;
+        Ok(row.map(account))
+    }
+
     /// Whether any operator exists (the first start creates one).
     pub async fn has_operator(&self) -> Result<bool, StoreError> {
         let q = "SELECT COUNT(*) FROM accounts WHERE role = 'operator'";

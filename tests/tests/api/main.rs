@@ -28,6 +28,7 @@ mod scheduling;
 mod schemathesis;
 mod secrets;
 mod service_state;
+mod settlement;
 mod store;
 mod tokens;
 mod usage;

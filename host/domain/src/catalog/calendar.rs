@@ -57,6 +57,11 @@ pub fn month_start(ms: i64) -> i64 {
     date_ms(year, month, 1)
 }
 
+/// The UTC civil date `(year, month 1–12, day 1–31)` that `ms` falls on.
+pub fn civil_date(ms: i64) -> (i64, u32, u32) {
+    civil_from_days(ms.div_euclid(MS_PER_DAY))
+}
+
 /// Midnight UTC of a civil date (`month` 1–12, `day` 1–31), in Unix
 /// milliseconds.
 pub fn date_ms(year: i64, month: u32, day: u32) -> i64 {

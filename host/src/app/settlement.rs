@@ -1,0 +1,194 @@
+//! Seller settlement as use cases: reading bills and their lines, the bill
+//! workflow (`generated → sent → confirmed`: the operator sends, the seller
+//! confirms, §8.2), operator adjustments that land on the seller's next
+//! bill, and negotiated platform fees. The worker generates the bills
+//! (`lifecycle/bills.rs`).
+
+use super::{App, AppError, Caller};
+use crate::domain::money::is_cents;
+use crate::domain::settlement::{BillMonth, valid_fee_percent};
+use crate::ids::new_id;
+use crate::store::{BillLineRow, BillRow, Role};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+/// The largest adjustment either way.
+pub const ADJUSTMENT_MAX: i64 = 1_000_000;
+
+/// `POST /v1/bill-adjustments`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustmentRequest {
+    /// The seller whose next bill carries it.
+    pub seller: String,
+    /// Signed, in cents, non-zero, at most 1,000,000 either way: + owed to
+    /// the seller, − owed by them (decimal string).
+    #[schema(value_type = String, pattern = "^-?[0-9]{1,7}(\\.[0-9]{1,2})?$")]
+    pub amount: Decimal,
+    /// Why, 1 to 500 characters (shown on the bill line).
+    pub reason: String,
+}
+
+/// `PUT /v1/products/{id}/platform-fee`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformFeeRequest {
+    /// The negotiated proportion in percent, 0 to 100 in hundredths
+    /// (decimal string); null goes back to the default (SaaS: 13).
+    #[schema(value_type = Option<String>, pattern = "^(100(\\.00?)?|[0-9]{1,2}(\\.[0-9]{1,2})?)$")]
+    pub percent: Option<Decimal>,
+}
+
+/// Whose bills `caller` reads: a seller their own (naming another seller is
+/// refused), an operator the one named or everyone's.
+fn whose<'a>(caller: &'a Caller, seller: Option<&'a str>) -> Result<Option<&'a str>, AppError> {
+    caller.require(&[Role::Seller, Role::Operator])?;
+    match caller.role {
+        Role::Operator => Ok(seller),
+        _ => match seller {
+            Some(s) if s != caller.id => Err(AppError::bad(
+                "seller",
+                "a seller reads only their own bills",
+            )),
+            _ => Ok(Some(&caller.id)),
+        },
+    }
+}
+
+fn period(id: &str) -> Result<BillMonth, AppError> {
+    BillMonth::parse(id).ok_or_else(|| AppError::bad("id", "a bill id is a month, YYYYMM"))
+}
+
+/// The bills `caller` may read, newest month first.
+pub async fn bills(
+    app: &App,
+    caller: &Caller,
+    seller: Option<&str>,
+) -> Result<Vec<BillRow>, AppError> {
+    let seller = whose(caller, seller)?;
+    Ok(app.store.bills(seller).await?)
+}
+
+/// One bill and its lines: a seller's own by its id, an operator's by id
+/// and seller.
+pub async fn bill(
+    app: &App,
+    caller: &Caller,
+    id: &str,
+    seller: Option<&str>,
+) -> Result<(BillRow, Vec<BillLineRow>), AppError> {
+    let month = period(id)?;
+    let Some(seller) = whose(caller, seller)? else {
+        return Err(AppError::bad(
+            "seller",
+            "name the seller whose bill to read",
+        ));
+    };
+    let bill = app
+        .store
+        .bill(seller, &month.id())
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no bill {id} of seller {seller}")))?;
+    let lines = app.store.bill_lines(seller, &bill.period).await?;
+    Ok((bill, lines))
+}
+
+/// The operator sends a generated bill to its seller.
+pub async fn send(app: &App, caller: &Caller, id: &str, seller: &str) -> Result<BillRow, AppError> {
+    caller.require(&[Role::Operator])?;
+    step(app, caller, id, Some(seller), "generated", "sent").await
+}
+
+/// The seller confirms a bill they were sent.
+pub async fn confirm(app: &App, caller: &Caller, id: &str) -> Result<BillRow, AppError> {
+    caller.require(&[Role::Seller])?;
+    step(app, caller, id, None, "sent", "confirmed").await
+}
+
+async fn step(
+    app: &App,
+    caller: &Caller,
+    id: &str,
+    seller: Option<&str>,
+    from: &str,
+    to: &str,
+) -> Result<BillRow, AppError> {
+    let (bill, _) = self::bill(app, caller, id, seller).await?;
+    if !app
+        .store
+        .move_bill(&bill.seller_id, &bill.period, from, to, app.clock.now_ms())
+        .await?
+    {
+        return Err(AppError::Conflict(format!(
+            "bill {id} is {}; only a {from} bill can be {to}",
+            bill.state
+        )));
+    }
+    let (bill, _) = self::bill(app, caller, id, Some(&bill.seller_id)).await?;
+    Ok(bill)
+}
+
+/// The operator records an adjustment for a seller's next bill; answers
+/// its id.
+pub async fn adjust(
+    app: &App,
+    caller: &Caller,
+    req: AdjustmentRequest,
+) -> Result<String, AppError> {
+    caller.require(&[Role::Operator])?;
+    if req.amount.is_zero()
+        || req.amount.abs() > Decimal::from(ADJUSTMENT_MAX)
+        || !is_cents(req.amount)
+    {
+        return Err(AppError::bad(
+            "amount",
+            format!("a non-zero amount in cents, at most {ADJUSTMENT_MAX} either way"),
+        ));
+    }
+    let reason = req.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(AppError::bad("reason", "say why, in 1 to 500 characters"));
+    }
+    let seller = app.store.account(&req.seller).await?;
+    if seller.is_none_or(|a| a.role != Role::Seller) {
+        return Err(AppError::bad("seller", format!("no seller {}", req.seller)));
+    }
+    let id = new_id("adj");
+    app.store
+        .add_adjustment(
+            &id,
+            &req.seller,
+            req.amount,
+            reason,
+            &caller.id,
+            app.clock.now_ms(),
+        )
+        .await?;
+    Ok(id)
+}
+
+/// The operator sets a product's negotiated platform fee (or clears it);
+/// answers the proportion now in force. Bills generated from now on use it.
+pub async fn set_platform_fee(
+    app: &App,
+    caller: &Caller,
+    product_id: &str,
+    req: PlatformFeeRequest,
+) -> Result<Decimal, AppError> {
+    caller.require(&[Role::Operator])?;
+    if let Some(p) = req.percent
+        && !valid_fee_percent(p)
+    {
+        return Err(AppError::bad(
+            "percent",
+            "a proportion of 0 to 100 percent, in hundredths",
+        ));
+    }
+    if !app.store.set_platform_fee(product_id, req.percent).await? {
+        return Err(AppError::NotFound(format!("no product {product_id}")));
+    }
+    app.store
+        .platform_fee(product_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no product {product_id}")))
+}

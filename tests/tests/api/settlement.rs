@@ -1,0 +1,301 @@
+//! Seller settlement (issue 15 §3, §5): on the 7th, by the service clock, one
+//! bill per seller for the previous month, every line by the §8.1 formula and
+//! checked here against amounts computed by hand; renewals by their
+//! effective time; a refund deducted from the next bill; operator
+//! adjustments and negotiated platform fees; the workflow; CSV exports.
+
+use bazaar_host::domain::catalog::{civil_date, date_ms};
+use bazaar_tests::clock::{HOUR, advance, now};
+use bazaar_tests::market::{buy_active, listed_product, wait_order};
+use bazaar_tests::{TestApp, spawn_app};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+fn d(v: &Value) -> Decimal {
+    v.as_str()
+        .unwrap_or_else(|| panic!("not a decimal string: {v}"))
+        .parse()
+        .unwrap()
+}
+
+fn cents(x: Decimal) -> Decimal {
+    x.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven)
+}
+
+/// The 7th of the month after the one `ms` is in, 01:00 UTC.
+fn bill_day_after(ms: i64) -> i64 {
+    let (y, m, _) = civil_date(ms);
+    let (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    date_ms(y, m, 7) + HOUR
+}
+
+fn month_id(ms: i64) -> String {
+    let (y, m, _) = civil_date(ms);
+    format!("{y:04}{m:02}")
+}
+
+/// Waits for the worker to generate `seller`'s bill `id`.
+async fn bill_of(app: &TestApp, seller: &str, id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = app.get_as(seller, &format!("/v1/bills/{id}")).await;
+        if status == 200 {
+            return body;
+        }
+        assert_eq!(status, 404, "{body}");
+        assert!(Instant::now() < deadline, "bill {id} never generated");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Checks one line against the §8.1 formula with no taxes.
+fn check_line(line: &Value, sales: Decimal, fee_percent: Decimal) {
+    let fee = fee_percent / Decimal::from(100);
+    assert_eq!(d(&line["sales"]), sales, "{line}");
+    assert_eq!(d(&line["fee-percent"]), fee_percent, "{line}");
+    assert_eq!(d(&line["platform-fee"]), cents(sales * fee), "{line}");
+    assert_eq!(
+        d(&line["settlement"]),
+        cents(sales * (Decimal::ONE - fee)),
+        "{line}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scripted_month_settles_to_the_cent_and_the_next_bill_deducts_the_refund() {
+    let app = spawn_app().await;
+    let (acme, acme_product, _) = listed_product(&app, "saas_lifecycle", false).await;
+    let (beta, beta_product, _) = listed_product(&app, "saas_lifecycle", false).await;
+    let (_, customer) = app.customer("Carol").await;
+    let (acme_id, beta_id) = {
+        let a = app.get_as(&acme, "/v1/bills").await;
+        assert_eq!(a.0, 200, "{}", a.1);
+        assert_eq!(a.1["bills"], json!([]));
+        let (_, p) = app
+            .get_as(&acme, &format!("/v1/products/{acme_product}"))
+            .await;
+        let (_, q) = app
+            .get_as(&beta, &format!("/v1/products/{beta_product}"))
+            .await;
+        (
+            p["seller-id"].as_str().unwrap().to_string(),
+            q["seller-id"].as_str().unwrap().to_string(),
+        )
+    };
+
+    // Beta negotiated 15%; Acme keeps SaaS's 13%. Out-of-range fees change nothing.
+    for bad in ["100.01", "-1", "12.345"] {
+        let (status, body) = app
+            .send_as(
+                &app.operator,
+                reqwest::Method::PUT,
+                &format!("/v1/products/{beta_product}/platform-fee"),
+                json!({"percent": bad}),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (400, Some("percent")),
+            "{bad}: {body}"
+        );
+    }
+    let (status, fee) = app
+        .send_as(
+            &app.operator,
+            reqwest::Method::PUT,
+            &format!("/v1/products/{beta_product}/platform-fee"),
+            json!({"percent": "15"}),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{fee}");
+    assert_eq!(fee["percent"], "15.00");
+
+    // The month: Acme basic monthly (10.00), renewed for one more month
+    // (10.00, effective at the first month's end: next month's bill); Beta
+    // pro yearly (250.00); an adjustment of 5.00 owed to Acme.
+    let start = now(&app).await;
+    let acme_instance = buy_active(
+        &app,
+        &customer,
+        &acme_product,
+        "standard",
+        "basic",
+        "monthly",
+    )
+    .await;
+    let (status, renewal) = app
+        .post_as(
+            &customer,
+            &format!("/v1/instances/{acme_instance}/renew"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 202, "{renewal}");
+    wait_order(&app, &customer, renewal["order"]["id"].as_str().unwrap()).await;
+    buy_active(&app, &customer, &beta_product, "standard", "pro", "yearly").await;
+    for (amount, field) in [("1.005", "amount"), ("0", "amount")] {
+        let (status, body) = app
+            .post_as(
+                &app.operator,
+                "/v1/bill-adjustments",
+                json!({"seller": acme_id, "amount": amount, "reason": "x"}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (400, Some(field)),
+            "{body}"
+        );
+    }
+    let (status, body) = app
+        .post_as(&app.operator, "/v1/bill-adjustments", json!({"seller": acme_id, "amount": "5.00", "reason": "credit for the outage of the 3rd"}))
+        .await;
+    assert_eq!(status, 201, "{body}");
+
+    // The 7th of next month: both bills, the month's id.
+    advance(&app, bill_day_after(start) - now(&app).await).await;
+    let id = month_id(start);
+    let acme_bill = bill_of(&app, &acme, &id).await;
+    let lines = acme_bill["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 2, "{acme_bill}");
+    assert_eq!(lines[0]["kind"], "order");
+    check_line(&lines[0], Decimal::from(10), Decimal::from(13));
+    assert_eq!(lines[1]["kind"], "adjustment");
+    assert_eq!(lines[1]["settlement"], "5.00");
+    // 10.00 × 0.87 = 8.70, + 5.00.
+    assert_eq!(acme_bill["bill"]["settlement"], "13.70");
+    assert_eq!(acme_bill["bill"]["platform-fee"], "1.30");
+    assert_eq!(acme_bill["bill"]["sales"], "10.00");
+    assert_eq!(acme_bill["bill"]["state"], "generated");
+    let beta_bill = bill_of(&app, &beta, &id).await;
+    let lines = beta_bill["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 1, "{beta_bill}");
+    check_line(&lines[0], Decimal::from(250), Decimal::from(15));
+    // 250.00 × 0.85.
+    assert_eq!(beta_bill["bill"]["settlement"], "212.50");
+
+    // Who may read what.
+    let (status, body) = app
+        .get_as(&beta, &format!("/v1/bills/{id}?seller={acme_id}"))
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("seller")),
+        "{body}"
+    );
+    let (status, _) = app.get_as(&customer, "/v1/bills").await;
+    assert_eq!(status, 403);
+    let (status, body) = app.get_as(&app.operator, &format!("/v1/bills/{id}")).await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("seller")),
+        "{body}"
+    );
+    let (status, all) = app.get_as(&app.operator, "/v1/bills").await;
+    assert_eq!(status, 200);
+    assert_eq!(all["bills"].as_array().unwrap().len(), 2, "{all}");
+    let (status, body) = app.get_as(&acme, "/v1/bills/2026-1").await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("id")),
+        "{body}"
+    );
+
+    // generated → sent (operator) → confirmed (seller), in that order only.
+    let confirm = format!("/v1/bills/{id}/confirm");
+    let (status, _) = app.post_as(&acme, &confirm, json!({})).await;
+    assert_eq!(status, 409, "not sent yet");
+    let (status, sent) = app
+        .post_as(
+            &app.operator,
+            &format!("/v1/bills/{id}/send"),
+            json!({"seller": acme_id}),
+        )
+        .await;
+    assert_eq!(status, 200, "{sent}");
+    assert_eq!(sent["state"], "sent");
+    let (status, done) = app.post_as(&acme, &confirm, json!({})).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["state"], "confirmed");
+    let (status, _) = app.post_as(&acme, &confirm, json!({})).await;
+    assert_eq!(status, 409, "confirmed once");
+    let (status, _) = app.post_as(&beta, &confirm, json!({})).await;
+    assert_eq!(status, 409, "Beta's own bill was not sent");
+
+    // CSV of the details: a header row and one row per line, the same bytes
+    // by `?format=csv` and by `Accept`, and on every read.
+    let csv = |path: String, accept: bool| {
+        let req = app.client.get(app.url(&path)).bearer_auth(&acme);
+        let req = if accept {
+            req.header("accept", "text/csv")
+        } else {
+            req
+        };
+        async move {
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            assert!(
+                res.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("text/csv")
+            );
+            res.text().await.unwrap()
+        }
+    };
+    let by_format = csv(format!("/v1/bills/{id}?format=csv"), false).await;
+    let by_accept = csv(format!("/v1/bills/{id}"), true).await;
+    assert_eq!(by_format, by_accept);
+    let rows: Vec<&str> = by_format.lines().collect();
+    assert_eq!(rows.len(), 3, "{by_format}");
+    assert!(rows[0].starts_with("line,kind,source-id,"), "{by_format}");
+    assert!(
+        rows[1].ends_with(",10.00,0.00,0.00,13.00,1.30,0.00,0.00,8.70"),
+        "{by_format}"
+    );
+    assert!(
+        rows[2].contains(",adjustment,") && rows[2].ends_with(",5.00"),
+        "{by_format}"
+    );
+    let list = csv("/v1/bills?format=csv".into(), false).await;
+    assert_eq!(list.lines().count(), 2, "{list}");
+
+    // Next month: the renewal takes effect, and the customer unsubscribes
+    // with a refund; the refund is deducted on the next bill.
+    let (status, gone) = app
+        .post_as(
+            &customer,
+            &format!("/v1/instances/{acme_instance}/unsubscribe"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 202, "{gone}");
+    let refund = -d(&gone["order"]["amount"]);
+    assert!(refund > Decimal::ZERO, "{gone}");
+    let later = now(&app).await;
+    advance(&app, bill_day_after(later) - later).await;
+    let next = bill_of(&app, &acme, &month_id(later)).await;
+    let lines = next["lines"].as_array().unwrap();
+    let kinds: Vec<&str> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["order", "refund"], "{next}");
+    check_line(&lines[0], Decimal::from(10), Decimal::from(13));
+    assert_eq!(lines[0]["source-id"], renewal["order"]["id"]);
+    check_line(&lines[1], -refund, Decimal::from(13));
+    let expected =
+        cents(Decimal::from(10) * d(&json!("0.87"))) + cents(-refund * d(&json!("0.87")));
+    assert_eq!(d(&next["bill"]["settlement"]), expected, "{next}");
+    // Beta had nothing new: no bill for that month.
+    let (status, _) = app
+        .get_as(&beta, &format!("/v1/bills/{}", month_id(later)))
+        .await;
+    assert_eq!(status, 404);
+    let (_, beta_bills) = app.get_as(&beta, "/v1/bills").await;
+    assert_eq!(beta_bills["bills"].as_array().unwrap().len(), 1);
+    let _ = beta_id;
+
+    let (_, check) = app.get_as(&app.operator, "/v1/ledger/check").await;
+    assert_eq!(check["consistent"], true, "{check}");
+}
