@@ -29,6 +29,7 @@ pub mod request_log;
 mod rules;
 mod telemetry;
 mod tokens;
+mod transactions;
 mod usage;
 mod views;
 
@@ -89,6 +90,7 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(billing::routes())
         .merge(ledger::routes())
         .merge(bills::routes())
+        .merge(transactions::routes())
         .merge(feed::routes())
         .merge(cases::routes())
         .merge(rules::routes())

@@ -159,6 +159,7 @@ mod products;
 mod reviews;
 mod rules;
 mod service_state;
+mod transactions;
 mod usage;
 
 pub use accounts::{Account, Credential, Role, TokenRow};
@@ -179,6 +180,7 @@ pub use plugins::SellerPlugin;
 pub use products::{ApplicationRow, ProductRow};
 pub use reviews::ReviewRow;
 pub use rules::RuleActivation;
+pub use transactions::{TransactionFilter, TransactionRow};
 pub use usage::{MeteredProduct, MeteringStatus, UsageRow};
 
 /// A stored plugin version.

@@ -44,6 +44,8 @@ CREATE TABLE bill_lines (
     settlement      TEXT NOT NULL,
     PRIMARY KEY (seller_id, period, line)
 );
+-- Transaction details look a settled order or charge's line up by its id.
+CREATE INDEX bill_lines_source ON bill_lines (source_id);
 
 -- Operator adjustments (§8.2: "the amount difference will be adjusted in the
 -- next settlement period"): a line on the seller's next bill.

@@ -7,10 +7,14 @@
 use super::{App, AppError, Caller};
 use crate::domain::money::is_cents;
 use crate::domain::settlement::{BillMonth, valid_fee_percent};
+use crate::domain::settlement::{Taxes, line_amounts};
 use crate::ids::new_id;
-use crate::store::{BillLineRow, BillRow, Role};
+use crate::store::{
+    BillLineRow, BillRow, Page, PageRequest, Role, TransactionFilter, TransactionRow,
+};
 use rust_decimal::Decimal;
 use serde::Deserialize;
+use std::collections::HashMap;
 
 /// The largest adjustment either way.
 pub const ADJUSTMENT_MAX: i64 = 1_000_000;
@@ -191,4 +195,68 @@ pub async fn set_platform_fee(
         .platform_fee(product_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no product {product_id}")))
+}
+
+/// A transaction with its figures: the bill line's when a bill settled it,
+/// otherwise what it would settle at the product's platform fee now.
+#[derive(Debug, Clone)]
+pub struct Transaction {
+    /// The row.
+    pub row: TransactionRow,
+    /// The platform's fee.
+    pub platform_fee: Decimal,
+    /// The seller's amount.
+    pub settlement: Decimal,
+    /// `n/a` (not supervised), `in-progress`, `completed` or `closed`.
+    pub supervision: &'static str,
+}
+
+/// A page of transaction details: a seller's own, or (operators) one
+/// seller's or everyone's.
+pub async fn transactions(
+    app: &App,
+    caller: &Caller,
+    mut filter: TransactionFilter,
+    page: &PageRequest,
+) -> Result<Page<Transaction>, AppError> {
+    filter.seller_id = whose(caller, filter.seller_id.as_deref())?.map(str::to_string);
+    if let (Some(from), Some(to)) = (filter.from, filter.to)
+        && from >= to
+    {
+        return Err(AppError::bad("to", "`to` must be after `from`"));
+    }
+    let rows = app.store.transactions(&filter, page).await?;
+    let mut fees: HashMap<String, Decimal> = HashMap::new();
+    for r in rows.rows.iter().filter(|r| r.bill_id.is_none()) {
+        if !fees.contains_key(&r.product_id) {
+            let fee = app.store.platform_fee(&r.product_id).await?;
+            fees.insert(
+                r.product_id.clone(),
+                fee.unwrap_or_else(crate::domain::settlement::default_fee_percent),
+            );
+        }
+    }
+    let parse = |s: &str| s.parse::<Decimal>().unwrap_or(Decimal::ZERO);
+    Ok(rows.map(|row| {
+        let (platform_fee, settlement) = match (&row.platform_fee, &row.settlement) {
+            (Some(f), Some(s)) => (parse(f), parse(s)),
+            _ => {
+                let percent = fees.get(&row.product_id).copied().unwrap_or_default();
+                let a = line_amounts(parse(&row.amount), Taxes::default(), percent);
+                (a.platform_fee, a.settlement)
+            }
+        };
+        let supervision = match (&row.service_flow, row.state.as_str()) {
+            (None, _) => "n/a",
+            (Some(_), "completed") => "completed",
+            (Some(_), "failed") => "closed",
+            (Some(_), _) => "in-progress",
+        };
+        Transaction {
+            row,
+            platform_fee,
+            settlement,
+            supervision,
+        }
+    }))
 }

@@ -117,9 +117,12 @@ impl Store {
     /// How much plugin state `namespace` holds, as the plugin wrote it
     /// (sealing's overhead is not counted against the plugin).
     pub async fn kv_usage(&self, namespace: &str) -> Result<KvUsage, super::StoreError> {
-        let q = "SELECT COUNT(*), COALESCE(SUM(LENGTH(key) + LENGTH(value)), 0) FROM plugin_kv WHERE namespace = $1";
-        let (keys, bytes): (i64, i64) =
-            on_pool!(self, pool => sqlx::query_as(q).bind(namespace).fetch_one(pool).await)?;
+        // Kept by triggers on `plugin_kv` (migration 0017): one row, not a
+        // sum over the namespace.
+        let q = "SELECT keys, bytes FROM plugin_kv_usage WHERE namespace = $1";
+        let row: Option<(i64, i64)> =
+            on_pool!(self, pool => sqlx::query_as(q).bind(namespace).fetch_optional(pool).await)?;
+        let (keys, bytes) = row.unwrap_or((0, 0));
         let overhead = match &self.kv_box {
             Some(_) => keys * SEALING_OVERHEAD as i64,
             None => 0,

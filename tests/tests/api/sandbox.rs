@@ -376,5 +376,29 @@ async fn committed_plugin_state_stops_at_its_quota() {
         "{}",
         memo(&second)
     );
+    // The running totals the quota reads (kept by triggers) are the state.
+    let (kept, summed) = kv_totals(&app.database_url).await;
+    assert_eq!(kept, summed);
+    assert!(summed.0 >= 20, "{summed:?}");
     app.stop().await;
+}
+
+/// Every namespace's `(keys, bytes)` as `plugin_kv_usage` keeps them and as
+/// summed from `plugin_kv`.
+async fn kv_totals(url: &str) -> ((i64, i64), (i64, i64)) {
+    use sqlx::Connection;
+    let kept = "SELECT CAST(COALESCE(SUM(keys), 0) AS BIGINT), CAST(COALESCE(SUM(bytes), 0) AS BIGINT) \
+                FROM plugin_kv_usage";
+    let summed = "SELECT COUNT(*), CAST(COALESCE(SUM(LENGTH(key) + LENGTH(value)), 0) AS BIGINT) FROM plugin_kv";
+    if url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+        let a = sqlx::query_as(kept).fetch_one(&mut c).await.unwrap();
+        let b = sqlx::query_as(summed).fetch_one(&mut c).await.unwrap();
+        (a, b)
+    } else {
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        let a = sqlx::query_as(kept).fetch_one(&mut c).await.unwrap();
+        let b = sqlx::query_as(summed).fetch_one(&mut c).await.unwrap();
+        (a, b)
+    }
 }

@@ -263,6 +263,53 @@ async fn a_scripted_month_settles_to_the_cent_and_the_next_bill_deducts_the_refu
     let list = csv("/v1/bills?format=csv".into(), false).await;
     assert_eq!(list.lines().count(), 2, "{list}");
 
+    // Transaction details: the first order billed on this bill, the renewal
+    // not yet; filters by bill category; a CSV with a header row.
+    let (status, t) = app.get_as(&acme, "/v1/transactions").await;
+    assert_eq!(status, 200, "{t}");
+    let rows = t["transactions"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{t}");
+    let renewal_row = rows
+        .iter()
+        .find(|r| r["id"] == renewal["order"]["id"])
+        .unwrap();
+    assert_eq!(renewal_row["bill-category"], "unbilled");
+    assert_eq!(renewal_row["settlement"], "8.70");
+    assert_eq!(renewal_row["payment-status"], "paid");
+    assert_eq!(renewal_row["supervision-status"], "n/a");
+    let first = rows
+        .iter()
+        .find(|r| r["id"] != renewal["order"]["id"])
+        .unwrap();
+    assert_eq!(
+        (first["bill-category"].as_str(), first["bill-id"].as_str()),
+        (Some("billed"), Some(id.as_str()))
+    );
+    assert_eq!(first["platform-fee"], "1.30");
+    let (_, billed) = app.get_as(&acme, "/v1/transactions?status=billed").await;
+    assert_eq!(
+        billed["transactions"].as_array().unwrap().len(),
+        1,
+        "{billed}"
+    );
+    let (status, body) = app.get_as(&acme, "/v1/transactions?status=paid").await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("status")),
+        "{body}"
+    );
+    let (_, none) = app
+        .get_as(&acme, &format!("/v1/transactions?to={start}"))
+        .await;
+    assert_eq!(
+        none["transactions"],
+        json!([]),
+        "nothing before the month began"
+    );
+    let export = csv("/v1/transactions?format=csv".into(), false).await;
+    assert_eq!(export.lines().count(), 3, "{export}");
+    assert!(export.starts_with("kind,id,seller-id,"), "{export}");
+
     // Next month: the renewal takes effect, and the customer unsubscribes
     // with a refund; the refund is deducted on the next bill.
     let (status, gone) = app
