@@ -5,6 +5,7 @@
 ALTER TABLE products ADD COLUMN platform_fee TEXT;
 ALTER TABLE orders ADD COLUMN bill_id TEXT;
 ALTER TABLE usage_charges ADD COLUMN bill_id TEXT;
+ALTER TABLE packages ADD COLUMN bill_id TEXT;
 CREATE INDEX orders_unbilled ON orders (seller_id, effective_at) WHERE bill_id IS NULL;
 CREATE INDEX usage_charges_unbilled ON usage_charges (seller_id, cycle_end) WHERE bill_id IS NULL;
 
@@ -27,7 +28,7 @@ CREATE TABLE bill_lines (
     seller_id       TEXT NOT NULL,
     period          TEXT NOT NULL,
     line            BIGINT NOT NULL,
-    kind            TEXT NOT NULL CHECK (kind IN ('order', 'usage-charge', 'refund', 'adjustment')),
+    kind            TEXT NOT NULL CHECK (kind IN ('order', 'usage-charge', 'package', 'refund', 'adjustment')),
     source_id       TEXT NOT NULL,
     product_id      TEXT,
     customer_id     TEXT,

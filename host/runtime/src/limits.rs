@@ -56,8 +56,8 @@ impl Default for Limits {
             kv_value_bytes: 256 << 10,
             host_calls: 100_000,
             wasm_stack_bytes: 1 << 20,
-            kv_keys: 10_000,
-            kv_state_bytes: 16 << 20,
+            kv_keys: 1_000_000,
+            kv_state_bytes: 256 << 20,
         }
     }
 }

@@ -78,8 +78,9 @@ impl From<&BillRow> for BillView {
 pub struct BillLineView {
     /// Its place, from 1.
     pub line: i64,
-    /// `order`, `usage-charge`, `refund` (negative: an unsubscription's
-    /// refund, deducted) or `adjustment` (an operator's, as it stands).
+    /// `order`, `usage-charge`, `package` (a usage package, settled at
+    /// once), `refund` (negative: an unsubscription's refund, deducted) or
+    /// `adjustment` (an operator's, as it stands).
     pub kind: String,
     /// The order, charge or adjustment it settles.
     pub source_id: String,

@@ -1,5 +1,6 @@
 //! Transaction details over HTTP (§7.3): `GET /v1/transactions`, one row per
-//! paid order, refund or pay-per-use charge, billed or not, as JSON or CSV.
+//! paid order, refund, usage package or pay-per-use charge, billed or not,
+//! as JSON or CSV.
 
 use super::auth::Actor;
 use super::extract::Query;
@@ -23,7 +24,8 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct TransactionView {
-    /// `order`, `refund` (an unsubscription's, negative) or `usage-charge`.
+    /// `order`, `refund` (an unsubscription's, negative), `package` or
+    /// `usage-charge`.
     pub kind: String,
     /// The order or charge id.
     pub id: String,

@@ -9,7 +9,8 @@
 //! supervised order: its service flow) before `E`; unsubscriptions' refunds
 //! accepted before `E` (negative lines: a refund of an order already settled
 //! is deducted from this bill); pay-per-use charges of cycles ended and paid
-//! before `E`; pending adjustments made before `E`. Everything earlier that
+//! before `E`; usage packages bought before `E` (settled at one go, §8.1);
+//! pending adjustments made before `E`. Everything earlier that
 //! was never settled comes along.
 
 use rust_decimal::Decimal;
@@ -53,7 +54,7 @@ const BILL: &str = "seller_id, period, state, lines, sales, taxes, platform_fee,
 pub struct BillLineRow {
     /// Its place in the bill, from 1.
     pub line: i64,
-    /// `order`, `usage-charge`, `refund` or `adjustment`.
+    /// `order`, `usage-charge`, `package`, `refund` or `adjustment`.
     pub kind: String,
     /// The order, charge or adjustment it settles.
     pub source_id: String,
@@ -122,6 +123,8 @@ impl Store {
         let q = format!(
             "SELECT DISTINCT o.seller_id FROM orders o WHERE $1 = $1 AND {BILLABLE_ORDER} \
              UNION SELECT DISTINCT c.seller_id FROM usage_charges c WHERE {BILLABLE_CHARGE} \
+             UNION SELECT DISTINCT i.seller_id FROM packages p JOIN instances i ON i.id = p.instance_id \
+               WHERE p.bill_id IS NULL AND p.created_at < $2 \
              UNION SELECT DISTINCT seller_id FROM bill_adjustments WHERE bill_id IS NULL AND created_at < $2"
         );
         let rows: Vec<(String,)> = on_pool!(self, pool => sqlx::query_as(&q)
@@ -203,6 +206,19 @@ impl Store {
                     transaction_at: paid, effective_at: start, amount: dec(&amount),
                 });
             }
+            let packages: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+                "SELECT p.id, p.customer_id, i.product_id, p.price, p.created_at \
+                 FROM packages p JOIN instances i ON i.id = p.instance_id \
+                 WHERE i.seller_id = $1 AND p.bill_id IS NULL AND p.created_at < $2 ORDER BY p.created_at, p.id",
+            )
+            .bind(seller_id).bind(end).fetch_all(&mut *tx).await?;
+            for (id, customer, product, price, at) in packages {
+                sources.push(Source {
+                    kind: "package", description: "usage package".into(),
+                    id, product_id: Some(product), customer_id: Some(customer),
+                    transaction_at: at, effective_at: at, amount: dec(&price),
+                });
+            }
             let adjustments: Vec<(String, String, String, i64)> = sqlx::query_as(
                 "SELECT id, amount, reason, created_at FROM bill_adjustments \
                  WHERE seller_id = $1 AND bill_id IS NULL AND created_at < $2 ORDER BY created_at, id",
@@ -255,7 +271,7 @@ impl Store {
                 });
                 q.build().execute(&mut *tx).await?;
             }
-            for (table, kinds) in [("orders", &["order", "refund"][..]), ("usage_charges", &["usage-charge"][..]), ("bill_adjustments", &["adjustment"][..])] {
+            for (table, kinds) in [("orders", &["order", "refund"][..]), ("usage_charges", &["usage-charge"][..]), ("packages", &["package"][..]), ("bill_adjustments", &["adjustment"][..])] {
                 let ids: Vec<&str> = sources.iter().filter(|s| kinds.contains(&s.kind)).map(|s| s.id.as_str()).collect();
                 for chunk in ids.chunks(CHUNK) {
                     let mut q = sqlx::QueryBuilder::new(format!("UPDATE {table} SET bill_id = "));

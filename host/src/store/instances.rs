@@ -156,9 +156,28 @@ impl Store {
         failure: Option<&str>,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
+        let lock = self.row_lock();
         let _turn = self.write_turn().await;
         let q = "UPDATE orders SET state = $2, failure = $3, updated_at = $4 WHERE id = $1 AND state = 'processing'";
-        let done = on_pool!(self, pool => sqlx::query(q).bind(id).bind(state.as_str()).bind(failure).bind(now_ms).execute(pool).await.map(|r| r.rows_affected()))?;
+        // A failed order bought nothing: its payment goes back with it.
+        let refund = "UPDATE orders SET payment = 'refunded', refunded = amount WHERE id = $1 AND payment = 'paid' \
+                      RETURNING customer_id, amount";
+        let done = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(q).bind(id).bind(state.as_str()).bind(failure).bind(now_ms)
+                .execute(&mut *tx).await?.rows_affected();
+            if done == 1 && state == OrderState::Failed {
+                let paid: Option<(String, String)> = sqlx::query_as(refund).bind(id).fetch_optional(&mut *tx).await?;
+                if let Some((customer, amount)) = paid {
+                    let amount: rust_decimal::Decimal = amount.parse().unwrap_or_default();
+                    if move_balance!(tx, lock, &customer, amount, "refund", id, now_ms).is_err() {
+                        return Err(StoreError::Conflict("a refund must be positive".into()));
+                    }
+                }
+            }
+            tx.commit().await?;
+            done
+        });
         Ok(done == 1)
     }
 

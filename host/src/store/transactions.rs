@@ -1,5 +1,5 @@
-//! Transaction details (§7.3): one row per paid order, refund or
-//! pay-per-use charge, with what settled it (its bill line) if anything
+//! Transaction details (§7.3): one row per paid order, refund, usage
+//! package or pay-per-use charge, with what settled it (its bill line) if anything
 //! did, newest first, filtered by seller, time and bill category.
 
 use super::pages::{Page, PageRequest};
@@ -8,7 +8,7 @@ use super::{Pool, Store, StoreError};
 /// One transaction, before its figures.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TransactionRow {
-    /// `order`, `refund` or `usage-charge`.
+    /// `order`, `refund`, `package` or `usage-charge`.
     pub kind: String,
     /// The order or charge id.
     pub id: String,
@@ -70,6 +70,10 @@ impl Store {
               SELECT 'usage-charge', c.id, c.seller_id, c.customer_id, i.product_id, c.amount, c.state, NULL, \
                      'completed', c.created_at, c.cycle_start, c.bill_id \
               FROM usage_charges c JOIN instances i ON i.id = c.instance_id WHERE c.amount <> '0.00' \
+              UNION ALL \
+              SELECT 'package', p.id, i.seller_id, p.customer_id, i.product_id, p.price, 'paid', NULL, \
+                     'completed', p.created_at, p.starts_at, p.bill_id \
+              FROM packages p JOIN instances i ON i.id = p.instance_id \
             ) t LEFT JOIN bill_lines l ON l.source_id = t.id AND l.seller_id = t.seller_id AND l.period = t.bill_id \
             WHERE ($1 IS NULL OR t.seller_id = $1) AND ($2 IS NULL OR t.at >= $2) AND ($3 IS NULL OR t.at < $3) \
               AND ($4 IS NULL OR ($4 = 1 AND t.bill_id IS NOT NULL) OR ($4 = 0 AND t.bill_id IS NULL)) \

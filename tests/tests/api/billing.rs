@@ -1,9 +1,10 @@
 //! Pay-per-use billing: closed cycles are rated by the specification's
 //! pricing model and paid from the balance; late records make a charge of
 //! their own; unpaid charges lead through grace, freeze and retention to
-//! release, and paying thaws the instance.
+//! release, and paying thaws the instance. Charges are settled once paid,
+//! packages at once.
 
-use bazaar_tests::clock::{DAY, HOUR, advance, now};
+use bazaar_tests::clock::{DAY, HOUR, advance, advance_to, bill_day_after, month_id, now};
 use bazaar_tests::market::{buy_active, listed_product_with, wait_instance};
 use bazaar_tests::{TestApp, spawn_app};
 use serde_json::{Value, json};
@@ -401,4 +402,54 @@ async fn usage_records_ending_together_are_not_lost_between_pages() {
         (400, Some("limit")),
         "{body}"
     );
+}
+
+/// §8.1: a usage package is settled on the bill of the month it was bought;
+/// a charge only once it is paid, on the bill of the month it was paid in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn packages_settle_at_once_and_charges_once_paid() {
+    let app = spawn_app().await;
+    let (seller, product) = packaged(&app).await;
+    let (_, customer) = app.account("customer", "Carol").await;
+    let iid = subscribe_metered(&app, &customer, &product).await;
+    let start = now(&app).await;
+    top_up(&app, &customer, "5.00", "t1").await;
+    let (status, body) = app
+        .post_as(
+            &customer,
+            &format!("/v1/instances/{iid}/packages"),
+            json!({"package": "m10"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    // 15 minutes: 10 from the package, 5 × 0.20 = 1.00 charged, unpaid (the
+    // balance is spent): arrears.
+    usage(&app, &seller, &iid, "u-1", "15").await;
+    advance(&app, 2 * HOUR).await;
+    let charges = charges_until(&app, &customer, &iid, 1).await;
+    assert_eq!(
+        (charges[0]["amount"].as_str(), charges[0]["state"].as_str()),
+        (Some("1.00"), Some("unpaid"))
+    );
+
+    advance_to(&app, bill_day_after(start)).await;
+    let first = super::settlement::bill_of(&app, &seller, &month_id(start)).await;
+    let lines = first["lines"].as_array().unwrap();
+    let kinds: Vec<&str> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["package"], "the unpaid charge waits: {first}");
+    super::settlement::check_line(&lines[0], "5.00".parse().unwrap(), 13.into());
+
+    // Paid now: on this month's bill.
+    let paid_at = now(&app).await;
+    let paid = top_up(&app, &customer, "1.00", "t2").await;
+    assert_eq!(paid["paid"].as_array().unwrap().len(), 1, "{paid}");
+    advance_to(&app, bill_day_after(paid_at)).await;
+    let second = super::settlement::bill_of(&app, &seller, &month_id(paid_at)).await;
+    let lines = second["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 1, "{second}");
+    assert_eq!(lines[0]["kind"], "usage-charge");
+    assert_eq!(lines[0]["source-id"], charges[0]["id"]);
+    super::settlement::check_line(&lines[0], "1.00".parse().unwrap(), 13.into());
+    let (_, check) = app.get_as(&app.operator, "/v1/ledger/check").await;
+    assert_eq!(check["consistent"], true, "{check}");
 }

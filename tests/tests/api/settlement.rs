@@ -4,15 +4,14 @@
 //! effective time; a refund deducted from the next bill; operator
 //! adjustments and negotiated platform fees; the workflow; CSV exports.
 
-use bazaar_host::domain::catalog::{civil_date, date_ms};
-use bazaar_tests::clock::{HOUR, advance, now};
+use bazaar_tests::clock::{HOUR, advance, advance_to, bill_day_after, month_id, now};
 use bazaar_tests::market::{buy_active, listed_product, wait_order};
 use bazaar_tests::{TestApp, spawn_app};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-fn d(v: &Value) -> Decimal {
+pub fn d(v: &Value) -> Decimal {
     v.as_str()
         .unwrap_or_else(|| panic!("not a decimal string: {v}"))
         .parse()
@@ -23,20 +22,8 @@ fn cents(x: Decimal) -> Decimal {
     x.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven)
 }
 
-/// The 7th of the month after the one `ms` is in, 01:00 UTC.
-fn bill_day_after(ms: i64) -> i64 {
-    let (y, m, _) = civil_date(ms);
-    let (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-    date_ms(y, m, 7) + HOUR
-}
-
-fn month_id(ms: i64) -> String {
-    let (y, m, _) = civil_date(ms);
-    format!("{y:04}{m:02}")
-}
-
 /// Waits for the worker to generate `seller`'s bill `id`.
-async fn bill_of(app: &TestApp, seller: &str, id: &str) -> Value {
+pub async fn bill_of(app: &TestApp, seller: &str, id: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let (status, body) = app.get_as(seller, &format!("/v1/bills/{id}")).await;
@@ -50,7 +37,7 @@ async fn bill_of(app: &TestApp, seller: &str, id: &str) -> Value {
 }
 
 /// Checks one line against the §8.1 formula with no taxes.
-fn check_line(line: &Value, sales: Decimal, fee_percent: Decimal) {
+pub fn check_line(line: &Value, sales: Decimal, fee_percent: Decimal) {
     let fee = fee_percent / Decimal::from(100);
     assert_eq!(d(&line["sales"]), sales, "{line}");
     assert_eq!(d(&line["fee-percent"]), fee_percent, "{line}");
@@ -345,4 +332,106 @@ async fn a_scripted_month_settles_to_the_cent_and_the_next_bill_deducts_the_refu
 
     let (_, check) = app.get_as(&app.operator, "/v1/ledger/check").await;
     assert_eq!(check["consistent"], true, "{check}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervised_order_settles_in_the_month_its_service_flow_completes() {
+    let app = spawn_app().await;
+    let (seller, product, _) = listed_product(&app, "saas_lifecycle", true).await;
+    let (_, p) = app
+        .get_as(&seller, &format!("/v1/products/{product}"))
+        .await;
+    let seller_id = p["seller-id"].as_str().unwrap().to_string();
+    let (_, customer) = app.customer("Dana").await;
+    let start = now(&app).await;
+    let (status, placed) = app
+        .post_as(&customer, "/v1/orders", json!({"product": product, "specification": "standard", "sku": "basic", "billing-mode": "yearly"}))
+        .await;
+    assert_eq!(status, 202, "{placed}");
+    let (order, instance) = (
+        placed["order"]["id"].as_str().unwrap().to_string(),
+        placed["instance"]["id"].as_str().unwrap().to_string(),
+    );
+    bazaar_tests::market::wait_instance(&app, &customer, &instance, |i| i["state"] == "active")
+        .await;
+    let flow = format!("/v1/orders/{order}/service-flow");
+    for (token, step) in [
+        (
+            &customer,
+            json!({"action": "submit-request", "details": "Tenant acme"}),
+        ),
+        (&seller, json!({"action": "accept-request"})),
+        (
+            &seller,
+            json!({"action": "deliver", "details": "Tenant ready"}),
+        ),
+    ] {
+        let (status, body) = app.post_as(token, &flow, step).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    // An adjustment makes this month's bill; the order, still in
+    // supervision, is not on it.
+    let (status, _) = app
+        .post_as(
+            &app.operator,
+            "/v1/bill-adjustments",
+            json!({"seller": seller_id, "amount": "-2.50", "reason": "late delivery"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    advance_to(&app, bill_day_after(start)).await;
+    let first = bill_of(&app, &seller, &month_id(start)).await;
+    let kinds: Vec<&str> = first["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["adjustment"], "{first}");
+    assert_eq!(first["bill"]["settlement"], "-2.50");
+
+    // Accepted now, completed three hours later: next month's bill, with an
+    // upgrade to pro made after it (a yearly subscription, still running).
+    let (status, body) = app
+        .post_as(&customer, &flow, json!({"action": "accept-delivery"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let accepted = now(&app).await;
+    advance(&app, 4 * HOUR).await;
+    assert_eq!(
+        wait_order(&app, &customer, &order).await["state"],
+        "completed"
+    );
+    let (status, up) = app
+        .post_as(
+            &customer,
+            &format!("/v1/instances/{instance}/upgrade"),
+            json!({"sku": "pro"}),
+        )
+        .await;
+    assert_eq!(status, 202, "{up}");
+    let fee = d(&up["order"]["amount"]);
+    assert!(fee > Decimal::ZERO, "{up}");
+    assert_eq!(
+        wait_order(&app, &customer, up["order"]["id"].as_str().unwrap()).await["state"],
+        "completed"
+    );
+    advance_to(&app, bill_day_after(accepted)).await;
+    let second = bill_of(&app, &seller, &month_id(accepted)).await;
+    let lines = second["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 2, "{second}");
+    assert_eq!(lines[0]["source-id"], json!(order));
+    check_line(&lines[0], Decimal::from(100), Decimal::from(13));
+    assert_eq!(lines[1]["source-id"], up["order"]["id"]);
+    check_line(&lines[1], fee, Decimal::from(13));
+    let (_, t) = app.get_as(&seller, "/v1/transactions").await;
+    let row = t["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == json!(order))
+        .unwrap()
+        .clone();
+    assert_eq!(row["supervision-status"], "completed", "{row}");
+    assert_eq!(row["bill-id"], json!(month_id(accepted)));
 }
