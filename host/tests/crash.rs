@@ -408,3 +408,88 @@ async fn killed_before_the_plugin_call_the_restart_provisions_once() {
 async fn killed_after_the_plugin_call_before_commit_the_restart_provisions_once() {
     crash_and_restart("after-plugin-call").await;
 }
+
+/// Killed between two sellers' bills (issue 15): started again, every bill
+/// exists exactly once, each with its line, and every order is settled once.
+#[tokio::test]
+async fn killed_during_bill_generation_the_restart_generates_each_bill_once() {
+    use bazaar_host::domain::catalog::{civil_date, date_ms};
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(dir.path(), "during_bills").await;
+    let c = Client::new();
+    let args = ["--simulated-clock"];
+    let server = start_node(dir.path(), &url, Some("during-bills"), &args, None).await;
+    let mut sellers = Vec::new();
+    for _ in 0..3 {
+        let (seller, customer, product) = open_market(&c, &server).await;
+        let order = json!({"product": product, "specification": "std", "sku": "one", "billing-mode": "monthly"});
+        let placed = post(&c, &server, &customer, "/v1/orders", order).await;
+        let instance = placed["instance"]["id"].as_str().unwrap().to_string();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while get(&c, &server, &customer, &format!("/v1/instances/{instance}")).await["state"]
+            != "active"
+        {
+            assert!(Instant::now() < deadline, "never provisioned");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        sellers.push(seller);
+    }
+    // To the 7th of next month: the worker starts on the bills and dies.
+    let now = get(&c, &server, OPERATOR, "/v1/clock").await["now-ms"]
+        .as_i64()
+        .unwrap();
+    let (y, m, _) = civil_date(now);
+    let (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    let ms = date_ms(y, m, 7) + 3_600_000 - now;
+    post(
+        &c,
+        &server,
+        OPERATOR,
+        "/v1/clock/advance",
+        json!({"ms": ms}),
+    )
+    .await;
+    let mut server = server;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the failpoint never fired");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(server);
+    assert_eq!(
+        count(&url, "SELECT COUNT(*) FROM bills").await,
+        1,
+        "one bill before the crash"
+    );
+
+    let server = start_node(dir.path(), &url, None, &args, None).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while count(&url, "SELECT COUNT(*) FROM bills").await < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "bills never generated after the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(count(&url, "SELECT COUNT(*) FROM bills").await, 3);
+    assert_eq!(count(&url, "SELECT COUNT(*) FROM bill_lines").await, 3);
+    assert_eq!(
+        count(
+            &url,
+            "SELECT COUNT(*) FROM orders WHERE bill_id IS NOT NULL"
+        )
+        .await,
+        3
+    );
+    for seller in &sellers {
+        let bills = get(&c, &server, seller, "/v1/bills").await;
+        let bills = bills["bills"].as_array().unwrap();
+        assert_eq!(bills.len(), 1, "{bills:?}");
+        assert_eq!(
+            (bills[0]["lines"].as_i64(), bills[0]["settlement"].as_str()),
+            (Some(1), Some("8.61")),
+            "9.90 × 0.87 = 8.613"
+        );
+    }
+}

@@ -107,6 +107,10 @@ impl KvStore for StoreKv {
     }
 
     fn usage(&self) -> Result<KvUsage, KvBackendError> {
+        if let Some(file) = &self.store.sqlite_file {
+            let (keys, bytes) = direct::usage(file, &self.namespace)?;
+            return Ok(self.store.kv_usage_of(keys, bytes));
+        }
         self.handle
             .block_on(self.store.kv_usage(&self.namespace))
             .map_err(backend)
@@ -123,14 +127,20 @@ impl Store {
         let row: Option<(i64, i64)> =
             on_pool!(self, pool => sqlx::query_as(q).bind(namespace).fetch_optional(pool).await)?;
         let (keys, bytes) = row.unwrap_or((0, 0));
+        Ok(self.kv_usage_of(keys, bytes))
+    }
+
+    /// The usage a plugin sees of a namespace holding `keys` keys and
+    /// `bytes` bytes as stored: sealing's overhead is not counted.
+    fn kv_usage_of(&self, keys: i64, bytes: i64) -> KvUsage {
         let overhead = match &self.kv_box {
             Some(_) => keys * SEALING_OVERHEAD as i64,
             None => 0,
         };
-        Ok(KvUsage {
+        KvUsage {
             keys: keys.max(0) as u64,
             bytes: (bytes - overhead).max(0) as u64,
-        })
+        }
     }
 }
 
@@ -170,6 +180,16 @@ mod direct {
             c.prepare_cached("SELECT value FROM plugin_kv WHERE namespace = ?1 AND key = ?2")?
                 .query_row((namespace, key), |row| row.get(0))
                 .optional()
+        })
+    }
+
+    /// `(keys, bytes)` of a namespace as stored (migration 0017's totals).
+    pub(super) fn usage(file: &Path, namespace: &str) -> Result<(i64, i64), KvBackendError> {
+        with(file, |c| {
+            c.prepare_cached("SELECT keys, bytes FROM plugin_kv_usage WHERE namespace = ?1")?
+                .query_row([namespace], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()
+                .map(|r| r.unwrap_or((0, 0)))
         })
     }
 
