@@ -170,6 +170,7 @@ pub struct BillQuery {
 #[serde(deny_unknown_fields)]
 pub struct SendRequest {
     /// The seller whose bill it is.
+    #[schema(min_length = 1, max_length = 200)]
     pub seller: String,
 }
 
@@ -294,7 +295,7 @@ async fn list(
 
 /// One bill and its lines; as CSV, the lines (the bill's details).
 #[utoipa::path(get, path = "/bills/{id}", tag = "settlement",
-    params(("id" = String, Path, description = "the month, YYYYMM"), BillQuery),
+    params(("id" = String, Path, pattern = "^[0-9]{4}(0[1-9]|1[0-2])$", description = "the month, YYYYMM"), BillQuery),
     responses(
         (status = 200, description = "the bill", content((BillDetail = "application/json"), (String = "text/csv"))),
         (status = 400, description = "not a YYYYMM id, an operator not naming the seller, or a seller naming another"),
@@ -326,7 +327,7 @@ async fn one(
 
 /// Sends a generated bill to its seller (operators).
 #[utoipa::path(post, path = "/bills/{id}/send", tag = "settlement",
-    params(("id" = String, Path, description = "the month, YYYYMM")),
+    params(("id" = String, Path, pattern = "^[0-9]{4}(0[1-9]|1[0-2])$", description = "the month, YYYYMM")),
     request_body = SendRequest,
     responses(
         (status = 200, body = BillView),
@@ -349,7 +350,7 @@ async fn send(
 
 /// Confirms a bill the seller was sent (sellers, their own).
 #[utoipa::path(post, path = "/bills/{id}/confirm", tag = "settlement",
-    params(("id" = String, Path, description = "the month, YYYYMM")),
+    params(("id" = String, Path, pattern = "^[0-9]{4}(0[1-9]|1[0-2])$", description = "the month, YYYYMM")),
     responses(
         (status = 200, body = BillView),
         (status = 400, description = "not a YYYYMM id"),
@@ -371,8 +372,9 @@ async fn confirm(
     request_body = settlement::AdjustmentRequest,
     responses(
         (status = 201, body = AdjustmentView),
-        (status = 400, description = "a zero, 3-decimal or too large amount, no reason, or no such seller"),
+        (status = 400, description = "a zero, 3-decimal or too large amount, or no reason"),
         (status = 403, description = "not an operator"),
+        (status = 404, description = "no such seller"),
     ))]
 async fn adjust(
     State(state): State<AppState>,

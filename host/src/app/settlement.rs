@@ -24,12 +24,14 @@ pub const ADJUSTMENT_MAX: i64 = 1_000_000;
 #[serde(deny_unknown_fields)]
 pub struct AdjustmentRequest {
     /// The seller whose next bill carries it.
+    #[schema(min_length = 1, max_length = 200)]
     pub seller: String,
     /// Signed, in cents, non-zero, at most 1,000,000 either way: + owed to
     /// the seller, − owed by them (decimal string).
-    #[schema(value_type = String, pattern = "^-?[0-9]{1,7}(\\.[0-9]{1,2})?$")]
+    #[schema(value_type = String, pattern = "^-?(1000000(\\.00?)?|[1-9][0-9]{0,5}(\\.[0-9]{1,2})?|0?\\.(0[1-9]|[1-9][0-9]?))$")]
     pub amount: Decimal,
-    /// Why, 1 to 500 characters (shown on the bill line).
+    /// Why, 1 to 500 characters, not all blank (shown on the bill line).
+    #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
     pub reason: String,
 }
 
@@ -47,6 +49,12 @@ pub struct PlatformFeeRequest {
 /// refused), an operator the one named or everyone's.
 fn whose<'a>(caller: &'a Caller, seller: Option<&'a str>) -> Result<Option<&'a str>, AppError> {
     caller.require(&[Role::Seller, Role::Operator])?;
+    if seller.is_some_and(|s| s.is_empty() || s.len() > 200) {
+        return Err(AppError::bad(
+            "seller",
+            "a seller id of 1 to 200 characters",
+        ));
+    }
     match caller.role {
         Role::Operator => Ok(seller),
         _ => match seller {
@@ -155,7 +163,7 @@ pub async fn adjust(
     }
     let seller = app.store.account(&req.seller).await?;
     if seller.is_none_or(|a| a.role != Role::Seller) {
-        return Err(AppError::bad("seller", format!("no seller {}", req.seller)));
+        return Err(AppError::NotFound(format!("no seller {}", req.seller)));
     }
     let id = new_id("adj");
     app.store
@@ -220,6 +228,14 @@ pub async fn transactions(
     page: &PageRequest,
 ) -> Result<Page<Transaction>, AppError> {
     filter.seller_id = whose(caller, filter.seller_id.as_deref())?.map(str::to_string);
+    for (field, v) in [("from", filter.from), ("to", filter.to)] {
+        if v.is_some_and(|v| v < 0) {
+            return Err(AppError::bad(
+                field,
+                "a time in Unix milliseconds, not negative",
+            ));
+        }
+    }
     if let (Some(from), Some(to)) = (filter.from, filter.to)
         && from >= to
     {
