@@ -9,6 +9,7 @@ mod auth;
 mod billing;
 mod bills;
 mod cases;
+mod csv;
 mod error;
 mod extract;
 mod fallback;

@@ -3,13 +3,14 @@
 //! workflow (send, confirm), operator adjustments and platform fees.
 
 use super::auth::Actor;
+use super::csv::{self, field};
 use super::extract::{Query, parse};
 use super::{ApiError, AppState};
 use crate::app::settlement;
 use crate::store::{BillLineRow, BillRow};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -190,44 +191,6 @@ pub struct PlatformFeeView {
     pub percent: String,
 }
 
-fn csv_wanted(q: &BillQuery, headers: &HeaderMap) -> Result<bool, ApiError> {
-    match q.format.as_deref() {
-        Some("csv") => Ok(true),
-        Some("json") => Ok(false),
-        Some(_) => Err(ApiError::bad("format", "`csv` or `json`")),
-        None => Ok(headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|a| a.contains("text/csv"))),
-    }
-}
-
-/// One CSV field: quoted when it holds a separator, a quote or a line
-/// break; a leading `=`, `+`, `-` or `@` of text is escaped with `'` so a
-/// spreadsheet does not run it as a formula (amounts are never text).
-fn field(value: &str, text: bool) -> String {
-    let value = if text && value.starts_with(['=', '+', '-', '@']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
-}
-
-fn csv(header_row: &str, rows: impl Iterator<Item = String>) -> Response {
-    let mut out = String::from(header_row);
-    out.push_str("\r\n");
-    for r in rows {
-        out.push_str(&r);
-        out.push_str("\r\n");
-    }
-    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], out).into_response()
-}
-
 fn bill_csv(b: &BillRow) -> String {
     [
         field(&b.period, false),
@@ -279,10 +242,10 @@ async fn list(
     headers: HeaderMap,
     Query(q): Query<BillQuery>,
 ) -> Result<Response, ApiError> {
-    let as_csv = csv_wanted(&q, &headers)?;
+    let as_csv = csv::wanted(q.format.as_deref(), &headers)?;
     let bills = settlement::bills(&state.app, &actor, q.seller.as_deref()).await?;
     if as_csv {
-        return Ok(csv(
+        return Ok(csv::answer(
             "id,seller-id,state,lines,sales,taxes,platform-fee,settlement,generated-at",
             bills.iter().map(bill_csv),
         ));
@@ -309,10 +272,10 @@ async fn one(
     Path(id): Path<String>,
     Query(q): Query<BillQuery>,
 ) -> Result<Response, ApiError> {
-    let as_csv = csv_wanted(&q, &headers)?;
+    let as_csv = csv::wanted(q.format.as_deref(), &headers)?;
     let (bill, lines) = settlement::bill(&state.app, &actor, &id, q.seller.as_deref()).await?;
     if as_csv {
-        return Ok(csv(
+        return Ok(csv::answer(
             "line,kind,source-id,product-id,customer-id,description,transaction-at,effective-at,sales,\
              customer-wht,customer-dst,fee-percent,platform-fee,seller-wht,seller-dst,settlement",
             lines.iter().map(line_csv),

@@ -3,6 +3,7 @@
 //! as JSON or CSV.
 
 use super::auth::Actor;
+use super::csv::{self, field};
 use super::extract::Query;
 use super::pages::{next, request};
 use super::{ApiError, AppState};
@@ -10,7 +11,7 @@ use crate::app::settlement::{self, Transaction};
 use crate::store::TransactionFilter;
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
@@ -121,14 +122,6 @@ pub struct TransactionQuery {
     pub limit: Option<i64>,
 }
 
-fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_string()
-    }
-}
-
 /// Transaction details: a seller's own, or (operators) one seller's or all.
 #[utoipa::path(get, path = "/transactions", tag = "settlement",
     params(TransactionQuery),
@@ -143,15 +136,7 @@ async fn list(
     headers: HeaderMap,
     Query(q): Query<TransactionQuery>,
 ) -> Result<Response, ApiError> {
-    let as_csv = match q.format.as_deref() {
-        Some("csv") => true,
-        Some("json") => false,
-        Some(_) => return Err(ApiError::bad("format", "`csv` or `json`")),
-        None => headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|a| a.contains("text/csv")),
-    };
+    let as_csv = csv::wanted(q.format.as_deref(), &headers)?;
     let billed = match q.status.as_deref() {
         None => None,
         Some("billed") => Some(true),
@@ -168,17 +153,13 @@ async fn list(
     let rows = settlement::transactions(&state.app, &actor, filter, &page).await?;
     let views: Vec<TransactionView> = rows.rows.iter().map(TransactionView::from).collect();
     if as_csv {
-        let mut out = String::from(
-            "kind,id,seller-id,customer-id,product-id,bill-category,bill-id,sales,platform-fee,settlement,\
-             payment-status,supervision-status,transaction-at,effective-at\r\n",
-        );
-        for v in &views {
-            let row = [
+        let rows = views.iter().map(|v| {
+            [
                 v.kind.clone(),
-                csv_field(&v.id),
-                csv_field(&v.seller_id),
-                csv_field(&v.customer_id),
-                csv_field(&v.product_id),
+                field(&v.id, true),
+                field(&v.seller_id, true),
+                field(&v.customer_id, true),
+                field(&v.product_id, true),
                 v.bill_category.clone(),
                 v.bill_id.clone().unwrap_or_default(),
                 v.sales.clone(),
@@ -188,11 +169,14 @@ async fn list(
                 v.supervision_status.clone(),
                 v.transaction_at.to_string(),
                 v.effective_at.to_string(),
-            ];
-            out.push_str(&row.join(","));
-            out.push_str("\r\n");
-        }
-        return Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], out).into_response());
+            ]
+            .join(",")
+        });
+        return Ok(csv::answer(
+            "kind,id,seller-id,customer-id,product-id,bill-category,bill-id,sales,platform-fee,settlement,\
+             payment-status,supervision-status,transaction-at,effective-at",
+            rows,
+        ));
     }
     Ok(Json(TransactionList {
         transactions: views,
