@@ -156,6 +156,7 @@ mod packages;
 mod pages;
 mod plugins;
 mod products;
+mod reconciliation;
 mod reviews;
 mod rules;
 mod service_state;

@@ -159,6 +159,15 @@ impl TestApp {
         (id, token)
     }
 
+    /// Checks, as the operator, that every balance is its ledger's sum and
+    /// every bill what its sources and the §8.1 formula give
+    /// (`GET /v1/reconciliation`).
+    pub async fn assert_reconciled(&self) {
+        let (status, body) = self.get_as(&self.operator, "/v1/reconciliation").await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["consistent"], true, "reconciliation: {body}");
+    }
+
     /// Uploads a component as the default seller; returns status and JSON body.
     pub async fn upload(&self, bytes: Vec<u8>) -> (u16, serde_json::Value) {
         self.upload_as(&self.seller, "plugin", bytes).await

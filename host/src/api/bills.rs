@@ -25,6 +25,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(confirm))
         .routes(routes!(adjust))
         .routes(routes!(platform_fee))
+        .routes(routes!(reconciliation))
 }
 
 /// A bill.
@@ -373,5 +374,53 @@ async fn platform_fee(
     Ok(Json(PlatformFeeView {
         product: id,
         percent: format!("{percent:.2}"),
+    }))
+}
+
+/// The query of `GET /v1/reconciliation`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ReconciliationQuery {
+    /// One month's bills (`YYYYMM`); every bill when absent.
+    #[param(pattern = "^[0-9]{4}(0[1-9]|1[0-2])$")]
+    pub month: Option<String>,
+}
+
+/// What reconciliation found.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReconciliationView {
+    /// True when nothing differs.
+    pub consistent: bool,
+    /// Accounts whose stored balance is not the sum of their ledger rows.
+    pub ledger: Vec<super::ledger::LedgerDifference>,
+    /// Bill lines or totals that their sources and the §8.1 formula do not
+    /// give, each described.
+    pub bills: Vec<String>,
+}
+
+/// Recomputes the balances from the ledger and the bills from their orders,
+/// charges, packages and adjustments, and lists every difference (there
+/// must be none; operators).
+#[utoipa::path(get, path = "/reconciliation", tag = "settlement",
+    params(ReconciliationQuery),
+    responses(
+        (status = 200, body = ReconciliationView),
+        (status = 400, description = "not a YYYYMM month"),
+        (status = 403, description = "not an operator"),
+    ))]
+async fn reconciliation(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(q): Query<ReconciliationQuery>,
+) -> Result<Json<ReconciliationView>, ApiError> {
+    let (ledger, bills) = settlement::reconcile(&state.app, &actor, q.month.as_deref()).await?;
+    Ok(Json(ReconciliationView {
+        consistent: ledger.is_empty() && bills.is_empty(),
+        ledger: ledger
+            .iter()
+            .map(super::ledger::LedgerDifference::from)
+            .collect(),
+        bills,
     }))
 }

@@ -276,3 +276,24 @@ pub async fn transactions(
         }
     }))
 }
+
+/// What reconciliation found (operators): balances that are not their
+/// ledger's sum, and bill lines or totals that their sources and the
+/// formula do not give, for one month's bills (`YYYYMM`) or all.
+pub async fn reconcile(
+    app: &App,
+    caller: &Caller,
+    month: Option<&str>,
+) -> Result<(Vec<crate::store::LedgerCheck>, Vec<String>), AppError> {
+    caller.require(&[Role::Operator])?;
+    let month = month
+        .map(|m| {
+            BillMonth::parse(m)
+                .map(|p| p.id())
+                .ok_or_else(|| AppError::bad("month", "a month, YYYYMM"))
+        })
+        .transpose()?;
+    let ledger = app.store.check_ledger(None).await?;
+    let bills = app.store.check_bills(month.as_deref()).await?;
+    Ok((ledger, bills))
+}

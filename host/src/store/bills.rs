@@ -47,7 +47,7 @@ pub struct BillRow {
     pub confirmed_at: Option<i64>,
 }
 
-const BILL: &str = "seller_id, period, state, lines, sales, taxes, platform_fee, settlement, generated_at, sent_at, confirmed_at";
+pub(super) const BILL: &str = "seller_id, period, state, lines, sales, taxes, platform_fee, settlement, generated_at, sent_at, confirmed_at";
 
 /// One line of a bill.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -104,7 +104,7 @@ struct Source {
     amount: Decimal,
 }
 
-fn dec(s: &str) -> Decimal {
+pub(super) fn dec(s: &str) -> Decimal {
     s.parse().unwrap_or(Decimal::ZERO)
 }
 

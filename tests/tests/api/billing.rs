@@ -450,6 +450,5 @@ async fn packages_settle_at_once_and_charges_once_paid() {
     assert_eq!(lines[0]["kind"], "usage-charge");
     assert_eq!(lines[0]["source-id"], charges[0]["id"]);
     super::settlement::check_line(&lines[0], "1.00".parse().unwrap(), 13.into());
-    let (_, check) = app.get_as(&app.operator, "/v1/ledger/check").await;
-    assert_eq!(check["consistent"], true, "{check}");
+    app.assert_reconciled().await;
 }

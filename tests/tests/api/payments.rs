@@ -49,6 +49,7 @@ async fn reconciles(app: &TestApp, customer: &str) {
     let (status, check) = app.get_as(&app.operator, "/v1/ledger/check").await;
     assert_eq!(status, 200, "{check}");
     assert_eq!(check["consistent"], true, "{check}");
+    app.assert_reconciled().await;
 }
 
 fn monthly(product: &str, sku: &str) -> Value {

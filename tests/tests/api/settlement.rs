@@ -329,9 +329,35 @@ async fn a_scripted_month_settles_to_the_cent_and_the_next_bill_deducts_the_refu
     let (_, beta_bills) = app.get_as(&beta, "/v1/bills").await;
     assert_eq!(beta_bills["bills"].as_array().unwrap().len(), 1);
     let _ = beta_id;
+    app.assert_reconciled().await;
 
-    let (_, check) = app.get_as(&app.operator, "/v1/ledger/check").await;
-    assert_eq!(check["consistent"], true, "{check}");
+    // Reconciliation finds a line that no longer says what its order does.
+    tamper(
+        &app.database_url,
+        "UPDATE bill_lines SET settlement = '9.99' WHERE line = 1 AND kind = 'order'",
+    )
+    .await;
+    let (status, found) = app.get_as(&app.operator, "/v1/reconciliation").await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["consistent"], false, "{found}");
+    let said = found["bills"].to_string();
+    assert!(
+        said.contains("settlement 9.99, the formula gives"),
+        "{said}"
+    );
+    assert!(said.contains("its lines add up to"), "{said}");
+}
+
+/// Changes the database behind the service's back.
+async fn tamper(url: &str, sql: &str) {
+    use sqlx::Connection;
+    if url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    } else {
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -434,4 +460,15 @@ async fn a_supervised_order_settles_in_the_month_its_service_flow_completes() {
         .clone();
     assert_eq!(row["supervision-status"], "completed", "{row}");
     assert_eq!(row["bill-id"], json!(month_id(accepted)));
+    app.assert_reconciled().await;
+    let (status, body) = app
+        .get_as(&app.operator, "/v1/reconciliation?month=2026-01")
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("month")),
+        "{body}"
+    );
+    let (status, _) = app.get_as(&seller, "/v1/reconciliation").await;
+    assert_eq!(status, 403);
 }
