@@ -79,9 +79,33 @@ pub async fn ingest(
         .into_iter()
         .map(|i| (i.id.clone(), i))
         .collect();
+    let named: Vec<&str> = valid
+        .iter()
+        .filter_map(|(_, r)| r.package.as_deref())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let packages: HashMap<String, (String, String)> = store
+        .package_owners(&named)
+        .await?
+        .into_iter()
+        .map(|(id, instance, item)| (id, (instance, item)))
+        .collect();
     let mut storable = Vec::with_capacity(valid.len());
     for (at, r) in &valid {
-        match refusal(instances.get(&r.instance_id), seller_id, r) {
+        let refused = refusal(instances.get(&r.instance_id), seller_id, r).or_else(|| {
+            let p = r.package.as_ref()?;
+            let theirs = packages.get(p).is_some_and(|(instance, item)| {
+                *instance == r.instance_id && *item == r.billing_item
+            });
+            (!theirs).then(|| {
+                (
+                    RecordStatus::UnknownPackage,
+                    format!("the instance has no package {p} for {}", r.billing_item),
+                )
+            })
+        });
+        match refused {
             Some((status, message)) => {
                 outcomes[*at].status = status;
                 outcomes[*at].message = Some(message);

@@ -79,6 +79,45 @@ pub fn deduct(
     (covered, left)
 }
 
+/// [`deduct`], but each of `named`'s amounts goes to the package it names
+/// first (§3.5.4.2: a usage record may name the package to deduct it from);
+/// what a named package cannot cover, and `other`, go the usual way.
+/// Returns what each package covered (one entry per package) and the
+/// excess.
+pub fn deduct_named(
+    held: &mut [Held],
+    named: &[(String, Decimal)],
+    other: Decimal,
+    cycle: (i64, i64),
+) -> (Vec<(String, Decimal)>, Decimal) {
+    let mut covered: Vec<(String, Decimal)> = Vec::new();
+    let add = |id: String, take: Decimal, covered: &mut Vec<(String, Decimal)>| match covered
+        .iter_mut()
+        .find(|(c, _)| *c == id)
+    {
+        Some((_, t)) => *t += take,
+        None => covered.push((id, take)),
+    };
+    let mut rest = other;
+    for (package, amount) in named {
+        match held.iter().position(|h| &h.id == package) {
+            Some(i) => {
+                let (took, left) = deduct(&mut held[i..=i], *amount, cycle);
+                for (id, take) in took {
+                    add(id, take, &mut covered);
+                }
+                rest += left;
+            }
+            None => rest += amount,
+        }
+    }
+    let (took, excess) = deduct(held, rest, cycle);
+    for (id, take) in took {
+        add(id, take, &mut covered);
+    }
+    (covered, excess)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,5 +206,29 @@ mod tests {
             period_index(start, date_ms(2027, 2, 1), BillingMode::Yearly),
             1
         );
+    }
+
+    #[test]
+    fn a_named_package_is_used_first_and_its_excess_goes_the_usual_way() {
+        let t = date_ms(2025, 1, 10);
+        // `a` expires first, so it would be used first; the record names `b`.
+        let mut held = vec![
+            self::held("a", "10", t, 1, false),
+            self::held("b", "4", t, 2, false),
+        ];
+        let named = vec![("b".to_string(), d("6"))];
+        let (covered, excess) = deduct_named(&mut held, &named, d("3"), hour(t));
+        // b takes 4 of the 6; the other 2 and the unnamed 3 go to a.
+        assert_eq!(
+            covered,
+            vec![("b".to_string(), d("4")), ("a".to_string(), d("5"))]
+        );
+        assert_eq!(excess, Decimal::ZERO);
+        // A package the instance does not hold changes nothing.
+        let mut held = vec![self::held("a", "1", t, 1, false)];
+        let named = vec![("zz".to_string(), d("2"))];
+        let (covered, excess) = deduct_named(&mut held, &named, Decimal::ZERO, hour(t));
+        assert_eq!(covered, vec![("a".to_string(), d("1"))]);
+        assert_eq!(excess, d("1"));
     }
 }

@@ -42,6 +42,11 @@ pub struct RawRecord {
     /// How much was used: a positive decimal string.
     #[serde(default)]
     pub value: Option<String>,
+    /// The instance's package to deduct it from first (§3.5.4.2), e.g. a
+    /// stop-before-excess one; by default packages are used
+    /// earliest-expiring first.
+    #[serde(default)]
+    pub package: Option<String>,
 }
 
 /// A record that passed the checks that need no database.
@@ -59,6 +64,8 @@ pub struct UsageRecord {
     pub end_ms: i64,
     /// Positive usage.
     pub value: Decimal,
+    /// The package named to deduct it from first.
+    pub package: Option<String>,
 }
 
 /// What became of one record of a batch.
@@ -83,6 +90,8 @@ pub enum RecordStatus {
     InstanceNotLive,
     /// The billing item is not the instance's.
     UnknownBillingItem,
+    /// The package named is not one of the instance's for this billing item.
+    UnknownPackage,
     /// The time range is impossible (end before begin, or in the future).
     BadTime,
     /// The record ended before the late-data window.
@@ -129,6 +138,17 @@ pub fn check_record(
         return Err(invalid("begin and end are required (Unix milliseconds)"));
     };
     let value = parse_value(raw.value.as_deref())?;
+    let package = match raw.package.as_deref() {
+        None => None,
+        Some(p) if !p.is_empty() && p.len() <= METERING_ID_MAX && printable(p) => {
+            Some(p.to_string())
+        }
+        Some(_) => {
+            return Err(invalid(
+                "package must be 1-128 bytes without control characters",
+            ));
+        }
+    };
     if end_ms < begin_ms {
         return Err((RecordStatus::BadTime, "end is before begin".into()));
     }
@@ -154,6 +174,7 @@ pub fn check_record(
         begin_ms,
         end_ms,
         value,
+        package,
     })
 }
 
@@ -191,6 +212,7 @@ mod tests {
             begin: Some(NOW - 60_000),
             end: Some(NOW),
             value: Some("8".into()),
+            package: None,
         }
     }
 

@@ -160,6 +160,8 @@ impl Worker {
                     begin: Some(r.begin),
                     end: Some(r.end),
                     value: Some(r.value.clone()),
+                    // The 0.1.0 metering interface has no way to name one.
+                    package: None,
                 })
             })
             .collect();

@@ -8,7 +8,7 @@ use super::orders::InstanceRow;
 use super::packages::{PACKAGE, PackageRow};
 use super::pages::{Page, PageRequest};
 use super::{Pool, Store, StoreError};
-use crate::domain::packages::{Held, deduct};
+use crate::domain::packages::{Held, deduct_named};
 use crate::domain::pricing::{Quote, QuoteLine};
 use crate::ids::new_id;
 
@@ -146,15 +146,27 @@ impl Store {
             if claimed == 0 {
                 return Ok(None);
             }
-            let values: Vec<(String,)> = sqlx::query_as(
+            let records: Vec<(String, Option<String>)> = sqlx::query_as(
                 // By instance and time, the index every record is in anyway.
-                "SELECT value FROM usage_records WHERE instance_id = $2 AND end_ms > $3 AND end_ms <= $4 \
+                "SELECT value, package_id FROM usage_records WHERE instance_id = $2 AND end_ms > $3 AND end_ms <= $4 \
                  AND charge_id = $1 ORDER BY end_ms, metering_id",
             )
             .bind(&id).bind(&i.id).bind(start).bind(end)
             .fetch_all(&mut *tx).await?;
-            let values: Vec<Decimal> = values.iter().map(|(v,)| dec(v)).collect();
+            let values: Vec<Decimal> = records.iter().map(|(v, _)| dec(v)).collect();
             let usage: Decimal = values.iter().sum();
+            // Records naming a package (§3.5.4.2) go to it first.
+            let mut named: Vec<(String, Decimal)> = Vec::new();
+            let mut other = Decimal::ZERO;
+            for (v, package) in &records {
+                match package {
+                    Some(p) => match named.iter_mut().find(|(n, _)| n == p) {
+                        Some((_, t)) => *t += dec(v),
+                        None => named.push((p.clone(), dec(v))),
+                    },
+                    None => other += dec(v),
+                }
+            }
             // Packages first (§3.5.4.1): earliest-expiring, valid at the cycle.
             let bought: Vec<PackageRow> = sqlx::query_as(&format!(
                 "SELECT {PACKAGE} FROM packages WHERE instance_id = $1 AND billing_item = $2 \
@@ -163,7 +175,7 @@ impl Store {
             .bind(&i.id).bind(&i.sku_id).bind(start).bind(end)
             .fetch_all(&mut *tx).await?;
             let mut held: Vec<Held> = bought.iter().map(PackageRow::held).collect();
-            let (covered, excess) = deduct(&mut held, usage, (start, end));
+            let (covered, excess) = deduct_named(&mut held, &named, other, (start, end));
             for h in &held {
                 sqlx::query("UPDATE packages SET used = $2, period_index = $3 WHERE id = $1")
                     .bind(&h.id).bind(h.used.normalize().to_string()).bind(h.period_index)

@@ -130,6 +130,30 @@ impl Store {
         Ok(row)
     }
 
+    /// `(id, instance, billing item)` of the packages among `ids`.
+    pub async fn package_owners(
+        &self,
+        ids: &[&str],
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for chunk in ids.chunks(500) {
+            let rows: Vec<(String, String, String)> = on_pool!(self, pool => {
+                let mut q = sqlx::QueryBuilder::new("SELECT id, instance_id, billing_item FROM packages WHERE id IN (");
+                let mut sep = q.separated(", ");
+                for id in chunk {
+                    sep.push_bind(*id);
+                }
+                q.push(")");
+                q.build_query_as().fetch_all(pool).await
+            })?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
     /// A page of an instance's packages, oldest first.
     pub async fn packages_of(
         &self,

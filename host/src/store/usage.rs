@@ -28,6 +28,8 @@ pub struct UsageRow {
     pub source: String,
     /// When Bazaar stored it.
     pub received_at: i64,
+    /// The package it names to be deducted from first.
+    pub package_id: Option<String>,
 }
 
 /// A product with live pay-per-use instances, and how far its metering
@@ -106,7 +108,7 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<UsageRow>, StoreError> {
         let q = format!(
-            "SELECT metering_id, instance_id, billing_item, begin_ms, end_ms, value, source, received_at \
+            "SELECT metering_id, instance_id, billing_item, begin_ms, end_ms, value, source, received_at, package_id \
              FROM usage_records WHERE instance_id = $1 AND {} {} LIMIT $4",
             Order::OldestFirst.after("end_ms", "metering_id", 2),
             Order::OldestFirst.by("end_ms", "metering_id"),

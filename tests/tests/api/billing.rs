@@ -452,3 +452,79 @@ async fn packages_settle_at_once_and_charges_once_paid() {
     super::settlement::check_line(&lines[0], "1.00".parse().unwrap(), 13.into());
     app.assert_reconciled().await;
 }
+
+/// §3.5.4.2: a usage record may name the package it is to be deducted from;
+/// a package that is not the instance's is refused, record by record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_naming_a_package_is_deducted_from_it_first() {
+    let app = spawn_app().await;
+    let (seller, product) = packaged(&app).await;
+    let (_, customer) = app.customer("Carol").await;
+    let iid = subscribe_metered(&app, &customer, &product).await;
+    let path = format!("/v1/instances/{iid}/packages");
+    let mut ids = Vec::new();
+    for package in ["m10", "stop10"] {
+        let (status, body) = app
+            .post_as(&customer, &path, json!({"package": package}))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        ids.push(body["id"].as_str().unwrap().to_string());
+    }
+    // Both expire together, so by default the one with the smaller id goes
+    // first: name the other.
+    ids.sort();
+    let (first, named) = (ids[0].clone(), ids[1].clone());
+    let t = now(&app).await;
+    let record = |id: &str, value: &str, package: Option<&str>| {
+        let mut r = json!({"metering-id": id, "instance-id": iid, "billing-item": "calls",
+            "begin": t, "end": t + 60_000, "value": value});
+        if let Some(p) = package {
+            r["package"] = json!(p);
+        }
+        r
+    };
+    let (status, reply) = app
+        .post_as(
+            &seller,
+            "/v1/usage",
+            json!({"records": [
+                record("n-1", "4", Some(&named)),
+                record("n-2", "3", None),
+                record("n-3", "1", Some("pkg_nobody")),
+            ]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    let results: Vec<&str> = reply["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        results,
+        ["accepted", "accepted", "unknown-package"],
+        "{reply}"
+    );
+    let (_, usage) = app
+        .get_as(&seller, &format!("/v1/instances/{iid}/usage"))
+        .await;
+    assert_eq!(usage["records"][0]["package"], json!(named), "{usage}");
+    advance(&app, 2 * HOUR).await;
+    charges_until(&app, &customer, &iid, 1).await;
+    let (_, packages) = app.get_as(&customer, &path).await;
+    let used = |id: &str| {
+        packages["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == json!(id))
+            .unwrap()["used"]
+            .clone()
+    };
+    assert_eq!(
+        (used(&named), used(&first)),
+        (json!("4"), json!("3")),
+        "{packages}"
+    );
+}

@@ -99,6 +99,7 @@ async fn a_usage_batch_meeting_an_id_stored_meanwhile_reports_it_as_not_new() {
         begin_ms: 0,
         end_ms: 1_000,
         value: rust_decimal::Decimal::ONE,
+        package: None,
     };
     let insert_other = "INSERT INTO usage_records (seller_id, metering_id, instance_id, billing_item, \
                         begin_ms, end_ms, value, source, received_at) \

@@ -56,6 +56,8 @@ pub struct UsageRecordView {
     pub source: String,
     /// The usage, a decimal string.
     pub value: String,
+    /// The package it names to be deducted from first (§3.5.4.2), if any.
+    pub package: Option<String>,
 }
 
 /// `GET /v1/instances/{id}/usage`.
@@ -82,6 +84,7 @@ impl UsagePage {
                     received_at: r.received_at,
                     source: r.source.clone(),
                     value: r.value.clone(),
+                    package: r.package_id.clone(),
                 })
                 .collect(),
         }

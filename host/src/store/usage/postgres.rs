@@ -17,7 +17,7 @@ use sqlx::PgPool;
 
 use crate::domain::usage::UsageRecord;
 
-const COLUMNS: &str = "seller_id, metering_id, instance_id, billing_item, begin_ms, end_ms, value, source, received_at";
+const COLUMNS: &str = "seller_id, metering_id, instance_id, billing_item, begin_ms, end_ms, value, source, received_at, package_id";
 
 /// Stores the records that are new and answers which they were, in order.
 pub(super) async fn insert(
@@ -109,7 +109,13 @@ impl Batch<'_> {
             push_text(&mut out, value);
             out.push('\t');
             push_text(&mut out, self.source);
-            let _ = writeln!(out, "\t{}", self.now_ms);
+            let _ = write!(out, "\t{}\t", self.now_ms);
+            // `\N` is COPY's NULL.
+            match &r.package {
+                Some(p) => push_text(&mut out, p),
+                None => out.push_str("\\N"),
+            }
+            out.push('\n');
         }
         out
     }
@@ -127,7 +133,8 @@ impl Batch<'_> {
                 .push_bind(r.end_ms)
                 .push_bind(value)
                 .push_bind(self.source)
-                .push_bind(self.now_ms);
+                .push_bind(self.now_ms)
+                .push_bind(&r.package);
         });
         q.push(" ON CONFLICT (seller_id, metering_id) DO NOTHING RETURNING metering_id");
         let inserted: Vec<(String,)> = q.build_query_as().fetch_all(pool).await?;

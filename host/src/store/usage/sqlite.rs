@@ -38,7 +38,7 @@ pub(super) fn insert(
         {
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO usage_records (seller_id, metering_id, instance_id, billing_item, \
-                 begin_ms, end_ms, value, source, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+                 begin_ms, end_ms, value, source, received_at, package_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
                  ON CONFLICT (seller_id, metering_id) DO NOTHING",
             )?;
             for r in records {
@@ -51,7 +51,8 @@ pub(super) fn insert(
                     r.end_ms,
                     r.value.to_string(),
                     source,
-                    now_ms
+                    now_ms,
+                    r.package
                 ])?;
                 new.push(changed == 1);
             }
