@@ -37,8 +37,9 @@ pub struct PoolConfig {
     pub debug_per_seller: usize,
     /// How long a call waits for a thread before it is refused as busy.
     pub queue_wait: Duration,
-    /// The plugin threads' nice value (0: the normal priority; higher
-    /// yields the CPU to the HTTP side). Epoch deadlines are wall-clock, so
+    /// The nice value of the threads sellers' calls run on (0: the normal
+    /// priority; higher yields the CPU to the HTTP side; 19 is `SCHED_IDLE`).
+    /// The worker's calls always run at the normal priority. Epoch deadlines are wall-clock, so
     /// a starved plugin thread reaches its deadline with less work done.
     pub nice: i32,
 }
@@ -48,7 +49,8 @@ impl PoolConfig {
     /// (at least 4, at most 16; they are niced, so more threads than cores
     /// only share the plugins' part of the CPU), a quarter of them reserved
     /// for the worker, half the rest per seller, 2 debug calls per seller,
-    /// 2 s of queueing, nice 10.
+    /// 2 s of queueing, sellers' calls at nice 19 (Linux's `SCHED_IDLE`;
+    /// the worker's calls keep the normal priority).
     pub fn for_cores(cores: usize) -> Self {
         Self::for_threads((2 * cores).clamp(4, 16))
     }
@@ -63,7 +65,7 @@ impl PoolConfig {
             seller_share,
             debug_per_seller: seller_share.min(2),
             queue_wait: Duration::from_secs(2),
-            nice: 10,
+            nice: os::IDLE_NICE,
         }
     }
 
@@ -163,7 +165,10 @@ type Job = Box<dyn FnOnce() + Send>;
 pub struct PluginPool {
     config: PoolConfig,
     admission: Arc<Admission>,
+    /// Sellers' and operators' calls, on threads at `config.nice`.
     jobs: mpsc::Sender<Job>,
+    /// The lifecycle worker's calls, on threads at the normal priority.
+    worker_jobs: mpsc::Sender<Job>,
     usage: Arc<Usage>,
     /// Set when a job ends; the trimmer gives freed heap back after it.
     dirty: Arc<AtomicBool>,
@@ -173,35 +178,23 @@ pub struct PluginPool {
 const TRIM_EVERY: Duration = Duration::from_secs(1);
 
 impl PluginPool {
-    /// Starts `config.threads` threads at `config.nice` and the heap trimmer.
+    /// Starts `config.threads` threads at `config.nice` for sellers' calls,
+    /// as many at the normal priority for the lifecycle worker's (admission
+    /// still lets at most `config.threads` calls run at once), and the heap
+    /// trimmer. The worker's threads are not niced: a niced (or `SCHED_IDLE`)
+    /// worker would stop provisioning orders whenever HTTP keeps the CPU
+    /// busy, while a flood of sellers' calls should yield to HTTP.
     pub fn new(config: PoolConfig) -> std::io::Result<Arc<Self>> {
         config.check().map_err(std::io::Error::other)?;
-        let (jobs, rx) = mpsc::channel::<Job>();
-        let rx = Arc::new(Mutex::new(rx));
-        for i in 0..config.threads {
-            let rx = rx.clone();
-            let nice = config.nice;
-            std::thread::Builder::new()
-                .name(format!("bazaar-plugin-{i}"))
-                .spawn(move || {
-                    if !os::lower_priority(nice) {
-                        tracing::warn!(nice, "cannot lower the plugin thread's priority");
-                    }
-                    loop {
-                        let job = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                        match job {
-                            Ok(job) => job(),
-                            Err(_) => break,
-                        }
-                    }
-                })?;
-        }
+        let jobs = spawn_threads("bazaar-plugin", config.threads, config.nice)?;
+        let worker_jobs = spawn_threads("bazaar-worker-plugin", config.threads, 0)?;
         let dirty = Arc::new(AtomicBool::new(false));
         spawn_trimmer(Arc::downgrade(&dirty))?;
         Ok(Arc::new(Self {
             admission: Admission::new(config.clone()),
             config,
             jobs,
+            worker_jobs,
             usage: Arc::new(Usage::default()),
             dirty,
         }))
@@ -226,6 +219,7 @@ impl PluginPool {
             });
         };
         let (tx, rx) = tokio::sync::oneshot::channel();
+        let ticket_kind = ticket.kind;
         let (usage, dirty) = (self.usage.clone(), self.dirty.clone());
         // The call's log lines stay inside the request (or job) that asked
         // for it, request id and all.
@@ -250,7 +244,11 @@ impl PluginPool {
             // still ran to its end, and its permit is back.
             let _ = tx.send(out);
         });
-        self.jobs.send(job).map_err(|_| PoolError::Panicked)?;
+        let queue = match ticket_kind {
+            CallKind::Worker => &self.worker_jobs,
+            CallKind::Debug | CallKind::Seller => &self.jobs,
+        };
+        queue.send(job).map_err(|_| PoolError::Panicked)?;
         match rx.await {
             Ok(Ok(out)) => Ok(out),
             Ok(Err(_)) | Err(_) => Err(PoolError::Panicked),
@@ -267,6 +265,31 @@ impl PluginPool {
         }
         all
     }
+}
+
+/// Starts `n` threads named `name-{i}` at `nice`, serving one queue of jobs
+/// until the pool (the queue's sender) is dropped.
+fn spawn_threads(name: &str, n: usize, nice: i32) -> std::io::Result<mpsc::Sender<Job>> {
+    let (jobs, rx) = mpsc::channel::<Job>();
+    let rx = Arc::new(Mutex::new(rx));
+    for i in 0..n {
+        let rx = rx.clone();
+        std::thread::Builder::new()
+            .name(format!("{name}-{i}"))
+            .spawn(move || {
+                if !os::lower_priority(nice) {
+                    tracing::warn!(nice, "cannot lower the plugin thread's priority");
+                }
+                loop {
+                    let job = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => break,
+                    }
+                }
+            })?;
+    }
+    Ok(jobs)
 }
 
 /// Gives freed heap back to the OS once a second after calls ran, until the

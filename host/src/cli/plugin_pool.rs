@@ -27,8 +27,10 @@ pub struct PluginPoolArgs {
     /// busy`, in ms.
     #[arg(long, env = "BAZAAR_PLUGIN_QUEUE_WAIT_MS", default_value_t = 2_000)]
     plugin_queue_wait_ms: u64,
-    /// The plugin threads' nice value, 0 to 19 (0: normal priority).
-    #[arg(long, env = "BAZAAR_PLUGIN_NICE", default_value_t = 10)]
+    /// The nice value of the threads sellers' plugin calls run on, 0 to 19
+    /// (0: normal priority; 19: Linux's `SCHED_IDLE`). The lifecycle worker's
+    /// calls keep the normal priority.
+    #[arg(long, env = "BAZAAR_PLUGIN_NICE", default_value_t = 19)]
     plugin_nice: i32,
     /// Linear memory one plugin call may use, in MiB.
     #[arg(long, env = "BAZAAR_PLUGIN_MEMORY_MIB", default_value_t = 128)]
