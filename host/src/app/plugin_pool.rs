@@ -39,7 +39,7 @@ pub struct PoolConfig {
     pub queue_wait: Duration,
     /// The nice value of the threads sellers' calls run on (0: the normal
     /// priority; higher yields the CPU to the HTTP side; 19 is `SCHED_IDLE`).
-    /// The worker's calls always run at the normal priority. Epoch deadlines are wall-clock, so
+    /// The worker's calls run at this value but at most [`WORKER_NICE`]. Epoch deadlines are wall-clock, so
     /// a starved plugin thread reaches its deadline with less work done.
     pub nice: i32,
 }
@@ -50,7 +50,7 @@ impl PoolConfig {
     /// only share the plugins' part of the CPU), a quarter of them reserved
     /// for the worker, half the rest per seller, 2 debug calls per seller,
     /// 2 s of queueing, sellers' calls at nice 19 (Linux's `SCHED_IDLE`;
-    /// the worker's calls keep the normal priority).
+    /// the worker's calls at most nice 10).
     pub fn for_cores(cores: usize) -> Self {
         Self::for_threads((2 * cores).clamp(4, 16))
     }
@@ -174,20 +174,26 @@ pub struct PluginPool {
     dirty: Arc<AtomicBool>,
 }
 
+/// The most the worker's plugin threads are niced: they yield to HTTP (at
+/// normal priority they slowed order acceptance by a third) but are never
+/// starved.
+pub const WORKER_NICE: i32 = 10;
+
 /// How often freed heap is given back after calls ran.
 const TRIM_EVERY: Duration = Duration::from_secs(1);
 
 impl PluginPool {
     /// Starts `config.threads` threads at `config.nice` for sellers' calls,
-    /// as many at the normal priority for the lifecycle worker's (admission
+    /// as many at most [`WORKER_NICE`] for the lifecycle worker's (admission
     /// still lets at most `config.threads` calls run at once), and the heap
-    /// trimmer. The worker's threads are not niced: a niced (or `SCHED_IDLE`)
-    /// worker would stop provisioning orders whenever HTTP keeps the CPU
-    /// busy, while a flood of sellers' calls should yield to HTTP.
+    /// trimmer. The worker's threads are never `SCHED_IDLE`, which would
+    /// stop provisioning whenever HTTP keeps the CPU busy; a flood of
+    /// sellers' calls should yield to HTTP entirely.
     pub fn new(config: PoolConfig) -> std::io::Result<Arc<Self>> {
         config.check().map_err(std::io::Error::other)?;
         let jobs = spawn_threads("bazaar-plugin", config.threads, config.nice)?;
-        let worker_jobs = spawn_threads("bazaar-worker-plugin", config.threads, 0)?;
+        let worker_nice = config.nice.min(WORKER_NICE);
+        let worker_jobs = spawn_threads("bazaar-worker-plugin", config.threads, worker_nice)?;
         let dirty = Arc::new(AtomicBool::new(false));
         spawn_trimmer(Arc::downgrade(&dirty))?;
         Ok(Arc::new(Self {

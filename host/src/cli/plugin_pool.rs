@@ -29,7 +29,7 @@ pub struct PluginPoolArgs {
     plugin_queue_wait_ms: u64,
     /// The nice value of the threads sellers' plugin calls run on, 0 to 19
     /// (0: normal priority; 19: Linux's `SCHED_IDLE`). The lifecycle worker's
-    /// calls keep the normal priority.
+    /// calls run at this nice value but at most 10, never `SCHED_IDLE`.
     #[arg(long, env = "BAZAAR_PLUGIN_NICE", default_value_t = 19)]
     plugin_nice: i32,
     /// Linear memory one plugin call may use, in MiB.
