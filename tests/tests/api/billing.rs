@@ -468,11 +468,15 @@ async fn a_record_naming_a_package_is_deducted_from_it_first() {
             .post_as(&customer, &path, json!({"package": package}))
             .await;
         assert_eq!(status, 201, "{body}");
-        ids.push(body["id"].as_str().unwrap().to_string());
+        ids.push((
+            body["expires-at"].as_i64().unwrap(),
+            body["id"].as_str().unwrap().to_string(),
+        ));
     }
-    // Both expire together, so by default the one with the smaller id goes
+    // By default the earliest-expiring package (then the smaller id) goes
     // first: name the other.
     ids.sort();
+    let ids: Vec<String> = ids.into_iter().map(|(_, id)| id).collect();
     let (first, named) = (ids[0].clone(), ids[1].clone());
     let t = now(&app).await;
     let record = |id: &str, value: &str, package: Option<&str>| {
