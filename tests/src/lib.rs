@@ -7,6 +7,7 @@
 pub mod clock;
 pub mod contract;
 pub mod market;
+pub mod money;
 
 use bazaar_host::app::plugin_pool::PoolConfig;
 use bazaar_host::runtime::{Limits, RuntimeConfig};

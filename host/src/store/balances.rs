@@ -24,6 +24,12 @@ pub(super) fn cents(d: Decimal) -> String {
     format!("{:.2}", d)
 }
 
+/// A stored decimal string (an amount, a balance, a value) as a `Decimal`;
+/// only this crate writes them, so an unreadable one counts as zero.
+pub(super) fn dec(s: &str) -> Decimal {
+    s.parse().unwrap_or(Decimal::ZERO)
+}
+
 /// Moves `$delta` (a signed `Decimal`: + into the balance, − out of it) on
 /// the balance of `$account` inside the transaction `$tx`, appending one
 /// ledger row of kind `$kind` caused by `$cause`. Evaluates to `Ok(balance
@@ -39,9 +45,9 @@ macro_rules! move_balance {
         .bind($account)
         .fetch_optional(&mut *$tx)
         .await?;
-        let before: rust_decimal::Decimal = row
-            .and_then(|(a,)| a.parse().ok())
-            .unwrap_or(rust_decimal::Decimal::ZERO);
+        let before = row.map_or(rust_decimal::Decimal::ZERO, |(a,)| {
+            $crate::store::balances::dec(&a)
+        });
         let delta: rust_decimal::Decimal = $delta;
         let after = before + delta;
         if after < rust_decimal::Decimal::ZERO {
@@ -63,6 +69,49 @@ macro_rules! move_balance {
                 .execute(&mut *$tx)
                 .await?;
             Ok(after)
+        }
+    }};
+}
+
+/// [`move_balance!`] for a credit (`$amount` ≥ 0: a top-up, a refund),
+/// which cannot overdraw: evaluates to the balance after.
+macro_rules! credit_balance {
+    ($tx:expr, $lock:expr, $account:expr, $amount:expr, $kind:expr, $cause:expr, $now:expr) => {
+        match move_balance!($tx, $lock, $account, $amount, $kind, $cause, $now) {
+            Ok(after) => after,
+            Err(_) => {
+                return Err(StoreError::Conflict(format!(
+                    "a {} must not be negative",
+                    $kind
+                )))
+            }
+        }
+    };
+}
+
+/// Gives back the payment of each failed order among `$failed` (`(order
+/// id, time)` pairs) that was paid: the order reads `refunded` and its
+/// customer's balance gets the amount back, as one `refund` ledger row. A
+/// failed order bought nothing; the worker's batch commit and a supervised
+/// order closed after an appeal both end orders this way.
+macro_rules! refund_failed_orders {
+    ($tx:expr, $lock:expr, $failed:expr) => {{
+        let failed: &[(&str, i64)] = $failed;
+        if !failed.is_empty() {
+            let mut q = sqlx::QueryBuilder::new(
+                "UPDATE orders SET payment = 'refunded', refunded = amount WHERE payment = 'paid' AND id IN (",
+            );
+            let mut sep = q.separated(", ");
+            for (id, _) in failed {
+                sep.push_bind(*id);
+            }
+            q.push(") RETURNING id, customer_id, amount");
+            let refunds: Vec<(String, String, String)> = q.build_query_as().fetch_all(&mut *$tx).await?;
+            for (id, customer, amount) in &refunds {
+                let at = failed.iter().find(|(f, _)| f == id).map_or(0, |(_, at)| *at);
+                let amount = $crate::store::balances::dec(amount);
+                credit_balance!($tx, $lock, customer, amount, "refund", id, at);
+            }
         }
     }};
 }
@@ -128,16 +177,15 @@ impl Store {
                  WHERE $1 IS NULL OR b.customer_id = $1 ORDER BY b.customer_id";
         let rows: Vec<(String, String, Option<String>)> =
             on_pool!(self, pool => sqlx::query_as(q).bind(account_id).fetch_all(pool).await)?;
-        let parse = |s: &str| s.parse::<Decimal>().unwrap_or(Decimal::ZERO);
         let mut out: Vec<LedgerCheck> = Vec::new();
         for (account, stored, amount) in rows {
-            let amount = amount.as_deref().map_or(Decimal::ZERO, parse);
+            let amount = amount.as_deref().map_or(Decimal::ZERO, dec);
             match out.last_mut() {
                 Some(last) if last.account_id == account => last.from_ledger += amount,
                 _ => out.push(LedgerCheck {
                     account_id: account,
                     from_ledger: amount,
-                    stored: parse(&stored),
+                    stored: dec(&stored),
                 }),
             }
         }

@@ -4,6 +4,7 @@
 
 use rust_decimal::Decimal;
 
+use super::balances::dec;
 use super::orders::InstanceRow;
 use super::packages::{PACKAGE, PackageRow};
 use super::pages::{Page, PageRequest};
@@ -78,10 +79,6 @@ pub struct ArrearsRow {
     pub state: String,
     /// Its freeze reason.
     pub freeze_reason: Option<String>,
-}
-
-fn dec(s: &str) -> Decimal {
-    s.parse().unwrap_or(Decimal::ZERO)
 }
 
 impl Store {
@@ -289,10 +286,7 @@ impl Store {
                 }
             }
             let cause = key.map_or_else(|| crate::ids::new_id("top"), str::to_string);
-            let mut balance = match move_balance!(tx, lock, customer_id, amount, "top-up", &cause, now_ms) {
-                Ok(after) => after,
-                Err(_) => return Err(StoreError::Conflict("a top-up must be positive".into())),
-            };
+            let mut balance = credit_balance!(tx, lock, customer_id, amount, "top-up", &cause, now_ms);
             let unpaid: Vec<(String, String, String)> = sqlx::query_as(
                 "SELECT id, instance_id, amount FROM usage_charges WHERE customer_id = $1 AND state = 'unpaid' \
                  ORDER BY created_at, id",

@@ -16,7 +16,7 @@
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
-use super::balances::cents;
+use super::balances::{cents, dec};
 use super::{Pool, Store, StoreError};
 use crate::domain::settlement::{BillMonth, Taxes, default_fee_percent, line_amounts};
 
@@ -104,10 +104,6 @@ struct Source {
     amount: Decimal,
 }
 
-pub(super) fn dec(s: &str) -> Decimal {
-    s.parse().unwrap_or(Decimal::ZERO)
-}
-
 /// The condition on orders a bill ending at `$2` settles (`o` aliased).
 const BILLABLE_ORDER: &str = "o.bill_id IS NULL AND o.effective_at < $2 AND \
     ((o.payment <> 'none' AND o.state = 'completed' AND o.updated_at < $2) \
@@ -120,6 +116,8 @@ impl Store {
     /// Sellers with something to settle in a bill for `month` and no bill
     /// for it yet.
     pub async fn sellers_due(&self, month: BillMonth) -> Result<Vec<String>, StoreError> {
+        // The conditions name the month's end `$2` (in `generate_bill`, `$1`
+        // is the seller); here `$1` is the bill id, used only to fill the slot.
         let q = format!(
             "SELECT DISTINCT o.seller_id FROM orders o WHERE $1 = $1 AND {BILLABLE_ORDER} \
              UNION SELECT DISTINCT c.seller_id FROM usage_charges c WHERE {BILLABLE_CHARGE} \

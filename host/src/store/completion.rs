@@ -144,27 +144,9 @@ impl Store {
                 });
                 q.push(") AS v WHERE orders.id = v.column1");
                 q.build().execute(&mut *tx).await?;
-                // A failed order bought nothing: its payment goes back.
-                let failed: Vec<(&String, i64)> =
-                    finished.iter().filter(|f| f.1 == "failed").map(|f| (f.0, f.3)).collect();
-                if !failed.is_empty() {
-                    let mut q = sqlx::QueryBuilder::new(
-                        "UPDATE orders SET payment = 'refunded', refunded = amount WHERE payment = 'paid' AND id IN (",
-                    );
-                    let mut sep = q.separated(", ");
-                    for (id, _) in &failed {
-                        sep.push_bind(id.as_str());
-                    }
-                    q.push(") RETURNING id, customer_id, amount");
-                    let refunds: Vec<(String, String, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
-                    for (id, customer, amount) in &refunds {
-                        let at = failed.iter().find(|(f, _)| *f == id).map_or(0, |(_, at)| *at);
-                        let amount: rust_decimal::Decimal = amount.parse().unwrap_or_default();
-                        if move_balance!(tx, lock, customer, amount, "refund", id, at).is_err() {
-                            return Err(StoreError::Conflict("a refund must be positive".into()));
-                        }
-                    }
-                }
+                let failed: Vec<(&str, i64)> =
+                    finished.iter().filter(|f| f.1 == "failed").map(|f| (f.0.as_str(), f.3)).collect();
+                refund_failed_orders!(tx, lock, &failed);
             }
 
             // The feed events, in batch order, last: their positions lock

@@ -1,6 +1,7 @@
 //! Reads of orders and instances, and the sweeps that find
 //! instances whose time ran out.
 
+use super::balances::dec;
 use super::orders::{INSTANCE, InstanceRow, ORDER, OrderRow};
 use super::pages::{Order, Page, PageRequest};
 use super::{Pool, Store, StoreError};
@@ -82,8 +83,7 @@ impl Store {
                  AND payment IN ('paid', 'partially-refunded')";
         let rows: Vec<(String, String)> =
             on_pool!(self, pool => sqlx::query_as(q).bind(instance_id).fetch_all(pool).await)?;
-        let parse = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap_or_default();
-        Ok(rows.iter().map(|(a, r)| parse(a) - parse(r)).sum())
+        Ok(rows.iter().map(|(a, r)| dec(a) - dec(r)).sum())
     }
 
     /// The order a customer placed with an idempotency key.
@@ -159,21 +159,12 @@ impl Store {
         let lock = self.row_lock();
         let _turn = self.write_turn().await;
         let q = "UPDATE orders SET state = $2, failure = $3, updated_at = $4 WHERE id = $1 AND state = 'processing'";
-        // A failed order bought nothing: its payment goes back with it.
-        let refund = "UPDATE orders SET payment = 'refunded', refunded = amount WHERE id = $1 AND payment = 'paid' \
-                      RETURNING customer_id, amount";
         let done = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let done = sqlx::query(q).bind(id).bind(state.as_str()).bind(failure).bind(now_ms)
                 .execute(&mut *tx).await?.rows_affected();
             if done == 1 && state == OrderState::Failed {
-                let paid: Option<(String, String)> = sqlx::query_as(refund).bind(id).fetch_optional(&mut *tx).await?;
-                if let Some((customer, amount)) = paid {
-                    let amount: rust_decimal::Decimal = amount.parse().unwrap_or_default();
-                    if move_balance!(tx, lock, &customer, amount, "refund", id, now_ms).is_err() {
-                        return Err(StoreError::Conflict("a refund must be positive".into()));
-                    }
-                }
+                refund_failed_orders!(tx, lock, &[(id, now_ms)]);
             }
             tx.commit().await?;
             done

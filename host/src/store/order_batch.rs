@@ -5,7 +5,7 @@
 //! 64 orders costs five statements instead of three hundred (and paying for
 //! them, whoever the customers, three more).
 
-use super::balances::cents;
+use super::balances::{cents, dec};
 use super::orders::{INSTANCE, InstanceRow, NewJob, ORDER, OrderRow, Placed};
 use super::{Pool, Store, StoreError};
 use rust_decimal::Decimal;
@@ -111,7 +111,7 @@ impl Store {
         let mut due: BTreeMap<&str, Decimal> = BTreeMap::new();
         let priced: Vec<(&OrderRow, Decimal)> = batch
             .iter()
-            .map(|r| (&r.order, r.order.amount.parse().unwrap_or(Decimal::ZERO)))
+            .map(|r| (&r.order, dec(&r.order.amount)))
             .filter(|(_, amount)| *amount > Decimal::ZERO)
             .collect();
         for (o, amount) in &priced {
@@ -142,7 +142,7 @@ impl Store {
                 let mut balances: BTreeMap<&str, Decimal> = due.keys().map(|c| (*c, Decimal::ZERO)).collect();
                 for (customer, amount) in &rows {
                     if let Some(b) = balances.get_mut(customer.as_str()) {
-                        *b = amount.parse().unwrap_or(Decimal::ZERO);
+                        *b = dec(amount);
                     }
                 }
                 // One customer short: the batch goes order by order, and

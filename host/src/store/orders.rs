@@ -4,7 +4,7 @@
 //! finished plugin call commits its key-value writes, the instance, the order
 //! and the feed event together, and only if it still holds the job's lease.
 
-use super::balances::cents;
+use super::balances::{cents, dec};
 use super::{Pool, Store, StoreError};
 use crate::domain::catalog::BillingMode;
 use crate::domain::instance::{InstanceState, OrderKind, OrderState};
@@ -225,14 +225,13 @@ fn allocate_refund(
     total: Decimal,
     paid: &[(String, String, String)],
 ) -> Option<Vec<(String, String, &'static str)>> {
-    let parse = |s: &str| s.parse::<Decimal>().unwrap_or(Decimal::ZERO);
     let mut left = total;
     let mut out = Vec::new();
     for (id, amount, refunded) in paid {
         if left.is_zero() {
             break;
         }
-        let (amount, refunded) = (parse(amount), parse(refunded));
+        let (amount, refunded) = (dec(amount), dec(refunded));
         let take = left.min(amount - refunded);
         if take <= Decimal::ZERO {
             continue;
@@ -358,7 +357,7 @@ impl Store {
             }
             // Paid (or, for an unsubscription, refunded) in the transaction
             // that accepts the order: never one without the other.
-            let amount: Decimal = order.amount.parse().unwrap_or(Decimal::ZERO);
+            let amount = dec(&order.amount);
             let (customer, now) = (&order.customer_id, order.created_at);
             if amount > Decimal::ZERO
                 && let Err(balance) = move_balance!(tx, lock, customer, -amount, "order-payment", &order.id, now)
@@ -378,9 +377,7 @@ impl Store {
                     sqlx::query("UPDATE orders SET refunded = $2, payment = $3 WHERE id = $1")
                         .bind(id).bind(refunded).bind(*payment).execute(&mut *tx).await?;
                 }
-                if move_balance!(tx, lock, customer, -amount, "refund", &order.id, now).is_err() {
-                    return Err(StoreError::Conflict("a refund must be positive".into()));
-                }
+                credit_balance!(tx, lock, customer, -amount, "refund", &order.id, now);
             }
             let mut q = sqlx::QueryBuilder::new(format!("INSERT INTO orders ({ORDER}) "));
             q.push_values(std::iter::once(order), |mut b, o| bind_order!(b, o));

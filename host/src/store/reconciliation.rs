@@ -6,7 +6,8 @@
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
-use super::bills::{BILL, BillRow, dec};
+use super::balances::dec;
+use super::bills::{BILL, BillRow};
 use super::{Pool, Store, StoreError};
 use crate::domain::settlement::{Taxes, line_amounts};
 

@@ -6,16 +6,10 @@
 
 use bazaar_tests::clock::{DAY, advance};
 use bazaar_tests::market::{buy_active, listed_product, wait_instance, wait_order};
+use bazaar_tests::money::{cents, d};
 use bazaar_tests::{TestApp, spawn_app};
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use serde_json::{Value, json};
-
-fn d(v: &Value) -> Decimal {
-    v.as_str()
-        .unwrap_or_else(|| panic!("not a decimal string: {v}"))
-        .parse()
-        .unwrap()
-}
 
 async fn balance(app: &TestApp, customer: &str) -> Decimal {
     let (status, body) = app.get_as(customer, "/v1/balance").await;
@@ -127,11 +121,6 @@ async fn an_order_is_paid_as_it_is_accepted_or_refused_with_what_is_missing() {
     assert_eq!(body["field"], "account");
     let (status, _) = app.get_as(&app.seller, "/v1/ledger").await;
     assert_eq!(status, 403);
-}
-
-/// Half-even to cents, as the service rounds.
-fn cents(x: Decimal) -> Decimal {
-    x.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,21 +6,11 @@
 
 use bazaar_tests::clock::{HOUR, advance, advance_to, bill_day_after, month_id, now};
 use bazaar_tests::market::{buy_active, listed_product, wait_order};
+use bazaar_tests::money::{cents, d};
 use bazaar_tests::{TestApp, spawn_app};
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-
-pub fn d(v: &Value) -> Decimal {
-    v.as_str()
-        .unwrap_or_else(|| panic!("not a decimal string: {v}"))
-        .parse()
-        .unwrap()
-}
-
-fn cents(x: Decimal) -> Decimal {
-    x.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven)
-}
 
 /// Waits for the worker to generate `seller`'s bill `id`.
 pub async fn bill_of(app: &TestApp, seller: &str, id: &str) -> Value {
