@@ -9,6 +9,7 @@ mod auth;
 mod billing;
 mod bills;
 mod cases;
+mod console;
 mod csv;
 mod error;
 mod extract;
@@ -117,7 +118,8 @@ pub struct Guards {
     pub rates: rate_limits::RateLimits,
 }
 
-/// The service's routes: `/healthz`, `/v1/openapi.json`, the `/v1` API
+/// The service's routes: the web console at `/`, `/healthz`,
+/// `/v1/openapi.json`, the `/v1` API
 /// and, unless metrics have an address of their own
 /// (`metrics_for_operators` false), `/metrics` for operators; behind, from
 /// the outside in: the request log, metrics, the audit log, the JSON error
@@ -157,9 +159,9 @@ pub fn router(
             }),
         )
         .merge(v1)
-        .fallback(|| async {
-            ApiError::from(crate::app::AppError::NotFound("no such route".into()))
-        })
+        .route("/", get(console::index))
+        .route("/assets/{*path}", get(console::asset))
+        .fallback(console::fallback)
         // `limit_requests` cuts bodies itself, at the route's own limit.
         .layer(DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn_with_state(

@@ -1,8 +1,10 @@
 //! Project automation behind the README's two commands:
 //! `cargo xtask serve` builds the example plugins and starts the service;
 //! `cargo xtask test` builds the plugins once, makes sure PostgreSQL is up,
-//! checks formatting and lints, and runs every test.
+//! checks formatting and lints, and runs every test. Both build the web
+//! console first (`console.rs`): the host embeds what it builds.
 
+mod console;
 mod layers;
 
 use anyhow::{Context, Result, bail};
@@ -21,7 +23,7 @@ struct Args {
 enum Cmd {
     /// Builds every example plugin (Rust and Python) into target/plugins.
     Plugins,
-    /// Builds the plugins and runs the service with them loaded.
+    /// Builds the plugins and the console, and runs the service with them loaded.
     Serve {
         /// Extra arguments for `bazaar serve`.
         #[arg(trailing_var_arg = true)]
@@ -46,6 +48,7 @@ fn main() -> Result<()> {
         Cmd::Plugins => build_plugins(&root).map(drop),
         Cmd::Serve { args } => {
             let dir = build_plugins(&root)?;
+            console::build(&root)?;
             let mut cmd = cargo(&root);
             cmd.args([
                 "run",
@@ -125,7 +128,18 @@ fn build_plugins(root: &Path) -> Result<PathBuf> {
     }
     let py = root.join("plugins/python/build.sh");
     if py.exists() {
-        run(Command::new("bash").arg(py).arg(&out))?;
+        run(Command::new("bash").arg(&py).arg(&out))?;
+        // The same plugin built against the frozen 0.1.0 contract: the
+        // component of an older WIT version the host must keep running.
+        let old = root.join("target/plugins-build/python-v0.1.0");
+        run(Command::new("bash")
+            .arg(&py)
+            .arg(&old)
+            .env("BAZAAR_WIT_DIR", root.join("wit/v0.1.0")))?;
+        std::fs::copy(
+            old.join("flat_pricing_py.wasm"),
+            fixtures.join("flat_pricing_py_v0_1_0.wasm"),
+        )?;
     }
     eprintln!("xtask: plugins in {}", out.display());
     Ok(out)
@@ -167,6 +181,11 @@ fn ensure_postgres(url: &str) -> Result<()> {
 fn test(root: &Path, no_lint: bool) -> Result<()> {
     layers::check(root)?;
     let plugins = build_plugins(root)?;
+    // Before the host is built, which embeds it; the browser tests of the
+    // `api` binary drive it in Chromium.
+    console::build(root)?;
+    console::unit_tests(root)?;
+    console::ensure_chromium()?;
     if !no_lint {
         run(cargo(root).args(["fmt", "--all", "--check"]))?;
         run(cargo(root)

@@ -1,0 +1,80 @@
+/** Orders and instances as tables, shared by the seller's and the customer's pages. */
+import type { Schemas } from '../api/client';
+import { Empty, Time } from '../ui/bits';
+
+type Order = Schemas['OrderView'];
+type Instance = Schemas['InstanceView'];
+
+export function OrderTable({ orders }: { orders: Order[] }) {
+  if (orders.length === 0) return <Empty>No order yet.</Empty>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>order</th>
+          <th>kind</th>
+          <th>state</th>
+          <th>payment</th>
+          <th>amount</th>
+          <th>placed</th>
+        </tr>
+      </thead>
+      <tbody>
+        {orders.map((o) => (
+          <tr key={o.id} data-order={o.id}>
+            <td>
+              <code>{o.id}</code>
+            </td>
+            <td>{o.kind}</td>
+            <td>
+              <span class={`badge ${o.state}`}>{o.state}</span>
+            </td>
+            <td>{o.payment}</td>
+            <td>{o.amount}</td>
+            <td>
+              <Time ms={o['created-at']} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function InstanceTable({ instances }: { instances: Instance[] }) {
+  if (instances.length === 0) return <Empty>No instance yet.</Empty>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>instance</th>
+          <th>product</th>
+          <th>SKU</th>
+          <th>state</th>
+          <th>expires</th>
+        </tr>
+      </thead>
+      <tbody>
+        {instances.map((i) => (
+          <tr key={i.id} data-instance={i.id}>
+            <td>
+              <code>{i.id}</code>
+            </td>
+            <td>
+              <code>{i['product-id']}</code>
+            </td>
+            <td>{i.sku}</td>
+            <td>
+              <span class={`badge ${i.state}`} data-testid="instance-state">
+                {i.state}
+              </span>
+            </td>
+            <td>
+              <Time ms={i['expires-at']} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

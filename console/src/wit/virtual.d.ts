@@ -1,0 +1,4 @@
+declare module 'virtual:wit' {
+  const wit: import('./types').WitPackage;
+  export default wit;
+}
