@@ -128,18 +128,7 @@ fn build_plugins(root: &Path) -> Result<PathBuf> {
     }
     let py = root.join("plugins/python/build.sh");
     if py.exists() {
-        run(Command::new("bash").arg(&py).arg(&out))?;
-        // The same plugin built against the frozen 0.1.0 contract: the
-        // component of an older WIT version the host must keep running.
-        let old = root.join("target/plugins-build/python-v0.1.0");
-        run(Command::new("bash")
-            .arg(&py)
-            .arg(&old)
-            .env("BAZAAR_WIT_DIR", root.join("wit/v0.1.0")))?;
-        std::fs::copy(
-            old.join("flat_pricing_py.wasm"),
-            fixtures.join("flat_pricing_py_v0_1_0.wasm"),
-        )?;
+        run(Command::new("bash").arg(py).arg(&out))?;
     }
     eprintln!("xtask: plugins in {}", out.display());
     Ok(out)
