@@ -10,6 +10,7 @@ mod audit;
 mod billing;
 mod call_answers;
 mod cases;
+mod console;
 mod edge;
 mod errors;
 mod example_plugins;

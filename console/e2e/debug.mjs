@@ -1,0 +1,133 @@
+// A seller in the console: signs in, uploads two plugins (one by drag and
+// drop), runs a debug call from the form generated from the WIT, sees typed
+// failures, saves the call as a case, replays it (pass) and replays it
+// against the other version (fail, with its diff).
+import { readFileSync } from 'node:fs';
+import { base, check, env, shot, signIn, signOut, withBrowser } from './lib.mjs';
+
+const plugins = env('BAZAAR_PLUGINS_DIR');
+
+await withBrowser('debug', async (page) => {
+  // First load, from a cold page: the whole console under a second.
+  await page.goto(`${base()}/`);
+  const loadMs = await page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    return nav.loadEventEnd - nav.startTime;
+  });
+  console.log(`first load ${loadMs.toFixed(0)} ms`);
+  check(loadMs < 1000, `first load took ${loadMs} ms`);
+  await page.getByLabel('Account token').fill('bz_not_a_token');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'unauthorized' }).waitFor();
+
+  await signIn(page, env('BAZAAR_SELLER'));
+  await page.getByRole('heading', { name: 'Plugins' }).waitFor();
+  await page.getByText('No plugin uploaded yet').waitFor();
+
+  // Upload by drag and drop.
+  await page.getByLabel('Plugin name').fill('pricing');
+  const bytes = readFileSync(`${plugins}/tiered_pricing.wasm`).toString('base64');
+  const drop = await page.evaluateHandle((b64) => {
+    const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([data], 'tiered_pricing.wasm', { type: 'application/wasm' }));
+    return dt;
+  }, bytes);
+  await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer: drop });
+  await page.getByRole('status').filter({ hasText: 'Uploaded pricing version 1' }).waitFor();
+  // And by the file picker: another plugin.
+  await page.getByLabel('Plugin name').fill('bad-pricing');
+  await page.getByLabel('Choose a component').setInputFiles(`${plugins}/fixtures/bad_pricing.wasm`);
+  await page.getByRole('status').filter({ hasText: 'Uploaded bad-pricing version 1' }).waitFor();
+  await page.locator('article.card').nth(1).waitFor();
+  await shot(page, 'plugins');
+
+  // The workbench, from the plugin's function link.
+  await page.locator('article.card', { hasText: 'pricing v1' }).filter({ hasNotText: 'bad-pricing' }).getByRole('link', { name: 'pricing.quote(request)' }).click();
+  await page.getByRole('heading', { name: 'pricing.quote' }).waitFor();
+  const quantity = page.locator('#in-request_quantity');
+  check((await quantity.inputValue()) === '1', 'the form is prefilled with the example');
+  check((await page.locator('#in-request_billing-mode').inputValue()) === 'monthly', 'enums are selects');
+
+  // A value the form knows is wrong is said at its field before any call.
+  await quantity.fill('eight');
+  await page.locator('#in-request_quantity-error').waitFor();
+  await quantity.fill('8');
+  // One the service refuses: its typed failure, and the field marked.
+  const periods = page.locator('#in-request_period-count');
+  await periods.fill('-1');
+  await page.locator('#in-request_period-count-error').filter({ hasText: 'out of range for u32' }).waitFor();
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  const failed = page.getByTestId('call-failed');
+  await failed.filter({ hasText: 'bad-input' }).waitFor();
+  await failed.getByText('request.period-count', { exact: true }).waitFor();
+  check((await periods.getAttribute('aria-invalid')) === 'true', 'the bad field is marked');
+  await periods.fill('1');
+
+  // A budget too small: a typed out-of-fuel failure.
+  await page.getByText('Time, seed, config, budget').click();
+  await page.getByLabel('Fuel').fill('1000');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await failed.filter({ hasText: 'out-of-fuel' }).waitFor();
+  await page.getByLabel('Fuel').fill('');
+
+  // The call, at the service's time with a fresh seed; then repeated exactly.
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  const result = page.getByTestId('call-result');
+  await result.waitFor();
+  const output = await page.getByLabel('output').textContent();
+  check(output.includes('"total": "1.90"'), `8 units cost 1.90: ${output}`);
+  await page.getByLabel('transcript').getByText('config-get').waitFor();
+  await page.locator('.logs').getByText('quote').first().waitFor();
+  const seed = await page.getByTestId('seed').textContent();
+  const transcript = await page.getByLabel('transcript').textContent();
+  await page.getByRole('button', { name: 'Repeat exactly' }).click();
+  await page.waitForFunction((s) => document.querySelector('#seed')?.value === s, seed);
+  check((await page.getByTestId('seed').textContent()) === seed, 'the same seed');
+  check((await page.getByLabel('transcript').textContent()) === transcript, 'the same host calls');
+  check((await page.getByLabel('output').textContent()) === output, 'the same output');
+
+  // The raw JSON view shows the same input.
+  await page.getByLabel('Raw JSON').check();
+  const raw = await page.getByLabel('Input (an object keyed by parameter name)').inputValue();
+  check(JSON.parse(raw).request.quantity === '8', 'the raw view has the form value');
+  await page.getByLabel('Raw JSON').uncheck();
+  await shot(page, 'workbench');
+
+  // Save it as a case.
+  await page.getByLabel('Case name').fill('eight units');
+  await page.getByRole('button', { name: 'Save as case' }).click();
+  const saved = page.getByRole('status').filter({ hasText: 'Saved as case' });
+  await saved.waitFor();
+  await saved.getByRole('link').click();
+
+  // Replay against the recorded version: pass.
+  await page.getByRole('heading', { name: /eight units/ }).waitFor();
+  await page.getByRole('button', { name: 'Replay', exact: true }).click();
+  await page.getByTestId('replay-result').filter({ hasText: 'pass' }).waitFor();
+  await shot(page, 'case-pass');
+
+  // Against the other plugin: fail, with the first difference side by side.
+  const against = page.getByLabel('Replay against');
+  const other = await against.locator('option', { hasText: 'bad-pricing' }).getAttribute('value');
+  await against.selectOption(other);
+  await page.getByRole('button', { name: 'Replay', exact: true }).click();
+  await page.getByTestId('replay-result').filter({ hasText: 'FAIL' }).waitFor();
+  await page.getByTestId('diff').waitFor();
+  await page.getByLabel('diff expected').waitFor();
+  await page.getByLabel('diff actual').waitFor();
+  await shot(page, 'case-diff');
+
+  // The list replays every case.
+  await page.getByRole('link', { name: '← Cases' }).click();
+  await page.getByRole('button', { name: /Replay all 1/ }).click();
+  await page.locator('.verdict.pass').waitFor();
+  await shot(page, 'cases');
+
+  // A reload keeps the page and the session; signing out forgets the token.
+  await page.reload();
+  await page.getByRole('heading', { name: 'Cases' }).waitFor();
+  await signOut(page);
+  check((await page.evaluate(() => sessionStorage.length)) === 0, 'signing out clears the session');
+});
+console.log('debug: ok');

@@ -1,0 +1,102 @@
+// From a draft to a running instance in the console: the seller creates a
+// product (a validation error shown at its field first), previews a quote
+// and submits it; the operator reads the review, approves it, creates a
+// customer account (its token shown once) and activates a rule; the
+// customer tops up and subscribes; the seller sees the instance
+// provisioned in the change feed.
+import { check, env, shot, signIn, signOut, until, withBrowser } from './lib.mjs';
+
+const draft = JSON.parse(env('BAZAAR_DRAFT'));
+
+await withBrowser('market', async (page) => {
+  await signIn(page, env('BAZAAR_SELLER'));
+  await page.getByRole('link', { name: 'Products' }).click();
+  await page.getByText('No product yet').waitFor();
+  await page.getByRole('link', { name: 'New product' }).click();
+
+  // The form first, with an invalid version: the refusal lands at the field.
+  await page.getByLabel('Name').fill(draft.name);
+  await page.getByLabel('Version (like V1.0)').fill('one');
+  await page.getByLabel('Lifecycle plugin').selectOption(draft['lifecycle-plugin']);
+  await page.getByRole('button', { name: 'Create the product' }).click();
+  await page.locator('#product-version[aria-invalid="true"]').waitFor();
+  await page.getByRole('alert').filter({ hasText: 'invalid' }).first().waitFor();
+  await shot(page, 'product-invalid');
+
+  // The whole definition in the JSON view.
+  await page.getByLabel('JSON view').check();
+  await page.getByRole('textbox', { name: 'Definition' }).fill(JSON.stringify(draft, null, 2));
+  await page.getByRole('button', { name: 'Create the product' }).click();
+  await page.getByRole('heading', { name: draft.name }).waitFor();
+
+  // A quote of the draft.
+  await page.getByLabel('Periods').fill('2');
+  await page.getByRole('button', { name: 'Quote', exact: true }).click();
+  const total = await page.getByTestId('quote-total').textContent();
+  check(total === '20.00', `2 months of basic at 10.00: ${total}`);
+
+  await page.getByRole('button', { name: 'Submit a release application' }).click();
+  await page.locator('.applications .badge', { hasText: 'pending' }).waitFor();
+  await shot(page, 'product');
+  await signOut(page);
+
+  // The operator's review.
+  await signIn(page, env('BAZAAR_OPERATOR'));
+  await page.getByRole('heading', { name: 'Review queue' }).waitFor();
+  await page.getByRole('link', { name: draft.name }).click();
+  await page.getByTestId('case-results').getByText('create').first().waitFor();
+  check((await page.locator('.verdict.fail').count()) === 0, 'every case passes');
+  // A rejection needs a reason: said at the field, nothing sent.
+  await page.getByRole('button', { name: 'Reject' }).click();
+  await page.getByText('a rejection needs a reason').waitFor();
+  await shot(page, 'review');
+  await page.getByRole('button', { name: 'Approve' }).click();
+  await page.locator('h1 .badge', { hasText: 'approved' }).waitFor();
+
+  // A rule activated, then rolled back off.
+  await page.getByRole('link', { name: 'Rules' }).click();
+  await page.getByText('No rule is active').waitFor();
+  await page.getByLabel('Plugin version').selectOption({ index: 1 });
+  await page.getByRole('button', { name: 'Activate' }).click();
+  await page.getByRole('button', { name: 'Deactivate' }).waitFor();
+  await shot(page, 'rules');
+  await page.getByRole('button', { name: 'Deactivate' }).click();
+  await page.getByText('No rule is active').waitFor();
+
+  // A customer account; its token is shown once.
+  await page.getByRole('link', { name: 'Accounts' }).click();
+  await page.getByLabel('Role').selectOption('customer');
+  await page.getByLabel('Name').fill('Carol');
+  await page.getByRole('button', { name: 'Create' }).click();
+  const token = (await page.getByTestId('new-token').textContent()).trim();
+  check(token.startsWith('bz_'), `a token: ${token}`);
+  await signOut(page);
+
+  // The customer subscribes.
+  await signIn(page, token);
+  await page.getByRole('heading', { name: 'Catalogue' }).waitFor();
+  await page.getByLabel('Amount').fill('500.00');
+  await page.getByRole('button', { name: 'Top up' }).click();
+  await page.getByTestId('balance').filter({ hasText: '500.00' }).waitFor();
+  await page.getByRole('link', { name: draft.name }).click();
+  await page.getByRole('button', { name: 'Quote', exact: true }).click();
+  await page.getByTestId('quote-total').waitFor();
+  await page.getByRole('button', { name: 'Subscribe' }).click();
+  await page.getByRole('heading', { name: 'My instances' }).waitFor();
+  const active = page.getByTestId('instance-state').filter({ hasText: 'active' });
+  await until(page, active, () => page.getByRole('button', { name: 'Refresh' }).click());
+  await shot(page, 'instances');
+  await signOut(page);
+
+  // The seller's feed shows it.
+  await signIn(page, env('BAZAAR_SELLER'));
+  await page.getByRole('link', { name: 'Operations' }).click();
+  const provisioned = page.locator('.feed li[data-kind="instance.provisioned"]');
+  await until(page, provisioned, () => page.getByRole('button', { name: 'Refresh' }).click());
+  await page.getByRole('link', { name: 'Instances' }).click();
+  await page.getByTestId('instance-state').filter({ hasText: 'active' }).waitFor();
+  await page.getByRole('link', { name: 'Change feed' }).click();
+  await provisioned.waitFor();
+  await shot(page, 'feed');
+});
+console.log('market: ok');
