@@ -127,7 +127,7 @@ export function WitField(props: FieldProps) {
           {head}
           <select id={id} value={String(value)} aria-invalid={invalid} onChange={(e) => onChange(e.currentTarget.value)}>
             {type.cases.map((c) => (
-              <option key={c.name} value={c.name} title={c.docs}>
+              <option key={c.name} value={c.name} title={c.docs} selected={c.name === value}>
                 {c.name}
               </option>
             ))}
@@ -211,7 +211,7 @@ export function WitField(props: FieldProps) {
           </label>
           <select id={id} value={current} aria-invalid={invalid} onChange={(e) => pick(e.currentTarget.value)}>
             {cases.map((c) => (
-              <option key={c.name} value={c.name} title={c.docs}>
+              <option key={c.name} value={c.name} title={c.docs} selected={c.name === current}>
                 {c.name}
               </option>
             ))}
