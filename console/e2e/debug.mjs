@@ -8,14 +8,26 @@ import { base, check, env, shot, signIn, signOut, withBrowser } from './lib.mjs'
 const plugins = env('BAZAAR_PLUGINS_DIR');
 
 await withBrowser('debug', async (page) => {
-  // First load, from a cold page: the whole console under a second.
+  // First load with an empty cache, five times: under a second each.
+  const loads = [];
+  for (let i = 0; i < 5; i++) {
+    const fresh = await page.context().browser().newContext();
+    const p = await fresh.newPage();
+    await p.goto(`${base()}/`);
+    await p.getByLabel('Account token').waitFor();
+    loads.push(
+      await p.evaluate(() => {
+        const nav = performance.getEntriesByType('navigation')[0];
+        const bytes = performance.getEntriesByType('resource').reduce((n, r) => n + r.transferSize, nav.transferSize);
+        return { ms: nav.loadEventEnd - nav.startTime, bytes };
+      }),
+    );
+    await fresh.close();
+  }
+  const ms = loads.map((l) => l.ms).sort((a, b) => a - b);
+  console.log(`first load (5 cold loads): median ${ms[2].toFixed(0)} ms, max ${ms[4].toFixed(0)} ms, ${loads[0].bytes} bytes transferred`);
+  check(ms[4] < 1000, `a first load took ${ms[4]} ms`);
   await page.goto(`${base()}/`);
-  const loadMs = await page.evaluate(() => {
-    const nav = performance.getEntriesByType('navigation')[0];
-    return nav.loadEventEnd - nav.startTime;
-  });
-  console.log(`first load ${loadMs.toFixed(0)} ms`);
-  check(loadMs < 1000, `first load took ${loadMs} ms`);
   await page.getByLabel('Account token').fill('bz_not_a_token');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('alert').filter({ hasText: 'unauthorized' }).waitFor();

@@ -192,3 +192,60 @@ async fn a_product_goes_from_draft_to_an_active_instance_in_the_browser() {
     assert_eq!(body["instances"][0]["state"], "active", "{body}");
     app.stop().await;
 }
+
+/// A listing the active review rule finds fault with: the operator reads
+/// the findings, is refused approval while a blocker remains, and rejects
+/// it with a reason the seller then reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operator_reviews_findings_and_rejects_with_a_reason_in_the_browser() {
+    let app = spawn_app().await;
+    let (status, body) = app
+        .upload_as(&app.seller, "lifecycle", plugin_bytes("saas_lifecycle"))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let sha = body["sha256"].as_str().unwrap().to_string();
+    record_cases(&app, &app.seller, &sha).await;
+    let (status, body) = app
+        .upload_as(
+            &app.operator,
+            "listing-rules",
+            plugin_bytes("listing_rules"),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let rules = body["sha256"].as_str().unwrap().to_string();
+    let (status, body) = app
+        .post_as(
+            &app.operator,
+            "/v1/rules/review/listing/activate",
+            serde_json::json!({"plugin": rules}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app
+        .post_as(&app.seller, "/v1/products", product_draft(&sha))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let product = body["id"].as_str().unwrap().to_string();
+    let (status, body) = app
+        .post_as(
+            &app.seller,
+            &format!("/v1/products/{product}/release-applications"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    run_script(
+        &app,
+        "review.mjs",
+        &[
+            ("BAZAAR_SELLER", app.seller.clone()),
+            ("BAZAAR_OPERATOR", app.operator.clone()),
+        ],
+    )
+    .await;
+    let (status, body) = app.get("/v1/release-applications").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["applications"][0]["state"], "rejected", "{body}");
+    app.stop().await;
+}
