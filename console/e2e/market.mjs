@@ -4,7 +4,27 @@
 // customer account (its token shown once) and activates a rule; the
 // customer tops up and subscribes; the seller sees the instance
 // provisioned in the change feed.
+import { deflateSync, crc32 } from 'node:zlib';
 import { check, env, shot, signIn, signOut, until, withBrowser } from './lib.mjs';
+
+/** A 120×120 PNG, as the README's listing example makes one. */
+function png(size) {
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0);
+  ihdr.writeUInt32BE(size, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(size * 3, 0x60)]);
+  const pixels = deflateSync(Buffer.concat(Array.from({ length: size }, () => row)));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', pixels), chunk('IEND', Buffer.alloc(0))]);
+}
 
 const draft = JSON.parse(env('BAZAAR_DRAFT'));
 
@@ -28,6 +48,20 @@ await withBrowser('market', async (page) => {
   await page.getByRole('textbox', { name: 'Definition' }).fill(JSON.stringify(draft, null, 2));
   await page.getByRole('button', { name: 'Create the product' }).click();
   await page.getByRole('heading', { name: draft.name }).waitFor();
+
+  // The listing's files.
+  await page.getByLabel('Logo (a PNG, e.g. 120×120)').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: png(120) });
+  await page.getByText('120×120,').waitFor();
+  await page.getByRole('img', { name: 'the logo' }).waitFor();
+  await page.getByLabel('EULA (PDF, text, Markdown or HTML)').setInputFiles({ name: 'EULA.md', mimeType: 'text/markdown', buffer: Buffer.from('# End-user licence\n\nUse it well.\n') });
+  await page.getByText('text/markdown,').waitFor();
+
+  // An edit of the draft keeps the files.
+  await page.getByRole('button', { name: 'Edit the draft' }).click();
+  await page.getByLabel('Overview').fill('Customer relationships, deals and tasks in one place.');
+  await page.getByRole('button', { name: 'Save the draft' }).click();
+  await page.getByLabel('draft').getByText('deals and tasks in one place').waitFor();
+  await page.getByText('120×120,').waitFor();
 
   // A quote of the draft.
   await page.getByLabel('Periods').fill('2');

@@ -19,3 +19,14 @@ describe('strings', () => {
     expect(parse(text)).toEqual({ s: '12345678901234567890', q: 'a " 98765432109876543210' });
   });
 });
+
+describe('other numbers', () => {
+  it('keep their value: fractions and exponents with long digit runs', () => {
+    const text = '{"load-ms":0.12345678901234567,"e":1e-12345678901234567,"n":-12345678901234567890,"x":[1.5,2]}';
+    const value = parse(text) as Record<string, unknown>;
+    expect(value['load-ms']).toBe(0.12345678901234567);
+    expect(value.e).toBe(0);
+    expect(value.n).toBe(-12345678901234567890n);
+    expect(value.x).toEqual([1.5, 2]);
+  });
+});

@@ -6,8 +6,8 @@
  */
 
 const MARK = '\u0000bigint:';
-/** A string literal (skipped as is) or an integer literal of 16 digits or more. */
-const TOKENS = /"(?:[^"\\]|\\.)*"|-?\d{16,}(?![.eE\d])/g;
+/** A string literal (skipped as is) or an integer literal of 16 digits or more (not the digits of a fraction or an exponent). */
+const TOKENS = /"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])-?\d{16,}(?![.eE\d])/g;
 
 /** `JSON.parse`, integers beyond 2^53 as BigInt. */
 export function parse(text: string): unknown {

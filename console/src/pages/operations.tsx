@@ -1,4 +1,5 @@
 /** A seller's operations: the change feed, orders, instances and settlement bills. */
+import { useEffect } from 'preact/hooks';
 import { api, ok } from '../api/client';
 import { useLoad } from '../ui/async';
 import { Empty, Json, Show, Time } from '../ui/bits';
@@ -41,6 +42,11 @@ interface Event {
 
 function Feed() {
   const feed = useLoad(() => ok(api.GET('/v1/feed', { params: { query: { limit: 1000 } } })), []);
+  // New events arrive as the worker provisions orders: poll while the page is open.
+  useEffect(() => {
+    const timer = setInterval(feed.reload, 5000);
+    return () => clearInterval(timer);
+  }, [feed.reload]);
   return (
     <Show l={feed}>
       {(data) => {

@@ -4,6 +4,7 @@ import { api, ApiFailure, ok, type Schemas } from '../api/client';
 import { useLoad } from '../ui/async';
 import { Empty, ErrorNote, FieldError, Json, Show, Time, short } from '../ui/bits';
 import { go, href, route } from '../router';
+import { ListingFiles } from './listing-files';
 
 type Product = Schemas['ProductView'];
 type Definition = Record<string, unknown>;
@@ -136,9 +137,11 @@ function Editor({ product }: { product?: Product }) {
   };
   const save = async (e: Event) => {
     e.preventDefault();
-    const d = current();
-    if (!d) return;
-    setDef(d);
+    const current_ = current();
+    if (!current_) return;
+    setDef(current_);
+    // The host names the listing files itself, from their uploads.
+    const { logo: _logo, eula: _eula, ...d } = current_;
     setBusy(true);
     setError(undefined);
     try {
@@ -239,6 +242,12 @@ function ProductPage({ id }: { id: string }) {
                   Edit the draft
                 </button>
               )}
+              <ListingFiles
+                product={product.id}
+                logo={(product.draft as { logo?: never } | null)?.logo}
+                eula={(product.draft as { eula?: never } | null)?.eula}
+                onChange={p.reload}
+              />
               {draft && <QuotePreview product={product.id} def={draft} />}
               <Release product={product.id} />
               <h2>Draft</h2>
