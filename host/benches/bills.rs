@@ -98,7 +98,7 @@ async fn generate(store: &Store, month: BillMonth, now: i64) -> (usize, f64) {
     let mut bills = 0;
     for seller in store.sellers_due(month).await.expect("due") {
         if store
-            .generate_bill(&seller, month, now)
+            .generate_bill(&seller, month, now, None)
             .await
             .expect("bill")
             .is_some()

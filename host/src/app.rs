@@ -27,6 +27,7 @@ pub mod review;
 pub mod rules;
 pub mod service_flow;
 pub mod settlement;
+pub mod taxes;
 pub mod tokens;
 pub mod usage;
 

@@ -30,6 +30,10 @@ pub enum StoreError {
         /// The balance.
         balance: rust_decimal::Decimal,
     },
+    /// A platform rule plugin the write depends on failed (nothing was
+    /// written; the write is retried later).
+    #[error("{0}")]
+    Rule(String),
     /// A direct SQLite access (rusqlite, outside the pool) failed.
     #[error("sqlite error: {0}")]
     Direct(String),
@@ -167,7 +171,7 @@ pub use accounts::{Account, Credential, Role, TokenRow};
 pub use audit::{AuditFilter, AuditRow};
 pub use balances::{LedgerCheck, LedgerRow};
 pub use billing::{ArrearsRow, ChargeRow, Charged, TopUp};
-pub use bills::{BillLineRow, BillRow};
+pub use bills::{BillLineRow, BillRow, TaxFuture, TaxLine, TaxRequest, Taxer};
 pub use cases::CaseRow;
 pub use feed::EventHold;
 pub use instances::Owner;

@@ -36,10 +36,10 @@ pub mod lifecycle_plugin {
         export_macro_name: "export",
         default_bindings_module: "bazaar_sdk::__private::lifecycle_plugin",
         with: {
-            "bazaar:plugin/types@0.1.0": crate::bindings::imports::bazaar::plugin::types,
-            "bazaar:plugin/host@0.1.0": crate::bindings::imports::bazaar::plugin::host,
-            "bazaar:plugin/kv@0.1.0": crate::bindings::imports::bazaar::plugin::kv,
-            "bazaar:plugin/config@0.1.0": crate::bindings::imports::bazaar::plugin::config,
+            "bazaar:plugin/types@0.2.0": crate::bindings::imports::bazaar::plugin::types,
+            "bazaar:plugin/host@0.2.0": crate::bindings::imports::bazaar::plugin::host,
+            "bazaar:plugin/kv@0.2.0": crate::bindings::imports::bazaar::plugin::kv,
+            "bazaar:plugin/config@0.2.0": crate::bindings::imports::bazaar::plugin::config,
         },
     });
 }
@@ -53,10 +53,10 @@ pub mod metering_plugin {
         export_macro_name: "export",
         default_bindings_module: "bazaar_sdk::__private::metering_plugin",
         with: {
-            "bazaar:plugin/types@0.1.0": crate::bindings::imports::bazaar::plugin::types,
-            "bazaar:plugin/host@0.1.0": crate::bindings::imports::bazaar::plugin::host,
-            "bazaar:plugin/kv@0.1.0": crate::bindings::imports::bazaar::plugin::kv,
-            "bazaar:plugin/config@0.1.0": crate::bindings::imports::bazaar::plugin::config,
+            "bazaar:plugin/types@0.2.0": crate::bindings::imports::bazaar::plugin::types,
+            "bazaar:plugin/host@0.2.0": crate::bindings::imports::bazaar::plugin::host,
+            "bazaar:plugin/kv@0.2.0": crate::bindings::imports::bazaar::plugin::kv,
+            "bazaar:plugin/config@0.2.0": crate::bindings::imports::bazaar::plugin::config,
         },
     });
 }
@@ -70,10 +70,10 @@ pub mod pricing_plugin {
         export_macro_name: "export",
         default_bindings_module: "bazaar_sdk::__private::pricing_plugin",
         with: {
-            "bazaar:plugin/types@0.1.0": crate::bindings::imports::bazaar::plugin::types,
-            "bazaar:plugin/host@0.1.0": crate::bindings::imports::bazaar::plugin::host,
-            "bazaar:plugin/kv@0.1.0": crate::bindings::imports::bazaar::plugin::kv,
-            "bazaar:plugin/config@0.1.0": crate::bindings::imports::bazaar::plugin::config,
+            "bazaar:plugin/types@0.2.0": crate::bindings::imports::bazaar::plugin::types,
+            "bazaar:plugin/host@0.2.0": crate::bindings::imports::bazaar::plugin::host,
+            "bazaar:plugin/kv@0.2.0": crate::bindings::imports::bazaar::plugin::kv,
+            "bazaar:plugin/config@0.2.0": crate::bindings::imports::bazaar::plugin::config,
         },
     });
 }
@@ -87,10 +87,27 @@ pub mod review_plugin {
         export_macro_name: "export",
         default_bindings_module: "bazaar_sdk::__private::review_plugin",
         with: {
-            "bazaar:plugin/types@0.1.0": crate::bindings::imports::bazaar::plugin::types,
-            "bazaar:plugin/host@0.1.0": crate::bindings::imports::bazaar::plugin::host,
-            "bazaar:plugin/kv@0.1.0": crate::bindings::imports::bazaar::plugin::kv,
-            "bazaar:plugin/config@0.1.0": crate::bindings::imports::bazaar::plugin::config,
+            "bazaar:plugin/types@0.2.0": crate::bindings::imports::bazaar::plugin::types,
+            "bazaar:plugin/host@0.2.0": crate::bindings::imports::bazaar::plugin::host,
+            "bazaar:plugin/kv@0.2.0": crate::bindings::imports::bazaar::plugin::kv,
+            "bazaar:plugin/config@0.2.0": crate::bindings::imports::bazaar::plugin::config,
+        },
+    });
+}
+
+/// The `settlement-plugin` world (since 0.2.0).
+pub mod settlement_plugin {
+    wit_bindgen::generate!({
+        world: "settlement-plugin",
+        path: "../wit",
+        pub_export_macro: true,
+        export_macro_name: "export",
+        default_bindings_module: "bazaar_sdk::__private::settlement_plugin",
+        with: {
+            "bazaar:plugin/types@0.2.0": crate::bindings::imports::bazaar::plugin::types,
+            "bazaar:plugin/host@0.2.0": crate::bindings::imports::bazaar::plugin::host,
+            "bazaar:plugin/kv@0.2.0": crate::bindings::imports::bazaar::plugin::kv,
+            "bazaar:plugin/config@0.2.0": crate::bindings::imports::bazaar::plugin::config,
         },
     });
 }

@@ -11,11 +11,12 @@
 //!
 //! 1. Make a `cdylib` crate depending on `bazaar-sdk`.
 //! 2. Implement one trait per interface the plugin serves: [`Lifecycle`],
-//!    [`Metering`], [`Pricing`] or [`Review`]. Trait functions are associated
-//!    functions (no `self`): a plugin keeps no state in memory between calls,
-//!    only in [`kv`].
+//!    [`Metering`], [`Pricing`], [`Review`] or [`Settlement`]. Trait
+//!    functions are associated functions (no `self`): a plugin keeps no state
+//!    in memory between calls, only in [`kv`].
 //! 3. Register the type with the macro of its world: [`register_lifecycle!`],
-//!    [`register_metering!`], [`register_pricing!`], [`register_review!`], or
+//!    [`register_metering!`], [`register_pricing!`], [`register_review!`],
+//!    [`register_settlement!`], or
 //!    [`register_saas!`] for lifecycle and metering together. Call exactly one
 //!    of them: the component exports what the macro registers and nothing
 //!    else, and the host decides what the plugin is from its exports.
@@ -71,6 +72,7 @@ mod metering;
 mod pricing;
 mod register;
 mod review;
+mod settlement;
 mod types;
 
 // The raw wit-bindgen output; public only so that the `register_*!` macros,
@@ -88,11 +90,14 @@ pub use metering::{MeteredInstance, Metering, UsageRecord, UsageWindow};
 pub use pricing::{Pricing, Quote, QuoteLine, QuoteRequest};
 pub use review::{Finding, ImageInfo, Listing, Review, Severity};
 pub use rust_decimal::{self, Decimal};
+pub use settlement::{BillLine, LineKind, LineTaxes, Settlement, Tax, TaxKind, TaxPayer};
 pub use types::{Attribute, BillingMode, attribute};
 
 /// What the `register_*!` macros expand to; not part of the API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::bindings::{lifecycle_plugin, metering_plugin, pricing_plugin, review_plugin};
+    pub use crate::bindings::{
+        lifecycle_plugin, metering_plugin, pricing_plugin, review_plugin, settlement_plugin,
+    };
     pub use crate::register::Export;
 }

@@ -50,6 +50,9 @@ pub struct UsageRecord {
     pub end: Timestamp,
     /// How much was used; positive.
     pub value: Decimal,
+    /// The id of the instance's stop-before-excess package to deduct it
+    /// from; `None`: the default order, soonest to expire first.
+    pub package: Option<String>,
 }
 
 /// A usage collection plugin. Register it with
@@ -93,6 +96,7 @@ fn record_into(r: UsageRecord) -> wit::UsageRecord {
         begin: r.begin,
         end: r.end,
         value: decimal::format(r.value),
+        package: r.package,
     }
 }
 
@@ -109,9 +113,11 @@ mod tests {
             begin: 0,
             end: 60_000,
             value: Decimal::new(1500, 2),
+            package: Some("pkg_1".into()),
         });
         assert_eq!(record.value, "15.00");
         assert_eq!(record.metering_id, "i:0");
+        assert_eq!(record.package.as_deref(), Some("pkg_1"));
     }
 
     #[test]

@@ -85,6 +85,22 @@ macro_rules! register_review {
     };
 }
 
+/// Exports `$plugin`, which implements [`Settlement`](crate::Settlement), as
+/// a component of the `settlement-plugin` world.
+#[macro_export]
+macro_rules! register_settlement {
+    ($plugin:ty) => {
+        // See `register_lifecycle!` for why `unsafe` is allowed.
+        #[allow(unsafe_code)]
+        const _: () = {
+            type __BazaarExport = $crate::__private::Export<$plugin>;
+            $crate::__private::settlement_plugin::export!(
+                __BazaarExport with_types_in $crate::__private::settlement_plugin
+            );
+        };
+    };
+}
+
 /// Exports `$plugin`, which implements both [`Lifecycle`](crate::Lifecycle)
 /// and [`Metering`](crate::Metering), as a component of the `saas-plugin`
 /// world.

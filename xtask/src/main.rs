@@ -40,7 +40,13 @@ enum Cmd {
 }
 
 /// Plugins that exist to be rejected or to misbehave in tests.
-const FIXTURES: [&str; 4] = ["hostile", "bad_pricing", "bad_import", "future_version"];
+const FIXTURES: [&str; 5] = [
+    "hostile",
+    "bad_pricing",
+    "bad_import",
+    "future_version",
+    "legacy_lifecycle",
+];
 
 fn main() -> Result<()> {
     let root = repo_root();

@@ -32,6 +32,19 @@ pub fn is_cents(value: Decimal) -> bool {
     value.normalize().scale() <= MONEY_SCALE
 }
 
+/// A decimal string in the WIT's canonical form (`"12.50"`, `"-3"`): an
+/// optional `-`, digits, optionally `.` and digits; no exponent, `+`,
+/// spaces or separators. `None` for anything else.
+pub fn parse_canonical(s: &str) -> Option<Decimal> {
+    let unsigned = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, "0"));
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || !digits(frac) {
+        return None;
+    }
+    s.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +68,14 @@ mod tests {
         assert!(is_cents(d("1.50")));
         assert!(is_cents(d("1.500")));
         assert!(!is_cents(d("1.505")));
+    }
+
+    #[test]
+    fn canonical_decimals_only() {
+        assert_eq!(parse_canonical("-12.50"), Some(d("-12.50")));
+        assert_eq!(parse_canonical("7"), Some(d("7")));
+        for bad in ["", "-", "1e3", "+1", "1,000", " 1", "1.", ".5", "NaN"] {
+            assert_eq!(parse_canonical(bad), None, "{bad:?}");
+        }
     }
 }

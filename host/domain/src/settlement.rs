@@ -100,6 +100,75 @@ pub struct Taxes {
     pub seller_dst: Decimal,
 }
 
+/// Whose share a tax comes out of (§8.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaxPayer {
+    /// Deducted from the sale before the platform fee.
+    Customer,
+    /// Deducted from the seller's share after it.
+    Seller,
+}
+
+/// Which tax.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaxKind {
+    /// Withholding tax.
+    Wht,
+    /// Digital services tax.
+    Dst,
+}
+
+impl Taxes {
+    /// A line's taxes from a rule's amounts: each amount rounded once,
+    /// half-even to cents, and added to its payer's and kind's total.
+    /// Refused when an amount's sign is not the sale's (a refund's taxes are
+    /// negative) or one payer's taxes exceed the sale.
+    pub fn from_rule(
+        sales: Decimal,
+        amounts: impl IntoIterator<Item = (TaxPayer, TaxKind, Decimal)>,
+    ) -> Result<Taxes, String> {
+        let mut t = Taxes::default();
+        for (payer, kind, amount) in amounts {
+            let amount = money(amount);
+            if !amount.is_zero() && amount.is_sign_negative() != sales.is_sign_negative() {
+                return Err(format!(
+                    "a tax of {amount} on a sale of {sales}: a tax has the sale's sign"
+                ));
+            }
+            *match (payer, kind) {
+                (TaxPayer::Customer, TaxKind::Wht) => &mut t.customer_wht,
+                (TaxPayer::Customer, TaxKind::Dst) => &mut t.customer_dst,
+                (TaxPayer::Seller, TaxKind::Wht) => &mut t.seller_wht,
+                (TaxPayer::Seller, TaxKind::Dst) => &mut t.seller_dst,
+            } += amount;
+        }
+        for (who, sum) in [
+            ("customer", t.customer_wht + t.customer_dst),
+            ("seller", t.seller_wht + t.seller_dst),
+        ] {
+            if sum.abs() > sales.abs() {
+                return Err(format!("{who} taxes of {sum} exceed the sale of {sales}"));
+            }
+        }
+        Ok(t)
+    }
+
+    /// Both rules' taxes, for lines more than one rule taxes.
+    pub fn plus(self, other: Taxes) -> Taxes {
+        Taxes {
+            customer_wht: self.customer_wht + other.customer_wht,
+            customer_dst: self.customer_dst + other.customer_dst,
+            seller_wht: self.seller_wht + other.seller_wht,
+            seller_dst: self.seller_dst + other.seller_dst,
+        }
+    }
+
+    /// The four taxes' sum.
+    pub fn total(&self) -> Decimal {
+        self.customer_wht + self.customer_dst + self.seller_wht + self.seller_dst
+    }
+}
+
 /// One bill line's figures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LineAmounts {
@@ -153,6 +222,29 @@ mod tests {
         let line = line_amounts(d("1000.00"), taxes, d("15"));
         assert_eq!(line.settlement.to_string(), "560.00");
         assert_eq!(line.platform_fee.to_string(), "120.00");
+    }
+
+    #[test]
+    fn rule_taxes_are_rounded_to_cents_and_keep_the_sales_sign() {
+        use TaxKind::{Dst, Wht};
+        use TaxPayer::{Customer, Seller};
+        let t = Taxes::from_rule(
+            d("1000.00"),
+            [
+                (Customer, Wht, d("150")),
+                (Customer, Dst, d("50")),
+                (Seller, Wht, d("100.005")),
+                (Seller, Dst, d("20")),
+            ],
+        )
+        .expect("taxes");
+        assert_eq!(t.seller_wht.to_string(), "100.00");
+        assert_eq!(t.total().to_string(), "320.00");
+        let line = line_amounts(d("1000.00"), t, d("15"));
+        assert_eq!(line.settlement.to_string(), "560.00");
+        assert!(Taxes::from_rule(d("-10.00"), [(Customer, Wht, d("1.50"))]).is_err());
+        assert!(Taxes::from_rule(d("-10.00"), [(Customer, Wht, d("-1.50"))]).is_ok());
+        assert!(Taxes::from_rule(d("10.00"), [(Seller, Dst, d("10.01"))]).is_err());
     }
 
     #[test]

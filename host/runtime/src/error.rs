@@ -40,11 +40,11 @@ pub enum LoadError {
         hint: Option<String>,
     },
     /// Targets a version of the Bazaar WIT the host does not know.
-    #[error("component uses `{name}`, but this host implements bazaar:plugin@{supported}")]
+    #[error("component uses `{name}`, but this host implements bazaar:plugin versions {supported}")]
     UnsupportedVersion {
         /// The import or export naming the version.
         name: String,
-        /// The version the host implements.
+        /// The versions the host implements, e.g. `0.1.0, 0.2.0`.
         supported: String,
     },
     /// Exports a Bazaar interface with the wrong shape.
@@ -57,10 +57,10 @@ pub enum LoadError {
     },
     /// Exports none of the plugin interfaces.
     #[error(
-        "component exports none of the plugin interfaces (lifecycle, metering, pricing, review) of bazaar:plugin@{supported}"
+        "component exports none of the plugin interfaces (lifecycle, metering, pricing, review, settlement) of bazaar:plugin versions {supported}"
     )]
     NoWorlds {
-        /// The version the host implements.
+        /// The versions the host implements.
         supported: String,
     },
 }

@@ -1,6 +1,6 @@
 //! The host side of the plugin imports (`host`, `kv`, `config`), recorded
 //! call by call in the transcript, implementing the import traits generated
-//! in [`crate::wit::latest`].
+//! in [`crate::wit::latest`] (older versions' traits forward to these).
 
 use super::sandbox::{CallState, HostState};
 use super::transcript::{HostCall, LogLine};
@@ -13,11 +13,15 @@ use bazaar::plugin::kv::KvError;
 /// The largest `random-bytes` request honoured.
 const MAX_RANDOM_BYTES: u32 = 4096;
 
-/// Registers the Bazaar imports with a linker.
+/// Registers the Bazaar imports of every supported version with a linker.
 pub fn add_to_linker(linker: &mut wasmtime::component::Linker<CallState>) -> wasmtime::Result<()> {
     bazaar::plugin::host::add_to_linker::<CallState, HostData>(linker, host_state)?;
     bazaar::plugin::kv::add_to_linker::<CallState, HostData>(linker, host_state)?;
     bazaar::plugin::config::add_to_linker::<CallState, HostData>(linker, host_state)?;
+    use crate::wit::since_v0_1_0::bazaar::plugin as v0_1;
+    v0_1::host::add_to_linker::<CallState, HostData>(linker, host_state)?;
+    v0_1::kv::add_to_linker::<CallState, HostData>(linker, host_state)?;
+    v0_1::config::add_to_linker::<CallState, HostData>(linker, host_state)?;
     Ok(())
 }
 

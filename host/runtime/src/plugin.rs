@@ -3,8 +3,8 @@
 
 use super::error::LoadError;
 use super::sandbox::CallState;
-use super::wit::latest::Guests;
-use super::worlds::{WIT_VERSION, World, parse_bazaar_name};
+use super::wit::{latest, since_v0_1_0};
+use super::worlds::{WIT_VERSION, WIT_VERSIONS, World, parse_bazaar_name};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -38,6 +38,8 @@ pub struct Plugin {
     pub sha256: String,
     /// Size of the component in bytes.
     pub size: u64,
+    /// The version of `bazaar:plugin` it was built against.
+    pub wit_version: &'static str,
     /// The worlds it exports.
     pub worlds: Vec<World>,
     /// What it imports (for reports).
@@ -48,8 +50,64 @@ pub struct Plugin {
     pub load_ms: f64,
     pub(crate) pre: InstancePre<CallState>,
     pub(crate) exports: BTreeMap<(World, String), ExportedFunc>,
-    /// The typed bindings of the interfaces it exports.
+    /// The typed bindings of the interfaces it exports, of its version.
     pub(crate) guests: Guests,
+}
+
+/// The typed bindings of a plugin's exports, in the version it was built
+/// against.
+#[derive(Clone)]
+pub(crate) enum Guests {
+    /// `bazaar:plugin@0.1.0`, called through its forwarding.
+    V0_1(since_v0_1_0::Guests),
+    /// The latest version.
+    Latest(latest::Guests),
+}
+
+impl Guests {
+    fn of(version: &str) -> Guests {
+        if version == since_v0_1_0::VERSION {
+            Guests::V0_1(Default::default())
+        } else {
+            Guests::Latest(Default::default())
+        }
+    }
+
+    fn link(&mut self, world: World, pre: &InstancePre<CallState>) -> wasmtime::Result<()> {
+        match self {
+            Guests::V0_1(g) => g.link(world, pre),
+            Guests::Latest(g) => g.link(world, pre),
+        }
+    }
+}
+
+/// The one version of `bazaar:plugin` among a component's import and export
+/// names; mixing two is refused, as is a version this host does not know.
+fn version_of<'a>(names: impl Iterator<Item = &'a str>) -> Result<&'static str, LoadError> {
+    let mut found: Option<&'static str> = None;
+    for name in names {
+        let Some((_, version)) = parse_bazaar_name(name) else {
+            continue;
+        };
+        let Some(known) = WIT_VERSIONS.iter().find(|v| **v == version) else {
+            return Err(LoadError::UnsupportedVersion {
+                name: name.to_string(),
+                supported: WIT_VERSIONS.join(", "),
+            });
+        };
+        match found {
+            Some(f) if f != *known => {
+                return Err(LoadError::Invalid {
+                    reason: format!(
+                        "`{name}` is of bazaar:plugin@{known} but the component also uses @{f}; \
+                         build against one version"
+                    ),
+                });
+            }
+            _ => found = Some(known),
+        }
+    }
+    Ok(found.unwrap_or(WIT_VERSION))
 }
 
 impl Plugin {
@@ -116,14 +174,15 @@ pub fn link(
 ) -> Result<Plugin, LoadError> {
     let ty = component.component_type();
     let imports: Vec<String> = ty.imports(engine).map(|(n, _)| n.to_string()).collect();
+    let export_names: Vec<String> = ty.exports(engine).map(|(n, _)| n.to_string()).collect();
+    let wit_version = version_of(
+        imports
+            .iter()
+            .chain(export_names.iter())
+            .map(String::as_str),
+    )?;
     for name in &imports {
         match parse_bazaar_name(name) {
-            Some((_, version)) if version != WIT_VERSION => {
-                return Err(LoadError::UnsupportedVersion {
-                    name: name.clone(),
-                    supported: WIT_VERSION.into(),
-                });
-            }
             Some(("types" | "host" | "kv" | "config", _)) => {}
             Some(_) => return Err(missing(name)),
             None if name.starts_with("wasi:") => {}
@@ -140,17 +199,11 @@ pub fn link(
 
     let mut worlds = Vec::new();
     let mut exports = BTreeMap::new();
-    let mut guests = Guests::default();
+    let mut guests = Guests::of(wit_version);
     for (name, item) in ty.exports(engine) {
-        let Some((iface, version)) = parse_bazaar_name(name) else {
+        let Some((iface, _)) = parse_bazaar_name(name) else {
             continue;
         };
-        if version != WIT_VERSION {
-            return Err(LoadError::UnsupportedVersion {
-                name: name.to_string(),
-                supported: WIT_VERSION.into(),
-            });
-        }
         let Some(world) = World::parse(iface) else {
             continue;
         };
@@ -187,13 +240,14 @@ pub fn link(
     }
     if worlds.is_empty() {
         return Err(LoadError::NoWorlds {
-            supported: WIT_VERSION.into(),
+            supported: WIT_VERSIONS.join(", "),
         });
     }
     worlds.sort();
     Ok(Plugin {
         sha256,
         size,
+        wit_version,
         worlds,
         imports,
         from_cache: false,

@@ -4,11 +4,14 @@
 //! runs in the same sandbox as [`Runtime::call`] (a fresh store, the budgets,
 //! the logical time and seed, the key-value overlay, the transcript) and
 //! fails with the same [`crate::CallError`]s; [`CallOutcome::output_json`]
-//! shows the answer as the JSON path would have.
+//! shows the answer as the JSON path would have. A plugin built against an
+//! older WIT version is called through that version's forwarding
+//! ([`crate::wit::since_v0_1_0`]), with the same types on this side.
 
 use crate::call::{self, CallFailure, CallOutcome};
+use crate::plugin::Guests;
 use crate::sandbox::{CallContext, CallState};
-use crate::wit::latest::{PluginError, lifecycle, metering, pricing, review};
+use crate::wit::latest::{PluginError, lifecycle, metering, pricing, review, settlement};
 use crate::{CallBudget, Plugin, Runtime, World};
 use serde::Serialize;
 use wasmtime::Store;
@@ -66,7 +69,6 @@ impl Runtime {
         ctx: CallContext,
         budget: &CallBudget,
     ) -> Answer<lifecycle::Provisioned> {
-        let guest = plugin.guests.lifecycle.as_ref();
         self.typed(
             plugin,
             World::Lifecycle,
@@ -74,11 +76,14 @@ impl Runtime {
             &(subscription,),
             ctx,
             budget,
-            |store, instance| {
-                let guest = guest.ok_or_else(|| not_exported("lifecycle"))?;
-                guest
+            |store, instance| match &plugin.guests {
+                Guests::Latest(g) => g
+                    .lifecycle
+                    .as_ref()
+                    .ok_or_else(|| not_exported("lifecycle"))?
                     .load(&mut *store, instance)?
-                    .call_create_instance(store, subscription)
+                    .call_create_instance(store, subscription),
+                Guests::V0_1(g) => g.create_instance(store, instance, subscription),
             },
         )
     }
@@ -91,7 +96,6 @@ impl Runtime {
         ctx: CallContext,
         budget: &CallBudget,
     ) -> Answer<Vec<lifecycle::InstanceStatus>> {
-        let guest = plugin.guests.lifecycle.as_ref();
         self.typed(
             plugin,
             World::Lifecycle,
@@ -99,11 +103,14 @@ impl Runtime {
             &(instance_ids,),
             ctx,
             budget,
-            |store, instance| {
-                let guest = guest.ok_or_else(|| not_exported("lifecycle"))?;
-                guest
+            |store, instance| match &plugin.guests {
+                Guests::Latest(g) => g
+                    .lifecycle
+                    .as_ref()
+                    .ok_or_else(|| not_exported("lifecycle"))?
                     .load(&mut *store, instance)?
-                    .call_query_instance(store, instance_ids)
+                    .call_query_instance(store, instance_ids),
+                Guests::V0_1(g) => g.query_instance(store, instance, instance_ids),
             },
         )
     }
@@ -116,7 +123,6 @@ impl Runtime {
         ctx: CallContext,
         budget: &CallBudget,
     ) -> Answer<()> {
-        let guest = plugin.guests.lifecycle.as_ref();
         self.typed(
             plugin,
             World::Lifecycle,
@@ -124,11 +130,14 @@ impl Runtime {
             &(change,),
             ctx,
             budget,
-            |store, instance| {
-                let guest = guest.ok_or_else(|| not_exported("lifecycle"))?;
-                guest
+            |store, instance| match &plugin.guests {
+                Guests::Latest(g) => g
+                    .lifecycle
+                    .as_ref()
+                    .ok_or_else(|| not_exported("lifecycle"))?
                     .load(&mut *store, instance)?
-                    .call_update_instance(store, change)
+                    .call_update_instance(store, change),
+                Guests::V0_1(g) => g.update_instance(store, instance, change),
             },
         )
     }
@@ -142,7 +151,6 @@ impl Runtime {
         ctx: CallContext,
         budget: &CallBudget,
     ) -> Answer<()> {
-        let guest = plugin.guests.lifecycle.as_ref();
         self.typed(
             plugin,
             World::Lifecycle,
@@ -150,11 +158,14 @@ impl Runtime {
             &(instance_id, reason),
             ctx,
             budget,
-            |store, instance| {
-                let guest = guest.ok_or_else(|| not_exported("lifecycle"))?;
-                guest
+            |store, instance| match &plugin.guests {
+                Guests::Latest(g) => g
+                    .lifecycle
+                    .as_ref()
+                    .ok_or_else(|| not_exported("lifecycle"))?
                     .load(&mut *store, instance)?
-                    .call_release_instance(store, instance_id, reason)
+                    .call_release_instance(store, instance_id, reason),
+                Guests::V0_1(g) => g.release_instance(store, instance, instance_id, reason),
             },
         )
     }
@@ -168,7 +179,6 @@ impl Runtime {
         ctx: CallContext,
         budget: &CallBudget,
     ) -> Answer<Vec<metering::UsageRecord>> {
-        let guest = plugin.guests.metering.as_ref();
         self.typed(
             plugin,
             World::Metering,
@@ -176,11 +186,14 @@ impl Runtime {
             &(window, instances),
             ctx,
             budget,
-            |store, instance| {
-                let guest = guest.ok_or_else(|| not_exported("metering"))?;
-                guest
+            |store, instance| match &plugin.guests {
+                Guests::Latest(g) => g
+                    .metering
+                    .as_ref()
+                    .ok_or_else(|| not_exported("metering"))?
                     .load(&mut *store, instance)?
-                    .call_collect_usage(store, window, instances)
+                    .call_collect_usage(store, window, instances),
+                Guests::V0_1(g) => g.collect_usage(store, instance, window, instances),
             },
         )
     }
@@ -193,7 +206,6 @@ impl Runtime {
         ctx: CallContext,
         budget: &CallBudget,
     ) -> Answer<pricing::Quotation> {
-        let guest = plugin.guests.pricing.as_ref();
         self.typed(
             plugin,
             World::Pricing,
@@ -201,11 +213,14 @@ impl Runtime {
             &(request,),
             ctx,
             budget,
-            |store, instance| {
-                let guest = guest.ok_or_else(|| not_exported("pricing"))?;
-                guest
+            |store, instance| match &plugin.guests {
+                Guests::Latest(g) => g
+                    .pricing
+                    .as_ref()
+                    .ok_or_else(|| not_exported("pricing"))?
                     .load(&mut *store, instance)?
-                    .call_quote(store, request)
+                    .call_quote(store, request),
+                Guests::V0_1(g) => g.quote(store, instance, request),
             },
         )
     }
@@ -218,7 +233,6 @@ impl Runtime {
         ctx: CallContext,
         budget: &CallBudget,
     ) -> Result<CallOutcome<Vec<review::Finding>>, CallFailure> {
-        let guest = plugin.guests.review.as_ref();
         self.typed(
             plugin,
             World::Review,
@@ -226,11 +240,41 @@ impl Runtime {
             &(listing,),
             ctx,
             budget,
-            |store, instance| {
-                let guest = guest.ok_or_else(|| not_exported("review"))?;
-                guest
+            |store, instance| match &plugin.guests {
+                Guests::Latest(g) => g
+                    .review
+                    .as_ref()
+                    .ok_or_else(|| not_exported("review"))?
                     .load(&mut *store, instance)?
-                    .call_check_listing(store, listing)
+                    .call_check_listing(store, listing),
+                Guests::V0_1(g) => g.check_listing(store, instance, listing),
+            },
+        )
+    }
+
+    /// `settlement.tax-lines(lines)` (plugins of 0.2.0 and later).
+    pub fn call_tax_lines(
+        &self,
+        plugin: &Plugin,
+        lines: &[settlement::BillLine],
+        ctx: CallContext,
+        budget: &CallBudget,
+    ) -> Answer<Vec<settlement::LineTaxes>> {
+        self.typed(
+            plugin,
+            World::Settlement,
+            "tax-lines",
+            &(lines,),
+            ctx,
+            budget,
+            |store, instance| match &plugin.guests {
+                Guests::Latest(g) => g
+                    .settlement
+                    .as_ref()
+                    .ok_or_else(|| not_exported("settlement"))?
+                    .load(&mut *store, instance)?
+                    .call_tax_lines(store, lines),
+                Guests::V0_1(_) => Err(not_exported("settlement")),
             },
         )
     }

@@ -1,11 +1,14 @@
-//! The plugin interfaces a component can export, and the WIT version this
+//! The plugin interfaces a component can export, and the WIT versions this
 //! host implements.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The version of `bazaar:plugin` this host implements.
+/// The newest version of `bazaar:plugin` this host implements.
 pub const WIT_VERSION: &str = crate::wit::latest::VERSION;
+
+/// Every version of `bazaar:plugin` a component may be built against.
+pub const WIT_VERSIONS: [&str; 2] = crate::wit::VERSIONS;
 
 /// The WIT package name, without version.
 pub const WIT_PACKAGE: &str = "bazaar:plugin";
@@ -24,15 +27,18 @@ pub enum World {
     Pricing,
     /// Listing review rules.
     Review,
+    /// Settlement tax rules (since 0.2.0).
+    Settlement,
 }
 
 impl World {
     /// Every world, in a fixed order.
-    pub const ALL: [World; 4] = [
+    pub const ALL: [World; 5] = [
         World::Lifecycle,
         World::Metering,
         World::Pricing,
         World::Review,
+        World::Settlement,
     ];
 
     /// The WIT interface name, e.g. `lifecycle`.
@@ -42,10 +48,12 @@ impl World {
             World::Metering => "metering",
             World::Pricing => "pricing",
             World::Review => "review",
+            World::Settlement => "settlement",
         }
     }
 
-    /// The fully qualified export name, e.g. `bazaar:plugin/lifecycle@0.1.0`.
+    /// The fully qualified export name in the latest version, e.g.
+    /// `bazaar:plugin/lifecycle@0.2.0`.
     pub fn export_name(self) -> String {
         format!("{WIT_PACKAGE}/{}@{WIT_VERSION}", self.interface())
     }

@@ -1,5 +1,5 @@
-//! Rule routes: operators list, activate and deactivate review and pricing
-//! rule plugins (the use cases are in `app::rules`).
+//! Rule routes: operators list, activate and deactivate review, pricing
+//! and settlement rule plugins (the use cases are in `app::rules`).
 
 use super::auth::Actor;
 use super::views::releases::{RuleList, RuleView};
@@ -74,4 +74,6 @@ enum RuleKind {
     Review,
     /// Pricing rules (`pricing` world).
     Pricing,
+    /// Settlement tax rules (`settlement` world, since WIT 0.2.0).
+    Settlement,
 }

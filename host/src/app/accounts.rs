@@ -21,6 +21,11 @@ pub struct NewAccount {
     /// Its display name, 1 to [`MAX_NAME`] characters.
     #[schema(min_length = 1, max_length = 100)]
     pub name: String,
+    /// Its country, ISO 3166-1 alpha-2 in capitals (`DE`): settlement tax
+    /// rules read it.
+    #[schema(pattern = "^[A-Z]{2}$")]
+    #[serde(default)]
+    pub country: Option<String>,
 }
 
 /// An operator creates an account; answers it with its one-time token.
@@ -37,7 +42,22 @@ pub async fn create(
             format!("give a name of 1 to {MAX_NAME} characters"),
         ));
     }
-    Ok(create_account(&app.store, req.role, name, app.clock.now_ms()).await?)
+    if let Some(c) = &req.country
+        && (c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()))
+    {
+        return Err(AppError::bad(
+            "country",
+            "an ISO 3166-1 alpha-2 code in capitals, e.g. DE",
+        ));
+    }
+    Ok(create_account(
+        &app.store,
+        req.role,
+        name,
+        req.country.as_deref(),
+        app.clock.now_ms(),
+    )
+    .await?)
 }
 
 /// Creates an account and returns it with its one-time token (also used by
@@ -46,6 +66,7 @@ pub async fn create_account(
     store: &Store,
     role: Role,
     name: &str,
+    country: Option<&str>,
     now_ms: i64,
 ) -> Result<(Account, String), StoreError> {
     let prefix = match role {
@@ -57,6 +78,7 @@ pub async fn create_account(
         id: new_id(prefix),
         role,
         name: name.to_string(),
+        country: country.map(str::to_string),
         created_at: now_ms,
     };
     let (row, token, hash) = super::tokens::issue(&account.id, DEFAULT_TOKEN, now_ms, None);
@@ -78,6 +100,7 @@ pub async fn bootstrap_operator(
         id: new_id("op"),
         role: Role::Operator,
         name: "operator".into(),
+        country: None,
         created_at: now_ms,
     };
     let (row, generated, hash) = super::tokens::issue(&account.id, DEFAULT_TOKEN, now_ms, None);

@@ -1,7 +1,7 @@
-//! Platform rule plugins without a redeploy: operators upload a review or
-//! pricing rule as a plugin, then activate a version under a rule name. The
-//! next review uses the active review rules; activating an older version
-//! rolls back.
+//! Platform rule plugins without a redeploy: operators upload a review,
+//! pricing or settlement (tax) rule as a plugin, then activate a version
+//! under a rule name. The next review uses the active review rules, the next
+//! bill the active settlement rules; activating an older version rolls back.
 
 use super::{App, AppError, Caller};
 use crate::runtime::World;
@@ -13,9 +13,10 @@ fn world_of(kind: &str) -> Result<World, AppError> {
     match kind {
         "review" => Ok(World::Review),
         "pricing" => Ok(World::Pricing),
+        "settlement" => Ok(World::Settlement),
         other => Err(AppError::bad(
             "kind",
-            format!("unknown rule kind `{other}`; expected review or pricing"),
+            format!("unknown rule kind `{other}`; expected review, pricing or settlement"),
         )),
     }
 }

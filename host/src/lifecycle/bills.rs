@@ -2,9 +2,11 @@
 //! (§8.1), every seller with something to settle gets one bill for the
 //! previous month. Each bill is one transaction that claims its
 //! `(seller, month)` key first, so a crash mid-way, a restart or a second
-//! node produces each bill exactly once.
+//! node produces each bill exactly once. The active settlement rules tax
+//! the lines (`app::taxes`).
 
 use super::{Worker, failpoint};
+use crate::app::taxes::active_taxer;
 use crate::domain::settlement::BillMonth;
 use crate::store::StoreError;
 
@@ -18,9 +20,29 @@ impl Worker {
         let Some(month) = BillMonth::due_at(now) else {
             return Ok(0);
         };
+        let due = self.store.sellers_due(month).await?;
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let taxer = active_taxer(&self.store, self.runtime.clone(), self.plugins.clone()).await?;
         let mut made = 0;
-        for seller in self.store.sellers_due(month).await?.iter().take(LIMIT) {
-            if let Some(bill) = self.store.generate_bill(seller, month, now).await? {
+        for seller in due.iter().take(LIMIT) {
+            let bill = match self
+                .store
+                .generate_bill(seller, month, now, taxer.as_deref())
+                .await
+            {
+                Ok(bill) => bill,
+                // One seller's bill waits for a working tax rule; the
+                // others go on.
+                Err(StoreError::Rule(why)) => {
+                    tracing::error!(seller = %seller, month = %month.id(), %why,
+                        "bill not generated: the settlement rules could not tax it");
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            if let Some(bill) = bill {
                 tracing::info!(seller = %bill.seller_id, bill = %bill.period, lines = bill.lines,
                     settlement = %bill.settlement, "bill generated");
                 made += 1;

@@ -160,8 +160,8 @@ impl Worker {
                     begin: Some(r.begin),
                     end: Some(r.end),
                     value: Some(r.value.clone()),
-                    // The 0.1.0 metering interface has no way to name one.
-                    package: None,
+                    // 0.1.0 plugins name none (their records convert with `None`).
+                    package: r.package.clone(),
                 })
             })
             .collect();

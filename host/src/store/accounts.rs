@@ -49,18 +49,21 @@ pub struct Account {
     pub role: Role,
     /// Display name.
     pub name: String,
+    /// Country, ISO 3166-1 alpha-2, if given (settlement tax rules read it).
+    pub country: Option<String>,
     /// Creation time (ms).
     pub created_at: i64,
 }
 
-type AccountRow = (String, String, String, i64);
+type AccountRow = (String, String, String, Option<String>, i64);
 
-fn account((id, role, name, created_at): AccountRow) -> Account {
+fn account((id, role, name, country, created_at): AccountRow) -> Account {
     Account {
         id,
         // The CHECK constraint keeps other values out.
         role: Role::parse(&role).unwrap_or(Role::Customer),
         name,
+        country,
         created_at,
     }
 }
@@ -113,11 +116,11 @@ impl Store {
         token: &TokenRow,
         token_hash: &str,
     ) -> Result<(), StoreError> {
-        let a = "INSERT INTO accounts (id, role, name, created_at) VALUES ($1, $2, $3, $4)";
+        let a = "INSERT INTO accounts (id, role, name, created_at, country) VALUES ($1, $2, $3, $4, $5)";
         let _turn = self.write_turn().await;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query(a).bind(&account.id).bind(account.role.as_str()).bind(&account.name).bind(account.created_at).execute(&mut *tx).await?;
+            sqlx::query(a).bind(&account.id).bind(account.role.as_str()).bind(&account.name).bind(account.created_at).bind(&account.country).execute(&mut *tx).await?;
             sqlx::query(INSERT_TOKEN).bind(&token.id).bind(&token.account_id).bind(&token.name).bind(token_hash)
                 .bind(token.created_at).bind(token.expires_at).execute(&mut *tx).await?;
             tx.commit().await?;
@@ -180,14 +183,22 @@ impl Store {
     /// What a token (by hash) that is not revoked authenticates; whether it
     /// has expired is the caller's to judge against the service clock.
     pub async fn credential(&self, token_hash: &str) -> Result<Option<Credential>, StoreError> {
-        let q = "SELECT a.id, a.role, a.name, a.created_at, t.id, t.expires_at FROM tokens t \
+        let q = "SELECT a.id, a.role, a.name, a.country, a.created_at, t.id, t.expires_at FROM tokens t \
                  JOIN accounts a ON a.id = t.account_id \
                  WHERE t.token_hash = $1 AND t.revoked_at IS NULL";
-        let row: Option<(String, String, String, i64, String, Option<i64>)> =
-            on_pool!(self, pool => sqlx::query_as(q).bind(token_hash).fetch_optional(pool).await)?;
+        #[allow(clippy::type_complexity)]
+        let row: Option<(
+            String,
+            String,
+            String,
+            Option<String>,
+            i64,
+            String,
+            Option<i64>,
+        )> = on_pool!(self, pool => sqlx::query_as(q).bind(token_hash).fetch_optional(pool).await)?;
         Ok(row.map(
-            |(id, role, name, created_at, token_id, expires_at)| Credential {
-                account: account((id, role, name, created_at)),
+            |(id, role, name, country, created_at, token_id, expires_at)| Credential {
+                account: account((id, role, name, country, created_at)),
                 token_id,
                 expires_at,
             },
@@ -197,7 +208,7 @@ impl Store {
     /// One account by its id.
     pub async fn account(&self, id: &str) -> Result<Option<Account>, StoreError> {
         let row: Option<AccountRow> = on_pool!(self, pool => sqlx::query_as(
-            "SELECT id, role, name, created_at FROM accounts WHERE id = $1",
+            "SELECT id, role, name, country, created_at FROM accounts WHERE id = $1",
         )
         .bind(id).fetch_optional(pool).await)?;
         Ok(row.map(account))

@@ -15,6 +15,8 @@
 
 use rust_decimal::Decimal;
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 
 use super::balances::{cents, dec};
 use super::{Pool, Store, StoreError};
@@ -98,11 +100,54 @@ struct Source {
     id: String,
     product_id: Option<String>,
     customer_id: Option<String>,
+    customer_country: Option<String>,
     description: String,
     transaction_at: i64,
     effective_at: i64,
     amount: Decimal,
 }
+
+/// One line of a bill being generated, as the settlement tax rules see it.
+#[derive(Debug, Clone)]
+pub struct TaxLine {
+    /// The order, charge or package settled.
+    pub id: String,
+    /// `order`, `usage-charge`, `package` or `refund`.
+    pub kind: &'static str,
+    /// The customer who paid.
+    pub customer_id: String,
+    /// Their country, if known.
+    pub customer_country: Option<String>,
+    /// The product sold.
+    pub product_id: String,
+    /// The sales amount (negative for a refund).
+    pub sales: Decimal,
+    /// The platform fee proportion, percent.
+    pub fee_percent: Decimal,
+    /// When it took effect (ms).
+    pub effective_at: i64,
+}
+
+/// The lines of one bill whose taxes the rules are asked for.
+#[derive(Debug, Clone)]
+pub struct TaxRequest {
+    /// The seller paid.
+    pub seller_id: String,
+    /// Their country, if known.
+    pub seller_country: Option<String>,
+    /// The bill's month.
+    pub month: BillMonth,
+    /// Every line but adjustments, in bill order.
+    pub lines: Vec<TaxLine>,
+}
+
+/// What a [`Taxer`] answers: one [`Taxes`] per line, in order, or why the
+/// rules could not tax the bill.
+pub type TaxFuture = Pin<Box<dyn Future<Output = Result<Vec<Taxes>, String>> + Send>>;
+
+/// The taxes of a bill's lines: the active settlement rules, which the app
+/// supplies (the store calls no plugin itself).
+pub type Taxer = dyn Fn(TaxRequest) -> TaxFuture + Send + Sync;
 
 /// The condition on orders a bill ending at `$2` settles (`o` aliased).
 const BILLABLE_ORDER: &str = "o.bill_id IS NULL AND o.effective_at < $2 AND \
@@ -140,7 +185,9 @@ impl Store {
 
     /// Generates `seller`'s bill for `month` in one transaction; `None` when
     /// it exists already (each bill is generated exactly once, whoever
-    /// races) or there is nothing to settle.
+    /// races) or there is nothing to settle. `taxer`, when there are active
+    /// settlement rules, taxes the lines inside the transaction, so the taxes
+    /// are of exactly the lines written; when it fails nothing is written.
     #[tracing::instrument(
         name = "store.transaction",
         level = "debug",
@@ -152,6 +199,7 @@ impl Store {
         seller_id: &str,
         month: BillMonth,
         now_ms: i64,
+        taxer: Option<&Taxer>,
     ) -> Result<Option<BillRow>, StoreError> {
         let (period, end) = (month.id(), month.end_ms());
         let _turn = self.write_turn().await;
@@ -176,44 +224,47 @@ impl Store {
                 .map(|(id, f)| (id, f.as_deref().map_or_else(default_fee_percent, dec)))
                 .collect();
             let mut sources: Vec<Source> = Vec::new();
-            let orders: Vec<(String, String, String, String, String, i64, i64)> = sqlx::query_as(&format!(
-                "SELECT o.id, o.customer_id, i.product_id, o.kind, o.amount, o.created_at, o.effective_at \
-                 FROM orders o JOIN instances i ON i.id = o.instance_id \
+            #[allow(clippy::type_complexity)]
+            let orders: Vec<(String, String, Option<String>, String, String, String, i64, i64)> = sqlx::query_as(&format!(
+                "SELECT o.id, o.customer_id, cu.country, i.product_id, o.kind, o.amount, o.created_at, o.effective_at \
+                 FROM orders o JOIN instances i ON i.id = o.instance_id LEFT JOIN accounts cu ON cu.id = o.customer_id \
                  WHERE o.seller_id = $1 AND {BILLABLE_ORDER} ORDER BY o.effective_at, o.id"
             ))
             .bind(seller_id).bind(end).fetch_all(&mut *tx).await?;
-            for (id, customer, product, kind, amount, at, effective) in orders {
+            for (id, customer, country, product, kind, amount, at, effective) in orders {
                 let refund = kind == "unsubscribe";
                 sources.push(Source {
                     kind: if refund { "refund" } else { "order" },
                     description: if refund { "refund of an unsubscription".into() } else { format!("{kind} order") },
-                    id, product_id: Some(product), customer_id: Some(customer),
+                    id, product_id: Some(product), customer_id: Some(customer), customer_country: country,
                     transaction_at: at, effective_at: effective, amount: dec(&amount),
                 });
             }
-            let charges: Vec<(String, String, String, String, i64, i64)> = sqlx::query_as(&format!(
-                "SELECT c.id, c.customer_id, i.product_id, c.amount, c.cycle_start, c.paid_at \
-                 FROM usage_charges c JOIN instances i ON i.id = c.instance_id \
+            #[allow(clippy::type_complexity)]
+            let charges: Vec<(String, String, Option<String>, String, String, i64, i64)> = sqlx::query_as(&format!(
+                "SELECT c.id, c.customer_id, cu.country, i.product_id, c.amount, c.cycle_start, c.paid_at \
+                 FROM usage_charges c JOIN instances i ON i.id = c.instance_id LEFT JOIN accounts cu ON cu.id = c.customer_id \
                  WHERE c.seller_id = $1 AND {BILLABLE_CHARGE} ORDER BY c.cycle_start, c.id"
             ))
             .bind(seller_id).bind(end).fetch_all(&mut *tx).await?;
-            for (id, customer, product, amount, start, paid) in charges {
+            for (id, customer, country, product, amount, start, paid) in charges {
                 sources.push(Source {
                     kind: "usage-charge", description: "pay-per-use charge".into(),
-                    id, product_id: Some(product), customer_id: Some(customer),
+                    id, product_id: Some(product), customer_id: Some(customer), customer_country: country,
                     transaction_at: paid, effective_at: start, amount: dec(&amount),
                 });
             }
-            let packages: Vec<(String, String, String, String, i64)> = sqlx::query_as(
-                "SELECT p.id, p.customer_id, i.product_id, p.price, p.created_at \
-                 FROM packages p JOIN instances i ON i.id = p.instance_id \
+            #[allow(clippy::type_complexity)]
+            let packages: Vec<(String, String, Option<String>, String, String, i64)> = sqlx::query_as(
+                "SELECT p.id, p.customer_id, cu.country, i.product_id, p.price, p.created_at \
+                 FROM packages p JOIN instances i ON i.id = p.instance_id LEFT JOIN accounts cu ON cu.id = p.customer_id \
                  WHERE i.seller_id = $1 AND p.bill_id IS NULL AND p.created_at < $2 ORDER BY p.created_at, p.id",
             )
             .bind(seller_id).bind(end).fetch_all(&mut *tx).await?;
-            for (id, customer, product, price, at) in packages {
+            for (id, customer, country, product, price, at) in packages {
                 sources.push(Source {
                     kind: "package", description: "usage package".into(),
-                    id, product_id: Some(product), customer_id: Some(customer),
+                    id, product_id: Some(product), customer_id: Some(customer), customer_country: country,
                     transaction_at: at, effective_at: at, amount: dec(&price),
                 });
             }
@@ -225,28 +276,60 @@ impl Store {
             for (id, amount, reason, at) in adjustments {
                 sources.push(Source {
                     kind: "adjustment", description: reason, id, product_id: None, customer_id: None,
-                    transaction_at: at, effective_at: at, amount: dec(&amount),
+                    customer_country: None, transaction_at: at, effective_at: at, amount: dec(&amount),
                 });
             }
             if sources.is_empty() {
                 // Nothing to settle: no bill (the claim rolls back).
                 return Ok(None);
             }
+            let percent_of = |s: &Source| s.product_id.as_ref().and_then(|p| fees.get(p)).copied()
+                .unwrap_or_else(default_fee_percent);
+            // Adjustments are not sales: the rules never see them.
+            let mut taxes: Vec<Taxes> = vec![Taxes::default(); sources.len()];
+            if let Some(taxer) = taxer {
+                let taxed: Vec<usize> = (0..sources.len()).filter(|&i| sources[i].kind != "adjustment").collect();
+                let seller_country: Option<(Option<String>,)> = sqlx::query_as("SELECT country FROM accounts WHERE id = $1")
+                    .bind(seller_id).fetch_optional(&mut *tx).await?;
+                let request = TaxRequest {
+                    seller_id: seller_id.to_string(),
+                    seller_country: seller_country.and_then(|(c,)| c),
+                    month,
+                    lines: taxed.iter().map(|&i| {
+                        let s = &sources[i];
+                        TaxLine {
+                            id: s.id.clone(), kind: s.kind,
+                            customer_id: s.customer_id.clone().unwrap_or_default(),
+                            customer_country: s.customer_country.clone(),
+                            product_id: s.product_id.clone().unwrap_or_default(),
+                            sales: s.amount, fee_percent: percent_of(s), effective_at: s.effective_at,
+                        }
+                    }).collect(),
+                };
+                let answer = taxer(request).await.map_err(StoreError::Rule)?;
+                if answer.len() != taxed.len() {
+                    return Err(StoreError::Rule(format!(
+                        "the settlement rules taxed {} of {} lines", answer.len(), taxed.len()
+                    )));
+                }
+                for (i, t) in taxed.into_iter().zip(answer) {
+                    taxes[i] = t;
+                }
+            }
             let mut totals = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
             let mut lines: Vec<(i64, &Source, [String; 8])> = Vec::with_capacity(sources.len());
             for (n, s) in sources.iter().enumerate() {
-                let taxes = Taxes::default();
+                let taxes = taxes[n];
                 // An adjustment is an amount owed to (or by) the seller as
                 // it stands: no sales, no fee.
                 let (sales, fee, settlement, percent) = if s.kind == "adjustment" {
                     (Decimal::ZERO, Decimal::ZERO, s.amount, Decimal::ZERO)
                 } else {
-                    let percent = s.product_id.as_ref().and_then(|p| fees.get(p)).copied()
-                        .unwrap_or_else(default_fee_percent);
+                    let percent = percent_of(s);
                     let a = line_amounts(s.amount, taxes, percent);
                     (a.sales, a.platform_fee, a.settlement, percent)
                 };
-                let tax_sum = taxes.customer_wht + taxes.customer_dst + taxes.seller_wht + taxes.seller_dst;
+                let tax_sum = taxes.total();
                 totals.0 += sales;
                 totals.1 += tax_sum;
                 totals.2 += fee;

@@ -11,7 +11,7 @@ use serde::Serialize;
 pub struct RuleActivation {
     /// Order of activations.
     pub id: i64,
-    /// `review` or `pricing`.
+    /// `review`, `pricing` or `settlement`.
     pub kind: String,
     /// The rule's name.
     pub name: String,

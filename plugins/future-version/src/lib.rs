@@ -1,9 +1,10 @@
 //! `future-version`: a test fixture exporting `bazaar:plugin/review@0.9.0`,
 //! a contract version the host does not know. The host must reject it as an
-//! unsupported version instead of treating it as a 0.1.0 review plugin.
+//! unsupported version instead of treating it as a review plugin of a
+//! version it knows.
 //!
-//! Built without `bazaar-sdk` (which speaks 0.1.0) from its own copy of the
-//! review interface in `wit/review.wit`.
+//! Built without `bazaar-sdk` (which speaks the current version) from its own
+//! copy of the review interface in `wit/review.wit`.
 
 /// Bindings for `bazaar:plugin/review-plugin@0.9.0`.
 mod bindings {
@@ -26,7 +27,7 @@ impl Guest for FutureVersion {
             severity: Severity::Info,
             field: "product-id".to_owned(),
             message: format!(
-                "a 0.9.0 plugin checked {}; a 0.1.0 host should never get here",
+                "a 0.9.0 plugin checked {}; a 0.1/0.2 host should never get here",
                 listing.product_id
             ),
         }]

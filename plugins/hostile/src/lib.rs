@@ -154,6 +154,7 @@ impl Metering for Hostile {
             begin: window.start,
             end: window.end,
             value,
+            package: None,
         };
         Ok(instances
             .iter()

@@ -210,6 +210,7 @@ impl Metering for SaasLifecycle {
                 begin: window.start,
                 end: window.end,
                 value: minutes,
+                package: None,
             })
             .collect())
     }

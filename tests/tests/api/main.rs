@@ -33,3 +33,4 @@ mod settlement;
 mod store;
 mod tokens;
 mod usage;
+mod wit_versions;

@@ -13,11 +13,12 @@ async fn example_plugins_upload_and_report_their_worlds() {
         ("listing_rules", json!(["review"])),
         ("hostile", json!(["lifecycle", "metering"])),
         ("flat_pricing_py", json!(["pricing"])),
+        ("tax_rules", json!(["settlement"])),
     ] {
         let (status, body) = app.upload(plugin_bytes(name)).await;
         assert_eq!(status, 201, "{name}: {body}");
         assert_eq!(body["worlds"], worlds, "{name}");
-        assert_eq!(body["wit"], "bazaar:plugin@0.1.0");
+        assert_eq!(body["wit"], "bazaar:plugin@0.2.0");
         assert_eq!(body["sha256"].as_str().map(str::len), Some(64));
         let sha = body["sha256"].as_str().unwrap().to_string();
         let (_, shown) = app.get(&format!("/v1/plugins/{sha}")).await;
@@ -25,7 +26,7 @@ async fn example_plugins_upload_and_report_their_worlds() {
         assert!(shown["limits"]["fuel"].as_u64().unwrap() > 0);
     }
     let (_, listed) = app.get("/v1/plugins").await;
-    assert_eq!(listed["plugins"].as_array().unwrap().len(), 5);
+    assert_eq!(listed["plugins"].as_array().unwrap().len(), 6);
     app.stop().await;
 }
 

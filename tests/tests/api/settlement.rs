@@ -462,3 +462,111 @@ async fn a_supervised_order_settles_in_the_month_its_service_flow_completes() {
     let (status, _) = app.get_as(&seller, "/v1/reconciliation").await;
     assert_eq!(status, 403);
 }
+
+/// A customer of `country` with 10,000.00 on their balance; answers its id
+/// and token.
+async fn customer_in(app: &TestApp, name: &str, country: Option<&str>) -> (String, String) {
+    let mut body = json!({"role": "customer", "name": name});
+    if let Some(c) = country {
+        body["country"] = json!(c);
+    }
+    let (status, created) = app.post_as(&app.operator, "/v1/accounts", body).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["account"]["country"].as_str(), country);
+    let token = created["token"].as_str().unwrap().to_string();
+    let (status, body) = app
+        .post_as(&token, "/v1/balance/top-up", json!({"amount": "10000.00"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    (
+        created["account"]["id"].as_str().unwrap().to_string(),
+        token,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_active_tax_rule_plugin_taxes_the_guides_example_to_560() {
+    let app = spawn_app().await;
+    // The enterprise SKU at the guide's 1,000.00; a 15% negotiated fee.
+    let (seller, product, _) =
+        bazaar_tests::market::listed_product_with(&app, "saas_lifecycle", |draft| {
+            draft["specifications"][1]["skus"][0]["prices"]["yearly"] = json!("1000.00")
+        })
+        .await;
+    let (status, body) = app
+        .send_as(
+            &app.operator,
+            reqwest::Method::PUT,
+            &format!("/v1/products/{product}/platform-fee"),
+            json!({"percent": "15"}),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    for bad in ["de", "DEU", "1A"] {
+        let (status, body) = app
+            .post_as(
+                &app.operator,
+                "/v1/accounts",
+                json!({"role": "customer", "name": "X", "country": bad}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (400, Some("country")),
+            "{bad}: {body}"
+        );
+    }
+
+    // The operator activates the example tax rule (customers in `XA` bear
+    // 15% WHT and 5% DST, their sellers 10% WHT and 2% DST).
+    let (status, rule) = app.upload(bazaar_tests::plugin_bytes("tax_rules")).await;
+    assert!(status == 201 || status == 200, "{rule}");
+    let (status, body) = app
+        .post_as(
+            &app.operator,
+            "/v1/rules/settlement/example-taxes/activate",
+            json!({"plugin": rule["sha256"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let start = now(&app).await;
+    let (taxed_id, taxed) = customer_in(&app, "Xavier", Some("XA")).await;
+    let (_, untaxed) = customer_in(&app, "Ulla", None).await;
+    buy_active(&app, &taxed, &product, "enterprise", "ent", "yearly").await;
+    buy_active(&app, &untaxed, &product, "enterprise", "ent", "yearly").await;
+
+    advance(&app, bill_day_after(start) - now(&app).await).await;
+    let bill = bill_of(&app, &seller, &month_id(start)).await;
+    let lines = bill["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 2, "{bill}");
+    let line = lines
+        .iter()
+        .find(|l| l["customer-id"] == taxed_id.as_str())
+        .expect("the taxed customer's line");
+    // (1,000 − 150 − 50) × (1 − 15%) − 100 − 20 = 560.00; the fee 120.00.
+    for (field, want) in [
+        ("sales", "1000.00"),
+        ("customer-wht", "150.00"),
+        ("customer-dst", "50.00"),
+        ("fee-percent", "15.00"),
+        ("platform-fee", "120.00"),
+        ("seller-wht", "100.00"),
+        ("seller-dst", "20.00"),
+        ("settlement", "560.00"),
+    ] {
+        assert_eq!(line[field], want, "{field}: {line}");
+    }
+    let other = lines
+        .iter()
+        .find(|l| l["customer-id"] != taxed_id.as_str())
+        .unwrap();
+    check_line(other, Decimal::from(1000), Decimal::from(15));
+    assert_eq!(other["customer-wht"], "0.00", "{other}");
+    // 560.00 + 850.00; the taxes 320.00.
+    assert_eq!(bill["bill"]["settlement"], "1410.00", "{bill}");
+    assert_eq!(bill["bill"]["taxes"], "320.00", "{bill}");
+    app.assert_reconciled().await;
+    app.stop().await;
+}

@@ -72,6 +72,9 @@ pub struct AccountView {
     pub role: crate::store::Role,
     /// Display name.
     pub name: String,
+    /// Country, ISO 3166-1 alpha-2, if given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
     /// Creation time (ms).
     pub created_at: i64,
 }
@@ -82,6 +85,7 @@ impl From<&crate::store::Account> for AccountView {
             id: a.id.clone(),
             role: a.role,
             name: a.name.clone(),
+            country: a.country.clone(),
             created_at: a.created_at,
         }
     }

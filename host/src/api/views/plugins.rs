@@ -85,11 +85,7 @@ pub fn plugin_report(p: &Plugin, limits: &Limits) -> PluginView {
     PluginView {
         sha256: p.sha256.clone(),
         size: p.size,
-        wit: format!(
-            "{}@{}",
-            crate::runtime::WIT_PACKAGE,
-            crate::runtime::WIT_VERSION
-        ),
+        wit: format!("{}@{}", crate::runtime::WIT_PACKAGE, p.wit_version),
         worlds: p.worlds.clone(),
         functions: p.functions().into_iter().map(FunctionView::from).collect(),
         imports: p.imports.clone(),
