@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use crate::domain::catalog::{BillingMode, ProductDraft, Sku, Specification};
 use crate::domain::pricing::{
     FeeBasis, PriceError, Quote, Remaining, SubscriptionTerms, UpgradeTerms, fee_basis,
-    subscription_quote, upgrade_quote,
+    subscription_quote, upgrade_quote, usage_quote,
 };
 use crate::ids::seed_of;
 use crate::runtime::wit::latest::pricing::QuoteRequest;
@@ -126,22 +126,75 @@ impl Pricing<'_> {
         upgrade_quote(&self.product.currency, &terms, priced_by)
     }
 
+    /// The charge of one closed pay-per-use cycle: `parts` are its billable
+    /// records (what packages did not cover), `before` the usage already
+    /// billed in the accumulation cycle. A specification's pricing plugin
+    /// gets a `pay-per-use` request for the cycle's billable quantity; the
+    /// built-in models price the parts themselves.
+    pub fn usage(
+        &self,
+        spec: &Specification,
+        sku: &Sku,
+        parts: &[Decimal],
+        before: Decimal,
+    ) -> Result<Quote, QuoteError> {
+        let Some(sha) = &spec.pricing_plugin else {
+            return Ok(usage_quote(
+                &self.product.currency,
+                spec,
+                sku,
+                parts,
+                before,
+            )?);
+        };
+        let quantity: Decimal = parts.iter().sum();
+        if quantity.is_zero() {
+            // Packages covered it all: nothing to ask the plugin.
+            return Ok(Quote::new(
+                &self.product.currency,
+                Vec::new(),
+                format!("plugin:{sha}"),
+            ));
+        }
+        let mut request = quote_request(
+            self.product_id,
+            &self.product.currency,
+            &SubscriptionTerms {
+                spec,
+                sku,
+                mode: BillingMode::PayPerUse,
+                quantity: 1,
+                periods: 0,
+                trial_days: None,
+            },
+        );
+        request.quantity = quantity.normalize().to_string();
+        request
+            .attributes
+            .retain(|a| spec.quantity.as_ref().is_none_or(|q| q.name != a.code));
+        self.call_plugin(sha, &request)
+    }
+
     fn plugin_quote(&self, sha: &str, t: &SubscriptionTerms) -> Result<Quote, QuoteError> {
+        let request = quote_request(self.product_id, &self.product.currency, t);
+        self.call_plugin(sha, &request)
+    }
+
+    fn call_plugin(&self, sha: &str, request: &QuoteRequest) -> Result<Quote, QuoteError> {
         let plugin = self
             .runtime
             .get(sha)
             .ok_or_else(|| QuoteError::PluginMissing(sha.into()))?;
-        let request = quote_request(self.product_id, &self.product.currency, t);
         let ctx = CallContext {
             now_ms: self.now_ms,
             // Seeded by the request's JSON form, as when it was sent as JSON.
-            seed: seed_of(&format!("quote:{}:{}", wit_json(&request), self.now_ms)),
+            seed: seed_of(&format!("quote:{}:{}", wit_json(request), self.now_ms)),
             config: self.product.plugin_config.clone(),
             kv: Arc::new(MemoryKv::new()),
         };
         let outcome = self
             .runtime
-            .call_quote(&plugin, &request, ctx, &CallBudget::default())
+            .call_quote(&plugin, request, ctx, &CallBudget::default())
             .map_err(|f| QuoteError::Call(Box::new(f)))?;
         check_answer(&outcome.output, &self.product.currency, sha)
     }

@@ -170,7 +170,7 @@ mod usage;
 pub use accounts::{Account, Credential, Role, TokenRow};
 pub use audit::{AuditFilter, AuditRow};
 pub use balances::{LedgerCheck, LedgerRow};
-pub use billing::{ArrearsRow, ChargeRow, Charged, TopUp};
+pub use billing::{ArrearsRow, ChargeRow, Charged, PriceFuture, TopUp};
 pub use bills::{BillLineRow, BillRow, TaxFuture, TaxLine, TaxRequest, Taxer};
 pub use cases::CaseRow;
 pub use feed::EventHold;

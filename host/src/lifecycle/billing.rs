@@ -6,11 +6,16 @@
 //! sweep.
 
 use super::{ProductCache, Worker, decision_job};
+use crate::app::plugin_pool::{CallKind, Ticket};
 use crate::domain::billing::{AccumulationCycle, ArrearsStep, BillingCycle, arrears_step};
+use crate::domain::catalog::ProductDraft;
 use crate::domain::catalog::month_start;
 use crate::domain::instance::{FreezeReason, InstanceState, JobAction, ReleaseReason};
-use crate::domain::pricing::usage_quote;
+use crate::quoting::Pricing;
 use crate::store::{InstanceGuard, StoreError};
+use crate::store::{InstanceRow, PriceFuture};
+use rust_decimal::Decimal;
+use std::sync::Arc;
 
 /// Instances rated, and arrears handled, per sweep.
 const LIMIT: i64 = 100;
@@ -34,10 +39,7 @@ impl Worker {
             let Some(live) = products.get(&self.store, &i.product_id).await? else {
                 continue;
             };
-            let Some((spec, sku)) = live
-                .spec(&i.spec_id)
-                .and_then(|s| Some((s, s.sku(&i.sku_id)?)))
-            else {
+            let Some(spec) = live.spec(&i.spec_id).filter(|s| s.sku(&i.sku_id).is_some()) else {
                 tracing::warn!(instance = %i.id, "usage of a SKU no longer sold stays unrated");
                 continue;
             };
@@ -52,23 +54,11 @@ impl Worker {
                 .collect();
             cycles.sort_unstable();
             cycles.dedup();
-            let price = |parts: &[rust_decimal::Decimal], before| match usage_quote(
-                &live.currency,
-                spec,
-                sku,
-                parts,
-                before,
-            ) {
-                Ok(q) => Some(q),
-                Err(e) => {
-                    tracing::warn!(instance = %i.id, error = %e, "usage cannot be priced; left unrated");
-                    None
-                }
-            };
             for c in cycles {
                 let from = spec
                     .accumulation_cycle
                     .map(|AccumulationCycle::Monthly| month_start(c.0));
+                let price = self.usage_price(&live, &i, c);
                 let Some(done) = self.store.charge_usage(&i, c, from, &price, now).await? else {
                     continue;
                 };
@@ -91,6 +81,64 @@ impl Worker {
             }
         }
         Ok(charged)
+    }
+
+    /// How one closed cycle `(start, end)` of instance `i` is priced: by the
+    /// built-in model at once, or by the specification's pricing plugin on
+    /// the worker's plugin threads, with the cycle's end as the logical time
+    /// so a re-rating prices it the same. A price that cannot be had leaves
+    /// the cycle unrated (and logged) for the next sweep.
+    fn usage_price(
+        &self,
+        live: &Arc<ProductDraft>,
+        i: &InstanceRow,
+        (start, end): (i64, i64),
+    ) -> impl Fn(Vec<Decimal>, Decimal) -> PriceFuture + Send + Sync + use<> {
+        // A pricing plugin reads the seller's config opened, as at ordering.
+        let mut opened = ProductDraft::clone(live);
+        opened.plugin_config = self.secrets.open_config(&i.product_id, &live.plugin_config);
+        let live = Arc::new(opened);
+        let (runtime, plugins) = (self.runtime.clone(), self.plugins.clone());
+        let (instance, product, seller) = (i.id.clone(), i.product_id.clone(), i.seller_id.clone());
+        let (spec_id, sku_id) = (i.spec_id.clone(), i.sku_id.clone());
+        move |parts: Vec<Decimal>, before: Decimal| -> PriceFuture {
+            let (live, runtime, plugins) = (live.clone(), runtime.clone(), plugins.clone());
+            let (instance, product, seller) = (instance.clone(), product.clone(), seller.clone());
+            let (spec_id, sku_id) = (spec_id.clone(), sku_id.clone());
+            Box::pin(async move {
+                let by_plugin = live
+                    .spec(&spec_id)
+                    .is_some_and(|s| s.pricing_plugin.is_some());
+                let price = move || {
+                    let spec = live.spec(&spec_id)?;
+                    let sku = spec.sku(&sku_id)?;
+                    let pricing = Pricing {
+                        runtime: &runtime,
+                        product_id: &product,
+                        product: &live,
+                        now_ms: end,
+                    };
+                    Some(pricing.usage(spec, sku, &parts, before))
+                };
+                let answer = if by_plugin {
+                    let ticket = Ticket::new(seller, CallKind::Worker);
+                    match plugins.run(ticket, price).await {
+                        Ok(answer) => answer,
+                        Err(e) => Some(Err(crate::quoting::QuoteError::Declined(e.to_string()))),
+                    }
+                } else {
+                    price()
+                };
+                match answer? {
+                    Ok(q) => Some(q),
+                    Err(e) => {
+                        tracing::warn!(%instance, cycle_start = start, error = %e,
+                            "usage cannot be priced; left unrated");
+                        None
+                    }
+                }
+            })
+        }
     }
 
     /// Moves instances in arrears along grace → freeze → release, and

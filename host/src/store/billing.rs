@@ -11,6 +11,13 @@ use super::pages::{Page, PageRequest};
 use super::{Pool, Store, StoreError};
 use crate::domain::packages::{Held, deduct_named};
 use crate::domain::pricing::{Quote, QuoteLine};
+use std::future::Future;
+use std::pin::Pin;
+
+/// The price of a cycle's billable usage, or `None` when it cannot be
+/// priced now (the cycle stays unrated). A future because a pricing plugin
+/// may price it, on the plugin threads, while the cycle's records are held.
+pub type PriceFuture = Pin<Box<dyn Future<Output = Option<Quote>> + Send>>;
 use crate::ids::new_id;
 
 /// One rated cycle of an instance's usage.
@@ -126,7 +133,7 @@ impl Store {
         i: &InstanceRow,
         (start, end): (i64, i64),
         accumulate_from: Option<i64>,
-        price: &(dyn Fn(&[Decimal], Decimal) -> Option<Quote> + Sync),
+        price: &(dyn Fn(Vec<Decimal>, Decimal) -> PriceFuture + Send + Sync),
         now_ms: i64,
     ) -> Result<Option<Charged>, StoreError> {
         let id = new_id("chg");
@@ -205,7 +212,7 @@ impl Store {
                     billed.iter().map(|(b,)| dec(b)).sum()
                 }
             };
-            let Some(priced) = price(&parts, before) else {
+            let Some(priced) = price(parts, before).await else {
                 return Ok(None);
             };
             let mut lines: Vec<QuoteLine> = covered

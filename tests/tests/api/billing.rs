@@ -532,3 +532,49 @@ async fn a_record_naming_a_package_is_deducted_from_it_first() {
         "{packages}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_specifications_pricing_plugin_prices_its_usage_cycles() {
+    let app = spawn_app().await;
+    // A second product of a seller whose metered spec names the tiered
+    // pricing plugin, configured 1.00 a call up to 5, then 0.50.
+    let (seller, first) = metered(&app).await;
+    let (status, body) = app
+        .upload_as(
+            &seller,
+            "tiers",
+            bazaar_tests::plugin_bytes("tiered_pricing"),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let pricing = body["sha256"].as_str().unwrap().to_string();
+    let (_, shown) = app.get_as(&seller, &format!("/v1/products/{first}")).await;
+    let mut draft = shown["draft"].clone();
+    draft["name"] = json!("Acme Calls");
+    draft["plugin-config"]["tiers"] = json!("0-5:1.00,5-:0.50");
+    let specs = draft["specifications"].as_array_mut().unwrap();
+    specs.last_mut().unwrap()["pricing-plugin"] = json!(pricing);
+    let product = bazaar_tests::market::submit_and_approve(&app, &seller, draft).await;
+    let (_, customer) = app.customer("Carol").await;
+    let iid = subscribe_metered(&app, &customer, &product).await;
+
+    // 8 calls in one hour: 5 × 1.00 + 3 × 0.50 = 6.50 by the plugin (the
+    // built-in tiers would have charged 1.90).
+    usage(&app, &seller, &iid, "u-1", "8").await;
+    advance(&app, 2 * HOUR).await;
+    let charges = charges_until(&app, &customer, &iid, 1).await;
+    assert_eq!(
+        (charges[0]["amount"].as_str(), charges[0]["state"].as_str()),
+        (Some("6.50"), Some("paid")),
+        "{charges:?}"
+    );
+    assert_eq!(
+        charges[0]["quote"]["priced-by"],
+        format!("plugin:{pricing}"),
+        "{charges:?}"
+    );
+    let (_, balance) = app.get_as(&customer, "/v1/balance").await;
+    assert_eq!(balance["amount"], "9993.50", "{balance}");
+    app.assert_reconciled().await;
+    app.stop().await;
+}
