@@ -35,8 +35,13 @@ await withBrowser('market', async (page) => {
   await page.getByRole('link', { name: 'New product' }).click();
 
   // The form first, with an invalid version: the refusal lands at the field.
-  await page.getByLabel('Name').fill(draft.name);
+  await page.getByLabel('Name', { exact: true }).fill(draft.name);
   await page.getByLabel('Version (like V1.0)').fill('one');
+  // A price that is no decimal is said at once, at its field.
+  const price = page.getByLabel('SKU 1 monthly price');
+  await price.fill('ten');
+  await page.locator('#spec-0-sku-0-monthly[aria-invalid="true"]').waitFor();
+  await price.fill('10.00');
   await page.getByLabel('Lifecycle plugin').selectOption(draft['lifecycle-plugin']);
   await page.getByRole('button', { name: 'Create the product' }).click();
   await page.locator('#product-version[aria-invalid="true"]').waitFor();

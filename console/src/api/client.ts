@@ -23,10 +23,11 @@ export class ApiFailure extends Error {
     super(message);
   }
 
-  /** The message for `field`, from `field` itself or the `errors` list. */
+  /** The message for `field`: its own in the `errors` list, else the answer's when it names that field. */
   at(field: string): string | undefined {
-    if (this.field === field) return this.message;
-    return this.errors.find((e) => e.field === field)?.message;
+    const own = this.errors.find((e) => e.field === field)?.message;
+    if (own) return own;
+    return this.field === field ? this.message : undefined;
   }
 }
 

@@ -5,6 +5,7 @@ import { useLoad } from '../ui/async';
 import { Empty, ErrorNote, FieldError, Json, Show, Time, short } from '../ui/bits';
 import { go, href, route } from '../router';
 import { ListingFiles } from './listing-files';
+import { SpecsForm, priceProblems, type Spec as SpecDraft } from './spec-form';
 
 type Product = Schemas['ProductView'];
 type Definition = Record<string, unknown>;
@@ -140,6 +141,11 @@ function Editor({ product }: { product?: Product }) {
     const current_ = current();
     if (!current_) return;
     setDef(current_);
+    const prices = priceProblems((current_.specifications as SpecDraft[] | undefined) ?? []);
+    if (prices.size > 0) {
+      setError(new Error(`${prices.size} price${prices.size > 1 ? 's are' : ' is'} not a decimal: ${[...prices.keys()].join(', ')}`));
+      return;
+    }
     // The host names the listing files itself, from their uploads.
     const { logo: _logo, eula: _eula, ...d } = current_;
     setBusy(true);
@@ -203,7 +209,12 @@ function Editor({ product }: { product?: Product }) {
             </select>
             <FieldError message={failure?.at('lifecycle-plugin')} />
           </div>
-          <p class="muted">Specifications, SKUs and prices are in the JSON view.</p>
+          <SpecsForm
+            specs={(def.specifications as SpecDraft[] | undefined) ?? []}
+            onChange={(specifications) => setDef({ ...def, specifications })}
+            failure={failure}
+          />
+          <p class="muted">Attributes, quantities, trials, tiers and packages are edited in the JSON view.</p>
         </>
       )}
       <ErrorNote error={error} />
