@@ -23,7 +23,8 @@ export async function withBrowser(name, body) {
   });
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
   const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
+  // Generous: CI runs these beside the rest of the suite on two cores.
+  page.setDefaultTimeout(60_000);
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   try {
@@ -62,7 +63,7 @@ export async function signOut(page) {
 }
 
 /** Clicks `refresh` until `locator` shows up (the worker runs in the background). */
-export async function until(page, locator, refresh, timeoutMs = 20_000) {
+export async function until(page, locator, refresh, timeoutMs = 60_000) {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if ((await locator.count()) > 0) return;

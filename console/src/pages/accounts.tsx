@@ -6,6 +6,7 @@ import { ErrorNote, FieldError } from '../ui/bits';
 export function Accounts() {
   const [role, setRole] = useState('seller');
   const [name, setName] = useState('');
+  const [country, setCountry] = useState('');
   const [error, setError] = useState<unknown>();
   const [made, setMade] = useState<Schemas['AccountCreated']>();
   const submit = async (e: Event) => {
@@ -13,7 +14,7 @@ export function Accounts() {
     setError(undefined);
     setMade(undefined);
     try {
-      setMade(await ok(api.POST('/v1/accounts', { body: { role, name } as never })));
+      setMade(await ok(api.POST('/v1/accounts', { body: { role, name, ...(country.trim() ? { country: country.trim().toUpperCase() } : {}) } as never })));
       setName('');
     } catch (err) {
       setError(err);
@@ -36,6 +37,11 @@ export function Accounts() {
           <label for="account-name">Name</label>
           <input id="account-name" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
           <FieldError message={failure?.at('name')} />
+        </div>
+        <div class="field">
+          <label for="account-country">Country (optional, e.g. DE)</label>
+          <input id="account-country" value={country} maxLength={2} onInput={(e) => setCountry(e.currentTarget.value)} />
+          <FieldError message={failure?.at('country')} />
         </div>
         <button type="submit">Create</button>
       </form>

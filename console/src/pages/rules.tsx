@@ -1,4 +1,4 @@
-/** Platform rules (operators): activate a review or pricing rule plugin, deactivate it, or roll back to an earlier version. */
+/** Platform rules (operators): activate a review, pricing or settlement (tax) rule plugin, deactivate it, or roll back to an earlier version. */
 import { useState } from 'preact/hooks';
 import { api, ApiFailure, ok } from '../api/client';
 import { useLoad } from '../ui/async';
@@ -39,6 +39,7 @@ export function Rules() {
           <select id="rule-kind" value={kind} onChange={(e) => setKind(e.currentTarget.value)}>
             <option>review</option>
             <option>pricing</option>
+            <option>settlement</option>
           </select>
         </div>
         <div class="field">
