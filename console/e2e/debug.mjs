@@ -137,6 +137,13 @@ await withBrowser('debug', async (page) => {
   await page.locator('.verdict.pass').waitFor();
   await shot(page, 'cases');
 
+  // The case file, for `bazaar case replay`; importing it again finds it saved.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export all cases' }).click()]);
+  const file = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  check(file.format === 'bazaar-cases/1' && file.cases.length === 1, `a case file: ${JSON.stringify(file).slice(0, 200)}`);
+  await page.getByLabel('Import a case file').setInputFiles(await download.path());
+  await page.getByRole('status').filter({ hasText: 'Imported 0 case(s); 1 were already saved.' }).waitFor();
+
   // A reload keeps the page and the session; signing out forgets the token.
   await page.reload();
   await page.getByRole('heading', { name: 'Cases' }).waitFor();

@@ -49,11 +49,13 @@ export function check(cond, message) {
   if (!cond) throw new Error(`check failed: ${message}`);
 }
 
-/** Signs in with `token` from the sign-in page and waits for the navigation. */
+/** Signs in with `token` from the sign-in page, by the keyboard alone, and waits for the navigation. */
 export async function signIn(page, token) {
   await page.goto(`${base()}/`);
-  await page.getByLabel('Account token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.keyboard.press('Tab');
+  check(await page.getByLabel('Account token').evaluate((el) => el === document.activeElement), 'the token field is the first stop');
+  await page.keyboard.type(token);
+  await page.keyboard.press('Enter');
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 

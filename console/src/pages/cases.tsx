@@ -1,6 +1,7 @@
 /** Saved cases: list them, replay one or all (against the recorded version or another), and read a failing replay's diff side by side. */
 import { useState } from 'preact/hooks';
-import { api, ok, type Schemas } from '../api/client';
+import { api, ok, sendBytes, type Schemas } from '../api/client';
+import { token } from '../session';
 import { useLoad } from '../ui/async';
 import { Empty, ErrorNote, Json, Show, Time, short } from '../ui/bits';
 import { go, href, route } from '../router';
@@ -40,6 +41,7 @@ function CaseList() {
           Cases of <code>{short(plugin)}</code> — <a href={href('cases')}>all cases</a>
         </p>
       )}
+      <CaseFiles plugin={plugin} onImported={cases.reload} />
       <Show l={cases}>
         {(data) =>
           data.cases.length === 0 ? (
@@ -91,6 +93,54 @@ function CaseList() {
         }
       </Show>
     </section>
+  );
+}
+
+/** Case files (`bazaar-cases/1`): export the list for `bazaar case replay`, import one. */
+function CaseFiles({ plugin, onImported }: { plugin?: string; onImported: () => void }) {
+  const [error, setError] = useState<unknown>();
+  const [done, setDone] = useState<string>();
+  const exportFile = async () => {
+    setError(undefined);
+    const res = await fetch(`/v1/cases/export${plugin ? `?plugin=${plugin}` : ''}`, { headers: { Authorization: `Bearer ${token.value}` } });
+    if (!res.ok) {
+      setError(new Error(`export failed: ${res.status}`));
+      return;
+    }
+    const url = URL.createObjectURL(await res.blob());
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = 'cases.json';
+    a.click();
+    URL.revokeObjectURL(url);
+  };
+  const importFile = async (file: File) => {
+    setError(undefined);
+    setDone(undefined);
+    try {
+      const r = (await sendBytes('POST', '/v1/cases/import', file, 'application/json')) as { imported: number; existing: number };
+      setDone(`Imported ${r.imported} case(s); ${r.existing} were already saved.`);
+      onImported();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <div class="panel row">
+      <button type="button" class="small" onClick={exportFile}>
+        Export {plugin ? 'these' : 'all'} cases
+      </button>
+      <div class="field inline">
+        <label for="import-cases">Import a case file</label>
+        <input id="import-cases" type="file" accept=".json,application/json" onChange={(e) => e.currentTarget.files?.[0] && importFile(e.currentTarget.files[0])} />
+      </div>
+      {done && (
+        <p class="ok" role="status">
+          {done}
+        </p>
+      )}
+      <ErrorNote error={error} />
+    </div>
   );
 }
 

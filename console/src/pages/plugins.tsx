@@ -143,6 +143,9 @@ function PluginCard({ p }: { p: PluginView }) {
           </li>
         ))}
       </ul>
+      <p>
+        <a href={href('cases', [], { plugin: p.sha256 })}>Cases of this version</a>
+      </p>
       <details>
         <summary>Limits</summary>
         <Json value={p.limits} />
