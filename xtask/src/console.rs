@@ -12,7 +12,10 @@ use std::process::Command;
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// `npm ci` when the installed packages are not the lockfile's, then
-/// `npm run build` (client types from `openapi.json`, type check, vite).
+/// `npm run build` (client types from `openapi.json`, type check, vite)
+/// into a scratch folder whose changes alone are copied into `dist/`: the
+/// host's build script watches `dist/`, and rewriting identical files would
+/// rebuild the host on every run.
 pub fn build(root: &Path) -> Result<()> {
     let dir = root.join("console");
     let lock = dir.join("package-lock.json");
@@ -24,7 +27,38 @@ pub fn build(root: &Path) -> Result<()> {
     if stale {
         npm(&dir, &["ci", "--no-audit", "--no-fund"])?;
     }
-    npm(&dir, &["run", "build"])
+    let next = dir.join(".dist-next");
+    npm(&dir, &["run", "build", "--", "--outDir", ".dist-next"])?;
+    sync(&next, &dir.join("dist"))?;
+    std::fs::remove_dir_all(&next).with_context(|| format!("removing {}", next.display()))
+}
+
+/// Makes `to` hold exactly what `from` holds, writing only files that differ.
+fn sync(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            sync(&entry.path(), &target)?;
+        } else {
+            let bytes = std::fs::read(entry.path())?;
+            if std::fs::read(&target).ok().as_deref() != Some(&bytes[..]) {
+                std::fs::write(&target, bytes)?;
+            }
+        }
+    }
+    for entry in std::fs::read_dir(to)? {
+        let entry = entry?;
+        if !from.join(entry.file_name()).exists() {
+            if entry.file_type()?.is_dir() {
+                std::fs::remove_dir_all(entry.path())?;
+            } else {
+                std::fs::remove_file(entry.path())?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The console's unit tests.

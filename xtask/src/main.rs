@@ -72,6 +72,7 @@ fn main() -> Result<()> {
         }
         Cmd::Test { no_lint } => test(&root, no_lint),
         Cmd::Layers => layers::check(&root),
+        Cmd::Console => console::build(&root),
     }
 }
 
