@@ -37,6 +37,8 @@ enum Cmd {
     },
     /// Fails when two sibling modules import each other or a layer imports one above it.
     Layers,
+    /// Builds the web console into console/dist (serve and test do it first).
+    Console,
 }
 
 /// Plugins that exist to be rejected or to misbehave in tests.
