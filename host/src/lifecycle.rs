@@ -98,6 +98,9 @@ pub struct Worker {
     /// Plugin calls in flight at once: one per core; more only make each
     /// call slower and hold more database connections.
     pub(crate) calls: Arc<tokio::sync::Semaphore>,
+    /// Bills the settlement rules could not tax: not retried until the
+    /// active rules change or a minute passes (`lifecycle/bills.rs`).
+    pub(crate) held_bills: Arc<std::sync::Mutex<HashMap<String, (String, Instant)>>>,
 }
 
 /// The key-value namespace of a product's plugins: instance state belongs to

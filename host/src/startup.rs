@@ -222,6 +222,7 @@ impl Application {
             calls: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
+            held_bills: Default::default(),
         });
         let metrics = match settings.metrics_addr {
             Some(addr) => Some((

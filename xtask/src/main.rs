@@ -42,8 +42,9 @@ enum Cmd {
 }
 
 /// Plugins that exist to be rejected or to misbehave in tests.
-const FIXTURES: [&str; 5] = [
+const FIXTURES: [&str; 6] = [
     "hostile",
+    "bad_taxes",
     "bad_pricing",
     "bad_import",
     "future_version",

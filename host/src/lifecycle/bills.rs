@@ -9,9 +9,14 @@ use super::{Worker, failpoint};
 use crate::app::taxes::active_taxer;
 use crate::domain::settlement::BillMonth;
 use crate::store::StoreError;
+use std::time::{Duration, Instant};
 
 /// Bills generated per sweep at most; the next sweep goes on.
 const LIMIT: usize = 200;
+
+/// How long a bill the rules could not tax waits before it is tried again
+/// with the same rules (a change of rules retries it at once).
+const HELD_RETRY: Duration = Duration::from_secs(60);
 
 impl Worker {
     /// Generates the bills due now; answers how many.
@@ -25,8 +30,26 @@ impl Worker {
             return Ok(0);
         }
         let taxer = active_taxer(&self.store, self.runtime.clone(), self.plugins.clone()).await?;
+        // Which rules tax now: a bill held under other rules is retried.
+        let rules = self
+            .store
+            .active_rules(Some("settlement"))
+            .await?
+            .iter()
+            .map(|r| format!("{}={}", r.name, r.plugin.as_deref().unwrap_or("")))
+            .collect::<Vec<_>>()
+            .join(",");
         let mut made = 0;
         for seller in due.iter().take(LIMIT) {
+            let key = format!("{seller}:{}", month.id());
+            let held = self
+                .held_bills
+                .lock()
+                .ok()
+                .and_then(|h| h.get(&key).cloned());
+            if held.is_some_and(|(r, at)| r == rules && at.elapsed() < HELD_RETRY) {
+                continue;
+            }
             let bill = match self
                 .store
                 .generate_bill(seller, month, now, taxer.as_deref())
@@ -38,10 +61,16 @@ impl Worker {
                 Err(StoreError::Rule(why)) => {
                     tracing::error!(seller = %seller, month = %month.id(), %why,
                         "bill not generated: the settlement rules could not tax it");
+                    if let Ok(mut h) = self.held_bills.lock() {
+                        h.insert(key, (rules.clone(), Instant::now()));
+                    }
                     continue;
                 }
                 Err(e) => return Err(e),
             };
+            if let Ok(mut h) = self.held_bills.lock() {
+                h.remove(&key);
+            }
             if let Some(bill) = bill {
                 tracing::info!(seller = %bill.seller_id, bill = %bill.period, lines = bill.lines,
                     settlement = %bill.settlement, "bill generated");

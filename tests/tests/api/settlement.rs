@@ -570,3 +570,44 @@ async fn an_active_tax_rule_plugin_taxes_the_guides_example_to_560() {
     app.assert_reconciled().await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tax_rule_giving_impossible_taxes_holds_the_bill_until_rolled_back() {
+    let app = spawn_app().await;
+    let (seller, product, _) = listed_product(&app, "saas_lifecycle", false).await;
+    let (status, rule) = app.upload(bazaar_tests::plugin_bytes("bad_taxes")).await;
+    assert!(status == 201 || status == 200, "{rule}");
+    let path = "/v1/rules/settlement/broken/activate";
+    let (status, body) = app
+        .post_as(&app.operator, path, json!({"plugin": rule["sha256"]}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let start = now(&app).await;
+    let (_, customer) = app.customer("Carol").await;
+    buy_active(&app, &customer, &product, "standard", "basic", "monthly").await;
+
+    // The 7th: the rule's taxes exceed the sale, so no bill is written.
+    advance(&app, bill_day_after(start) - now(&app).await).await;
+    let id = month_id(start);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (status, body) = app.get_as(&seller, &format!("/v1/bills/{id}")).await;
+    assert_eq!(status, 404, "a bill with impossible taxes went out: {body}");
+    let (_, listed) = app.get_as(&seller, "/v1/bills").await;
+    assert_eq!(listed["bills"], json!([]), "{listed}");
+
+    // Rolled back (deactivated), the bill comes with zero taxes.
+    let (status, body) = app
+        .post_as(
+            &app.operator,
+            "/v1/rules/settlement/broken/deactivate",
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    advance(&app, HOUR).await;
+    let bill = bill_of(&app, &seller, &id).await;
+    assert_eq!(bill["bill"]["taxes"], "0.00", "{bill}");
+    check_line(&bill["lines"][0], Decimal::from(10), Decimal::from(13));
+    app.assert_reconciled().await;
+    app.stop().await;
+}
