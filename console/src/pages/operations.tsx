@@ -5,6 +5,7 @@ import { useLoad } from '../ui/async';
 import { Empty, Json, Show, Time } from '../ui/bits';
 import { href, route } from '../router';
 import { InstanceTable, OrderTable } from './tables';
+import { Bills } from './bills';
 
 const TABS = [
   { id: 'feed', title: 'Change feed' },
@@ -89,41 +90,4 @@ function Orders() {
 function Instances() {
   const list = useLoad(() => ok(api.GET('/v1/instances', { params: { query: { limit: 100 } } })), []);
   return <Show l={list}>{(data) => <InstanceTable instances={data.instances} />}</Show>;
-}
-
-function Bills() {
-  const bills = useLoad(() => ok(api.GET('/v1/bills', {})), []);
-  return (
-    <Show l={bills}>
-      {(data) => {
-        const list = (data as unknown as { bills: Record<string, unknown>[] }).bills ?? [];
-        return list.length === 0 ? (
-          <Empty>No bill yet: bills are generated from the 7th of each month for the month before.</Empty>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>month</th>
-                <th>state</th>
-                <th>sales</th>
-                <th>platform fee</th>
-                <th>settlement</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((b) => (
-                <tr key={String(b.id)}>
-                  <td>{String(b.id)}</td>
-                  <td>{String(b.state)}</td>
-                  <td>{String(b.sales)}</td>
-                  <td>{String(b['platform-fee'])}</td>
-                  <td>{String(b.settlement)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        );
-      }}
-    </Show>
-  );
 }

@@ -5,6 +5,7 @@
 //! into `target/console-screenshots/`. `cargo xtask test` builds the
 //! console (which the host embeds) and installs Chromium before this runs.
 
+use bazaar_tests::clock::{advance_to, bill_day_after, now};
 use bazaar_tests::market::{product_draft, record_cases};
 use bazaar_tests::{TestApp, plugin_bytes, plugins_dir, spawn_app};
 use std::path::{Path, PathBuf};
@@ -156,7 +157,8 @@ async fn a_seller_debugs_saves_and_replays_a_call_in_the_browser() {
 
 /// A product from draft to an active instance: created, quoted and
 /// submitted by the seller, approved by the operator, bought by a customer
-/// the operator created, and seen in the seller's feed.
+/// the operator created, and seen in the seller's feed; then, on the 7th of
+/// the next month, the seller's bill with that order on it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_product_goes_from_draft_to_an_active_instance_in_the_browser() {
     let app = spawn_app().await;
@@ -190,6 +192,8 @@ async fn a_product_goes_from_draft_to_an_active_instance_in_the_browser() {
     let (status, body) = app.get("/v1/instances").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["instances"][0]["state"], "active", "{body}");
+    advance_to(&app, bill_day_after(now(&app).await)).await;
+    run_script(&app, "bills.mjs", &[("BAZAAR_SELLER", app.seller.clone())]).await;
     app.stop().await;
 }
 
