@@ -124,6 +124,13 @@ await withBrowser('market', async (page) => {
   await page.getByRole('heading', { name: 'My instances' }).waitFor();
   const active = page.getByTestId('instance-state').filter({ hasText: 'active' });
   await until(page, active, () => page.getByRole('button', { name: 'Refresh' }).click());
+  // A renewal, quoted first.
+  await page.getByLabel('Periods').fill('2');
+  await page.getByRole('button', { name: 'Quote the change' }).click();
+  check((await page.getByTestId('quote-total').textContent()) === '20.00', 'two more months of basic');
+  await page.getByRole('button', { name: 'Renew' }).click();
+  const renewed = page.locator('tr[data-order]', { hasText: 'renew' }).locator('.badge', { hasText: 'completed' });
+  await until(page, renewed, () => page.getByRole('button', { name: 'Refresh' }).click());
   await shot(page, 'instances');
   await signOut(page);
 
@@ -136,6 +143,7 @@ await withBrowser('market', async (page) => {
   await page.getByTestId('instance-state').filter({ hasText: 'active' }).waitFor();
   await page.getByRole('link', { name: 'Change feed' }).click();
   await provisioned.waitFor();
+  await page.locator('.feed li[data-kind="instance.renewed"]').waitFor();
   await shot(page, 'feed');
 });
 console.log('market: ok');

@@ -2,9 +2,12 @@
 import { api, ok } from '../api/client';
 import { useLoad } from '../ui/async';
 import { Show } from '../ui/bits';
+import { useState } from 'preact/hooks';
 import { InstanceTable, OrderTable } from './tables';
+import { InstanceActions } from './instance-actions';
 
 export function MyInstances() {
+  const [picked, setPicked] = useState<string>();
   const instances = useLoad(() => ok(api.GET('/v1/instances', { params: { query: { limit: 100 } } })), []);
   const orders = useLoad(() => ok(api.GET('/v1/orders', { params: { query: { limit: 100 } } })), []);
   return (
@@ -20,7 +23,32 @@ export function MyInstances() {
       >
         Refresh
       </button>
-      <Show l={instances}>{(data) => <InstanceTable instances={data.instances} />}</Show>
+      <Show l={instances}>
+        {(data) => {
+          const live = data.instances.filter((i) => i.state === 'active' || i.state === 'frozen');
+          const chosen = live.find((i) => i.id === picked) ?? live[0];
+          return (
+            <>
+              <InstanceTable instances={data.instances} onPick={live.length ? setPicked : undefined} />
+              {chosen && (
+                <>
+                  <h2>
+                    Change <code>{chosen.id}</code>
+                  </h2>
+                  <InstanceActions
+                    key={chosen.id}
+                    instance={chosen}
+                    onDone={() => {
+                      instances.reload();
+                      orders.reload();
+                    }}
+                  />
+                </>
+              )}
+            </>
+          );
+        }}
+      </Show>
       <h2>Orders</h2>
       <Show l={orders}>{(data) => <OrderTable orders={data.orders} />}</Show>
     </section>

@@ -41,7 +41,7 @@ export function OrderTable({ orders }: { orders: Order[] }) {
   );
 }
 
-export function InstanceTable({ instances }: { instances: Instance[] }) {
+export function InstanceTable({ instances, onPick }: { instances: Instance[]; onPick?: (id: string) => void }) {
   if (instances.length === 0) return <Empty>No instance yet.</Empty>;
   return (
     <table>
@@ -58,7 +58,13 @@ export function InstanceTable({ instances }: { instances: Instance[] }) {
         {instances.map((i) => (
           <tr key={i.id} data-instance={i.id}>
             <td>
-              <code>{i.id}</code>
+              {onPick && (i.state === 'active' || i.state === 'frozen') ? (
+                <button type="button" class="small" onClick={() => onPick(i.id)} aria-label={`Change ${i.id}`}>
+                  <code>{i.id}</code>
+                </button>
+              ) : (
+                <code>{i.id}</code>
+              )}
             </td>
             <td>
               <code>{i['product-id']}</code>
