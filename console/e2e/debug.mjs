@@ -144,9 +144,45 @@ await withBrowser('debug', async (page) => {
   await page.getByLabel('Import a case file').setInputFiles(await download.path());
   await page.getByRole('status').filter({ hasText: 'Imported 0 case(s); 1 were already saved.' }).waitFor();
 
+  // Variants, options and lists in the generated form: a lifecycle plugin.
+  await page.getByRole('link', { name: 'Plugins' }).click();
+  await page.getByLabel('Plugin name').fill('lifecycle');
+  await page.getByLabel('Choose a component').setInputFiles(`${plugins}/saas_lifecycle.wasm`);
+  await page.getByRole('status').filter({ hasText: 'Uploaded lifecycle version 1' }).waitFor();
+  await page.locator('article.card', { hasText: 'lifecycle v1' }).getByRole('link', { name: 'lifecycle.update-instance(change)' }).click();
+  await page.getByRole('heading', { name: 'lifecycle.update-instance' }).waitFor();
+  const change = page.locator('#in-change_change');
+  check((await change.inputValue()) === 'renew', 'a variant starts at its first case');
+  await page.locator('#in-change_change_renew').waitFor();
+  await change.selectOption('freeze');
+  await page.locator('#in-change_change_freeze').selectOption('arrears');
+  await page.getByLabel('Raw JSON').check();
+  const rawChange = JSON.parse(await page.getByLabel('Input (an object keyed by parameter name)').inputValue());
+  check(JSON.stringify(rawChange.change.change) === '{"freeze":"arrears"}', `a case with its payload: ${JSON.stringify(rawChange)}`);
+  await page.getByLabel('Raw JSON').uncheck();
+  await change.selectOption('unfreeze');
+  check((await page.locator('#in-change_change_freeze').count()) === 0, 'a case without payload shows none');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.getByTestId('call-result').or(page.getByTestId('call-failed')).waitFor();
+  await shot(page, 'workbench-variant');
+
+  // An option and a list: create-instance's expiry and attributes.
+  await page.getByLabel('World and function').selectOption('lifecycle.create-instance');
+  await page.getByRole('heading', { name: 'lifecycle.create-instance' }).waitFor();
+  const expiry = page.locator('#in-subscription_expires-at');
+  check((await expiry.count()) === 0, 'an option starts unset');
+  await page.locator('#in-subscription_expires-at-set').check();
+  await expiry.waitFor();
+  await page.getByRole('button', { name: 'Add to attributes' }).click();
+  await page.locator('#in-subscription_attributes_1__code').fill('edition');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.getByTestId('call-result').waitFor();
+  const created = await page.getByLabel('output').textContent();
+  check(created.includes('"instance-id"'), `create-instance provisions: ${created}`);
+
   // A reload keeps the page and the session; signing out forgets the token.
   await page.reload();
-  await page.getByRole('heading', { name: 'Cases' }).waitFor();
+  await page.getByRole('heading', { name: 'lifecycle.create-instance' }).waitFor();
   await signOut(page);
   check((await page.evaluate(() => sessionStorage.length)) === 0, 'signing out clears the session');
 });

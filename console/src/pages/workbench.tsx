@@ -405,11 +405,20 @@ function Logs({ logs }: { logs: Log[] }) {
   );
 }
 
+/** A result's `{"err": ...}`: the plugin's own refusal, not a failed call. */
+const isErr = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && 'err' in v;
+
 function Outcome({ r }: { r: CallView }) {
   return (
     <div data-testid="call-result">
       <Stats fuel={r['fuel-used']} us={r['duration-us']} now={r['now-ms']} seed={r.seed} />
       <h3>Output</h3>
+      {isErr(r.output) && (
+        <p class="warn-note" role="status">
+          The function answered an error: <strong>{Object.keys((r.output as { err: object }).err ?? {})[0] ?? 'err'}</strong>. The call itself
+          succeeded (a case saved from it replays this answer).
+        </p>
+      )}
       <Json value={r.output} label="output" />
       <Logs logs={r.logs as unknown as Log[]} />
       <h3>Key-value writes</h3>
