@@ -11,6 +11,7 @@ pub mod audit;
 pub mod billing;
 pub mod cases;
 pub mod catalog;
+pub mod compiles;
 pub mod decisions;
 mod error;
 pub mod listing_assets;
@@ -61,6 +62,8 @@ pub struct App {
     pub usage_late_window_ms: i64,
     /// The queue to the audit log's writer.
     pub audit: audit::AuditLog,
+    /// Big components compiling in the background.
+    pub compiles: Arc<compiles::Compiles>,
 }
 
 /// Who asks: an authenticated account.

@@ -204,6 +204,7 @@ impl Application {
             secrets: secrets.clone(),
             wake: wake.clone(),
             usage_late_window_ms: settings.usage_late_window_ms,
+            compiles: Default::default(),
         };
         let state = AppState::new(app, stats.clone(), settings.token_cache_ttl);
         let worker = settings.run_worker.then(|| Worker {

@@ -174,8 +174,28 @@ impl TestApp {
         self.upload_as(&self.seller, "plugin", bytes).await
     }
 
-    /// Uploads a component as `token` under `name`.
+    /// Uploads a component as `token` under `name`; a big component the
+    /// service compiles in the background (`202`) is waited for, and
+    /// answered as `201` with the ready version, as the tests of what a
+    /// plugin does need it. [`Self::upload_raw`] shows the `202` itself.
     pub async fn upload_as(
+        &self,
+        token: &str,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> (u16, serde_json::Value) {
+        let (status, body) = self.upload_raw(token, name, bytes).await;
+        if status != 202 {
+            return (status, body);
+        }
+        let sha = body["sha256"].as_str().expect("sha256").to_string();
+        let ready = self.wait_plugin(token, &sha).await;
+        (201, ready)
+    }
+
+    /// Uploads a component as `token` under `name`, answering the upload's
+    /// own status and body.
+    pub async fn upload_raw(
         &self,
         token: &str,
         name: &str,
@@ -191,6 +211,24 @@ impl TestApp {
             .await
             .expect("request");
         reply("post", res).await
+    }
+
+    /// Polls plugin version `sha` until it is no longer compiling; answers
+    /// it (`state: ready` or `failed`).
+    pub async fn wait_plugin(&self, token: &str, sha: &str) -> serde_json::Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+        loop {
+            let (status, body) = self.get_as(token, &format!("/v1/plugins/{sha}")).await;
+            assert_eq!(status, 200, "{body}");
+            if body["state"] != "compiling" {
+                return body;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "plugin {sha} still compiling after 180 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
 
     /// Uploads the example or fixture plugin `name` as the default seller,

@@ -25,7 +25,7 @@ pub use call::{CallFailure, CallOutcome, KvWrite, thread_fuel_used};
 pub use error::{CallError, LoadError};
 pub use kv::{KvBackendError, KvStore, KvUsage, MemoryKv};
 pub use limits::{CallBudget, Limits};
-pub use plugin::{FunctionInfo, Plugin, sha256_hex};
+pub use plugin::{FunctionInfo, Plugin, precheck, sha256_hex};
 pub use replay::Divergence;
 pub use sandbox::CallContext;
 pub use transcript::{HostCall, LogLine};

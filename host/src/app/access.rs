@@ -6,6 +6,7 @@
 //! seller or as the customer of it); customers additionally see products
 //! offered in the catalogue (`listed` or `hidden`, §5.4).
 
+use super::compiles::Compile;
 use super::{App, AppError, Caller};
 use crate::domain::catalog::{ProductDraft, ProductStatus};
 use crate::runtime::Plugin;
@@ -145,6 +146,15 @@ pub async fn visible_plugin(
         ),
         Role::Customer => return Err(not_found()),
     };
-    let plugin = app.runtime.get(sha256).ok_or_else(not_found)?;
+    let Some(plugin) = app.runtime.get(sha256) else {
+        return Err(match app.compiles.get(sha256) {
+            Some(Compile::Compiling { .. }) => AppError::Conflict(format!(
+                "plugin version {sha256} is still compiling; retry in a few seconds \
+                 (GET /v1/plugins/{sha256} shows `state: ready` when it is done)"
+            )),
+            Some(Compile::Failed { error, .. }) => AppError::PluginRejected(error),
+            _ => not_found(),
+        });
+    };
     Ok((plugin, owned))
 }

@@ -4,6 +4,7 @@
 //! case.
 
 use super::access::visible_plugin;
+use super::compiles::{BACKGROUND_BYTES, Compile};
 use super::plugin_pool::{CallKind, Ticket};
 use super::regressions::{Regressions, check_new_version};
 use super::{App, AppError, Caller, cases};
@@ -20,8 +21,8 @@ pub const MAX_NAME: usize = 64;
 
 /// An upload's outcome.
 pub struct Uploaded {
-    /// The loaded plugin.
-    pub plugin: Arc<Plugin>,
+    /// The loaded plugin; `None` while it compiles in the background.
+    pub plugin: Option<Arc<Plugin>>,
     /// The uploader's version record.
     pub owned: SellerPlugin,
     /// Whether the version is new (false: the uploader had these bytes).
@@ -96,6 +97,12 @@ pub async fn upload(
             "send the component's bytes as the request body",
         ));
     }
+    if bytes.len() >= BACKGROUND_BYTES {
+        let sha = crate::runtime::sha256_hex(&bytes);
+        if app.runtime.get(&sha).is_none() {
+            return upload_in_background(app, caller, &name, bytes, sha).await;
+        }
+    }
     let rt = app.runtime.clone();
     let body = bytes.clone();
     let plugin = tokio::task::spawn_blocking(move || rt.load(&body)).await??;
@@ -115,10 +122,41 @@ pub async fn upload(
         None
     };
     Ok(Uploaded {
-        plugin,
+        plugin: Some(plugin),
         owned,
         new,
         cases,
+    })
+}
+
+/// A big component: checked, stored and numbered now, compiled in the
+/// background ([`super::compiles`]).
+async fn upload_in_background(
+    app: &App,
+    caller: &Caller,
+    name: &str,
+    bytes: bytes::Bytes,
+    sha: String,
+) -> Result<Uploaded, AppError> {
+    crate::runtime::precheck(&bytes, app.runtime.limits().component_bytes)?;
+    if let Some(Compile::Failed { error, .. }) = app.compiles.get(&sha) {
+        return Err(AppError::PluginRejected(error));
+    }
+    let now = app.clock.now_ms();
+    // The worlds are known once compiled; a restart loads the bytes anyway.
+    app.store.put_plugin(&sha, "[]", &bytes, now).await?;
+    let (owned, new) = app
+        .store
+        .add_seller_plugin(&caller.id, name, &sha, now)
+        .await?;
+    if app.compiles.start(&sha, bytes.len() as u64, now) {
+        super::compiles::spawn(app, bytes, owned.clone(), new);
+    }
+    Ok(Uploaded {
+        plugin: None,
+        owned,
+        new,
+        cases: None,
     })
 }
 
@@ -251,11 +289,37 @@ pub async fn debug_call(
     })
 }
 
+/// A plugin version as shown: loaded, or compiling or refused in the
+/// background.
+pub struct Shown {
+    /// The loaded plugin; `None` while compiling or once refused.
+    pub plugin: Option<Arc<Plugin>>,
+    /// The caller's own record of it.
+    pub owned: Option<SellerPlugin>,
+    /// Its background compilation, if it had one in this process.
+    pub compile: Option<Compile>,
+}
+
 /// The plugin version `sha256` as the caller may see it.
-pub async fn show(
-    app: &App,
-    caller: &Caller,
-    sha256: &str,
-) -> Result<(Arc<Plugin>, Option<SellerPlugin>), AppError> {
-    visible_plugin(app, caller, sha256).await
+pub async fn show(app: &App, caller: &Caller, sha256: &str) -> Result<Shown, AppError> {
+    match visible_plugin(app, caller, sha256).await {
+        Ok((plugin, owned)) => Ok(Shown {
+            plugin: Some(plugin),
+            owned,
+            compile: app.compiles.get(sha256),
+        }),
+        // Past the ownership check: compiling or refused.
+        Err(AppError::Conflict(_) | AppError::PluginRejected(_)) => {
+            let owned = match caller.role {
+                Role::Seller => app.store.seller_plugin(&caller.id, sha256).await?,
+                _ => None,
+            };
+            Ok(Shown {
+                plugin: None,
+                owned,
+                compile: app.compiles.get(sha256),
+            })
+        }
+        Err(e) => Err(e),
+    }
 }

@@ -220,3 +220,83 @@ fn plugin_case_release_and_rule_answers_have_schemas() {
     }
     assert!(missing.is_empty(), "answers without a schema: {missing:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_component_is_answered_at_once_and_compiles_in_the_background() {
+    let app = spawn_app().await;
+    let seller = app.seller.clone();
+    // The 18 MB componentize-py plugin, as bytes no artifact cache has seen.
+    let tag = format!("big-{}", std::process::id());
+    let bytes = bazaar_tests::market::plugin_variant("flat_pricing_py", &tag);
+    let size = bytes.len();
+    let (status, body) = app.upload_raw(&seller, "big", bytes).await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(
+        (
+            body["state"].as_str(),
+            body["version"].as_i64(),
+            body["size"].as_u64()
+        ),
+        (Some("compiling"), Some(1), Some(size as u64)),
+        "{body}"
+    );
+    assert_eq!(body["worlds"], json!([]));
+    let sha = body["sha256"].as_str().unwrap().to_string();
+
+    // Called before it is ready: a 409 that says to wait.
+    let quote = json!({"world": "pricing", "function": "quote", "seed": 1, "now-ms": 0,
+        "input": {"request": {"product-id": "p", "sku-code": "s", "billing-mode": "monthly",
+            "attributes": [], "quantity": "3", "period-count": 2, "trial": false, "currency": "CNY"}}});
+    let (status, early) = app.call(&sha, quote.clone()).await;
+    assert_eq!(status, 409, "{early}");
+    assert!(
+        early["message"]
+            .as_str()
+            .unwrap()
+            .contains("still compiling"),
+        "{early}"
+    );
+
+    // Ready: the same version, its worlds known, callable.
+    let ready = app.wait_plugin(&seller, &sha).await;
+    assert_eq!(
+        (
+            ready["state"].as_str(),
+            ready["wit"].as_str(),
+            ready["version"].as_i64()
+        ),
+        (Some("ready"), Some("bazaar:plugin@0.2.0"), Some(1)),
+        "{ready}"
+    );
+    assert_eq!(ready["worlds"], json!(["pricing"]));
+    let (status, out) = app.call(&sha, quote).await;
+    assert_eq!(status, 200, "{out}");
+    assert_eq!(out["output"]["ok"]["total"], "59.40", "{out}");
+
+    // Big bytes that are no component are refused at once; bytes with a
+    // component's header that do not compile fail in the background, and
+    // say why.
+    let (status, body) = app.upload_raw(&seller, "zeros", vec![0; 5 << 20]).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (422, Some("plugin-rejected")),
+        "{body}"
+    );
+    let mut broken = vec![0, b'a', b's', b'm', 0x0d, 0, 1, 0];
+    broken.resize(5 << 20, 0x42);
+    let (status, body) = app.upload_raw(&seller, "broken", broken).await;
+    assert_eq!(status, 202, "{body}");
+    let sha = body["sha256"].as_str().unwrap().to_string();
+    let failed = app.wait_plugin(&seller, &sha).await;
+    assert_eq!(failed["state"], "failed", "{failed}");
+    assert_eq!(failed["error"]["kind"], "invalid", "{failed}");
+    let (status, body) = app
+        .call(&sha, json!({"world": "pricing", "function": "quote"}))
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (422, Some("plugin-rejected")),
+        "{body}"
+    );
+    app.stop().await;
+}

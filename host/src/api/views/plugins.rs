@@ -21,6 +21,14 @@ use serde_json::Value;
 pub struct PluginView {
     /// Hex sha256 of the component: the version's identity.
     pub sha256: String,
+    /// `ready` (callable), `compiling` (a big component compiling in the
+    /// background: worlds, functions and `wit` are empty until it is ready,
+    /// calls get `409`) or `failed` (see `error`).
+    pub state: &'static str,
+    /// Why a background compilation refused the component.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub error: Option<crate::runtime::LoadError>,
     /// Size of the component in bytes.
     pub size: u64,
     /// The WIT package and version it was checked against.
@@ -84,6 +92,8 @@ impl From<FunctionInfo> for FunctionView {
 pub fn plugin_report(p: &Plugin, limits: &Limits) -> PluginView {
     PluginView {
         sha256: p.sha256.clone(),
+        state: "ready",
+        error: None,
         size: p.size,
         wit: format!("{}@{}", crate::runtime::WIT_PACKAGE, p.wit_version),
         worlds: p.worlds.clone(),
@@ -110,6 +120,38 @@ pub fn owned_report(p: &Plugin, owned: Option<&SellerPlugin>, limits: &Limits) -
         v.uploaded_at = Some(owned.created_at);
     }
     v
+}
+
+/// A version still compiling in the background, or refused once compiled.
+pub fn pending_report(
+    sha256: &str,
+    size: u64,
+    owned: Option<&SellerPlugin>,
+    error: Option<crate::runtime::LoadError>,
+    limits: &Limits,
+) -> PluginView {
+    PluginView {
+        sha256: sha256.to_string(),
+        state: if error.is_some() {
+            "failed"
+        } else {
+            "compiling"
+        },
+        error,
+        size,
+        wit: String::new(),
+        worlds: Vec::new(),
+        functions: Vec::new(),
+        imports: Vec::new(),
+        load_ms: 0.0,
+        from_cache: false,
+        limits: limits.clone(),
+        name: owned.map(|o| o.name.clone()),
+        version: owned.map(|o| o.version),
+        seller_id: owned.map(|o| o.seller_id.clone()),
+        uploaded_at: owned.map(|o| o.created_at),
+        cases: None,
+    }
 }
 
 /// `GET /v1/plugins`.
