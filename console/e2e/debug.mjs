@@ -185,5 +185,20 @@ await withBrowser('debug', async (page) => {
   await page.getByRole('heading', { name: 'lifecycle.create-instance' }).waitFor();
   await signOut(page);
   check((await page.evaluate(() => sessionStorage.length)) === 0, 'signing out clears the session');
+
+  // A session whose token is revoked meanwhile ends at its next request, saying why.
+  const seller = env('BAZAAR_SELLER');
+  const second = await page.evaluate(async (t) => {
+    const res = await fetch('/v1/tokens', { method: 'POST', headers: { Authorization: `Bearer ${t}`, 'Content-Type': 'application/json' }, body: '{"name":"console test"}' });
+    return res.json();
+  }, seller);
+  await signIn(page, second.secret);
+  await page.evaluate(
+    async ([t, id]) => fetch(`/v1/tokens/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${t}` } }),
+    [seller, second.token.id],
+  );
+  await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Cases' }).click();
+  await page.getByText('The token is no longer valid').waitFor();
+  await page.getByLabel('Account token').waitFor();
 });
 console.log('debug: ok');

@@ -1,6 +1,6 @@
 /** The console's frame: sign-in, the navigation of the account's role, and the page of the URL. */
-import type { ComponentType } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import type { ComponentChildren, ComponentType } from 'preact';
+import { useEffect, useErrorBoundary, useState } from 'preact/hooks';
 import { account, signOut, token, type Account } from './session';
 import { route, href } from './router';
 import { api, ok } from './api/client';
@@ -45,6 +45,22 @@ const PAGES: Record<Account['role'], Page[]> = {
   ],
 };
 
+/** A page that throws shows the error instead of taking the whole console down. */
+function Guard({ children }: { children: ComponentChildren }) {
+  const [failed, reset] = useErrorBoundary();
+  if (failed) {
+    return (
+      <div class="error" role="alert">
+        This page failed: {String((failed as Error).message ?? failed)}{' '}
+        <button type="button" class="small" onClick={reset}>
+          Try again
+        </button>
+      </div>
+    );
+  }
+  return <>{children}</>;
+}
+
 export function App() {
   const t = token.value;
   const who = account.value;
@@ -80,14 +96,16 @@ export function App() {
         </nav>
         <span class="who">
           {who.name} <span class="role">{who.role}</span>
-          <button type="button" class="small" onClick={signOut}>
+          <button type="button" class="small" onClick={() => signOut()}>
             Sign out
           </button>
         </span>
       </header>
       <main>
         <ErrorNote error={error} />
-        <View />
+        <Guard key={route.value.page}>
+          <View />
+        </Guard>
       </main>
     </div>
   );

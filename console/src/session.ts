@@ -16,12 +16,17 @@ export const account = signal<Account | null>(null);
 
 export function signIn(t: string, who: Account) {
   sessionStorage.setItem(KEY, t);
+  endedBecause.value = null;
   token.value = t;
   account.value = who;
 }
 
-export function signOut() {
+/** Why the session ended, when it was not the user's choice (shown on the sign-in page). */
+export const endedBecause = signal<string | null>(null);
+
+export function signOut(reason?: string) {
   sessionStorage.removeItem(KEY);
+  endedBecause.value = reason ?? null;
   token.value = null;
   account.value = null;
   location.hash = '#/';

@@ -5,7 +5,7 @@
  */
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { components, paths } from './schema';
-import { token } from '../session';
+import { signOut, token } from '../session';
 import { parse, stringify } from './json';
 
 export type Schemas = components['schemas'];
@@ -33,8 +33,15 @@ export class ApiFailure extends Error {
 
 const auth: Middleware = {
   onRequest({ request }) {
-    if (token.value) request.headers.set('Authorization', `Bearer ${token.value}`);
+    if (!request.headers.has('Authorization') && token.value) request.headers.set('Authorization', `Bearer ${token.value}`);
     return request;
+  },
+  onResponse({ request, response }) {
+    // The session's token was revoked or expired: back to the sign-in page, saying why.
+    if (response.status === 401 && token.value && request.headers.get('Authorization') === `Bearer ${token.value}`) {
+      signOut('The token is no longer valid (revoked or expired): sign in again.');
+    }
+    return response;
   },
 };
 

@@ -1,7 +1,7 @@
 /** Sign in with an account token; the token is kept for this tab only. */
 import { useState } from 'preact/hooks';
 import { api, failure } from '../api/client';
-import { signIn, type Account } from '../session';
+import { endedBecause, signIn, type Account } from '../session';
 import { ErrorNote } from '../ui/bits';
 
 export function SignIn({ error }: { error?: unknown }) {
@@ -42,6 +42,11 @@ export function SignIn({ error }: { error?: unknown }) {
           The token is kept in this tab's session storage only; sign out or close the tab to forget it. The first
           operator token is printed once when the service first starts.
         </p>
+        {endedBecause.value && !problem && (
+          <p class="warn-note" role="status">
+            {endedBecause.value}
+          </p>
+        )}
         <ErrorNote error={problem} />
       </form>
     </main>
