@@ -206,7 +206,7 @@ function CaseDetail({ id }: { id: string }) {
                 <select id="replay-against" value={against} onChange={(e) => setAgainst(e.currentTarget.value)}>
                   <option value="">the recorded version ({short(k.plugin)})</option>
                   {plugins.data?.plugins
-                    .filter((p) => p.sha256 !== k.plugin)
+                    .filter((p) => p.sha256 !== k.plugin && (p.worlds as string[]).includes(k.world))
                     .map((p) => (
                       <option key={p.sha256} value={p.sha256}>
                         {p.name ?? 'preloaded'} {p.version !== undefined ? `v${p.version}` : ''} — {short(p.sha256)}

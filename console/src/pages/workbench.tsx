@@ -99,6 +99,7 @@ interface Settings {
   timeoutMs: string;
   memoryBytes: string;
   commit: boolean;
+  save: boolean;
   name: string;
 }
 
@@ -124,11 +125,13 @@ function CallForm({ sha, world, fn, params }: { sha: string; world: string; fn: 
   const [raw, setRaw] = useState(!sig);
   const [rawText, setRawText] = useState(stringify(initial, 2));
   const [rawError, setRawError] = useState<string>();
-  const [s, setS] = useState<Settings>({ nowMs: '', seed: '', config: '', fuel: '', timeoutMs: '', memoryBytes: '', commit: false, name: '' });
+  const [s, setS] = useState<Settings>({ nowMs: '', seed: '', config: '', fuel: '', timeoutMs: '', memoryBytes: '', commit: false, save: false, name: '' });
   const [result, setResult] = useState<CallView>();
   const [failed, setFailed] = useState<ApiFailure | Error>();
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState<Schemas['CaseSummary']>();
+  // A call that kept its writes cannot be repeated as it was: the repeat sees them.
+  const [lastCommitted, setLastCommitted] = useState(false);
 
   /** Switching views carries the value across: the form's into the text, the text's back into the form. */
   const toggleRaw = (on: boolean) => {
@@ -185,8 +188,8 @@ function CallForm({ sha, world, fn, params }: { sha: string; world: string; fn: 
         commit: s.commit,
         ...(nowMs !== undefined ? { 'now-ms': nowMs } : {}),
         ...(seed !== undefined ? { seed } : {}),
-        ...(opts.save ? { save: true } : {}),
-        ...(opts.save && s.name.trim() ? { name: s.name.trim() } : {}),
+        ...(opts.save || s.save ? { save: true } : {}),
+        ...((opts.save || s.save) && s.name.trim() ? { name: s.name.trim() } : {}),
       };
     } catch (e) {
       setRawError((e as Error).message);
@@ -197,7 +200,8 @@ function CallForm({ sha, world, fn, params }: { sha: string; world: string; fn: 
     try {
       const r = await ok(api.POST('/v1/plugins/{sha256}/calls', { params: { path: { sha256: sha } }, body: body as never }));
       setResult(r);
-      if (opts.save) setSaved(r.case ?? undefined);
+      if (opts.save || s.save) setSaved(r.case ?? undefined);
+      setLastCommitted(s.commit);
       if (opts.exact) setS((x) => ({ ...x, nowMs: String(r['now-ms']), seed: String(r.seed) }));
     } catch (e) {
       setFailed(e as Error);
@@ -291,6 +295,9 @@ function CallForm({ sha, world, fn, params }: { sha: string; world: string; fn: 
           <label class="check">
             <input type="checkbox" checked={s.commit} onChange={set('commit')} /> Keep its key-value writes for the next debug call
           </label>
+          <label class="check">
+            <input type="checkbox" checked={s.save} onChange={set('save')} /> Save the call as a case when it succeeds
+          </label>
         </details>
         {local.size > 0 && !raw && (
           <p class="field-error" role="alert">
@@ -308,7 +315,12 @@ function CallForm({ sha, world, fn, params }: { sha: string; world: string; fn: 
             <label for="case-name">Case name</label>
             <input id="case-name" value={s.name} onInput={set('name')} placeholder="optional" />
           </span>
-          <button type="button" disabled={busy || !result} onClick={() => result && run({ save: true, exact: result })}>
+          <button
+            type="button"
+            disabled={busy || !result || lastCommitted}
+            title={lastCommitted ? 'it kept its writes, so a repeat would see them: run it again with "Save the call as a case" ticked' : undefined}
+            onClick={() => result && run({ save: true, exact: result })}
+          >
             Save as case
           </button>
         </div>
