@@ -12,6 +12,10 @@
 //!   (`BAZAAR_BENCH_PY_COMPILES` overrides); its precompiled load goes through
 //!   criterion like the others.
 //!
+//! - the Python component's three variants (other bytes, the same code)
+//!   compiled one after the other by one runtime: the first fills
+//!   Cranelift's in-memory function cache, the next two compile from it.
+//!
 //! Run: `cargo bench -p bazaar-host --bench components` (about 3 minutes on
 //! 2 cores, two thirds of it compiling the Python component twice).
 
@@ -102,6 +106,29 @@ fn benches(c: &mut Criterion) {
             "compile/{PY_PLUGIN} ({} bytes): {} compile(s), seconds: {times:.2?}",
             py.len(),
             n
+        );
+    }
+
+    // Cranelift's function cache: a second componentize-py component (other
+    // bytes, the same interpreter) compiled by the same runtime.
+    if full {
+        let runtime = common::runtime();
+        let variant = |tag: &[u8]| {
+            let mut bytes = py.clone();
+            bytes.extend([0, tag.len() as u8 + 1, tag.len() as u8]);
+            bytes.extend(tag);
+            bytes
+        };
+        let mut took = Vec::new();
+        for tag in [b"first".as_slice(), b"second", b"third"] {
+            let bytes = variant(tag);
+            let started = Instant::now();
+            runtime.load(&bytes).expect("the component loads");
+            took.push(started.elapsed().as_secs_f64());
+        }
+        println!(
+            "compile/{PY_PLUGIN} three variants in one runtime (the function cache warm after \
+             the first), seconds: {took:.2?}"
         );
     }
 

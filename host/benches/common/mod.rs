@@ -41,9 +41,15 @@ pub fn plugins_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins"))
 }
 
-/// The bytes of the example plugin `name` (e.g. `saas_lifecycle`).
+/// The bytes of the example or test-fixture plugin `name` (e.g.
+/// `saas_lifecycle`, `hostile`).
 pub fn plugin_bytes(name: &str) -> Vec<u8> {
-    let path = plugins_dir().join(format!("{name}.wasm"));
+    let top = plugins_dir().join(format!("{name}.wasm"));
+    let path = if top.exists() {
+        top
+    } else {
+        plugins_dir().join("fixtures").join(format!("{name}.wasm"))
+    };
     std::fs::read(&path).unwrap_or_else(|e| {
         panic!(
             "cannot read {}: {e}; build the plugins first with `cargo xtask plugins`",

@@ -6,6 +6,7 @@ mod artifact_cache;
 mod call;
 pub mod cases;
 mod error;
+mod function_cache;
 mod host_api;
 mod kv;
 mod limits;
@@ -365,6 +366,11 @@ fn engine_config(config: &RuntimeConfig) -> Config {
         .linear_memory_keep_resident(config.keep_resident_bytes)
         .table_keep_resident(config.keep_resident_bytes);
     let mut c = Config::new();
+    if let Err(e) =
+        c.enable_incremental_compilation(Arc::new(function_cache::FunctionCache::default()))
+    {
+        tracing::warn!(error = %e, "compiling without the function cache");
+    }
     c.wasm_component_model(true)
         .consume_fuel(true)
         .epoch_interruption(true)
