@@ -124,6 +124,10 @@ await withBrowser('market', async (page) => {
   await page.getByRole('heading', { name: 'My instances' }).waitFor();
   const active = page.getByTestId('instance-state').filter({ hasText: 'active' });
   await until(page, active, () => page.getByRole('button', { name: 'Refresh' }).click());
+  // How to reach it: the plugin's app info.
+  await page.getByText('credentials').first().click();
+  await page.locator('details dl').getByText('password', { exact: true }).waitFor();
+
   // A renewal, quoted first.
   await page.getByLabel('Periods').fill('2');
   await page.getByRole('button', { name: 'Quote the change' }).click();

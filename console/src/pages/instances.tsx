@@ -3,7 +3,7 @@ import { api, ok } from '../api/client';
 import { useLoad } from '../ui/async';
 import { Show } from '../ui/bits';
 import { useState } from 'preact/hooks';
-import { InstanceTable, OrderTable } from './tables';
+import { Access, InstanceTable, OrderTable, type App } from './tables';
 import { InstanceActions } from './instance-actions';
 
 export function MyInstances() {
@@ -35,6 +35,7 @@ export function MyInstances() {
                   <h2>
                     Change <code>{chosen.id}</code>
                   </h2>
+                  <InstanceAccess key={`access-${chosen.id}`} id={chosen.id} />
                   <InstanceActions
                     key={chosen.id}
                     instance={chosen}
@@ -53,4 +54,10 @@ export function MyInstances() {
       <Show l={orders}>{(data) => <OrderTable orders={data.orders} />}</Show>
     </section>
   );
+}
+
+/** The instance's credentials: only its own page carries them. */
+function InstanceAccess({ id }: { id: string }) {
+  const one = useLoad(() => ok(api.GET('/v1/instances/{id}', { params: { path: { id } } })), [id]);
+  return <div class="panel">{one.data ? <Access app={one.data.app as App | null} /> : null}</div>;
 }

@@ -28,6 +28,7 @@ export function OrderTable({ orders }: { orders: Order[] }) {
             <td>{o.kind}</td>
             <td>
               <span class={`badge ${o.state}`}>{o.state}</span>
+              {o.failure && <div class="field-error">{o.failure}</div>}
             </td>
             <td>{o.payment}</td>
             <td>{o.amount}</td>
@@ -38,6 +39,53 @@ export function OrderTable({ orders }: { orders: Order[] }) {
         ))}
       </tbody>
     </table>
+  );
+}
+
+export interface App {
+  'frontend-url'?: string;
+  'admin-url'?: string | null;
+  username?: string;
+  password?: string;
+  memo?: string | null;
+}
+
+/** How the customer reaches the instance: its URL, and the credentials behind a disclosure. */
+export function Access({ app }: { app?: App | null }) {
+  if (!app) return <span class="muted">—</span>;
+  return (
+    <>
+      {app['frontend-url'] && (
+        <a href={app['frontend-url']} target="_blank" rel="noreferrer">
+          {app['frontend-url']}
+        </a>
+      )}
+      <details>
+        <summary>credentials</summary>
+        <dl>
+          <dt>user</dt>
+          <dd>
+            <code>{app.username}</code>
+          </dd>
+          <dt>password</dt>
+          <dd>
+            <code>{app.password}</code>
+          </dd>
+          {app['admin-url'] && (
+            <>
+              <dt>admin</dt>
+              <dd>{app['admin-url']}</dd>
+            </>
+          )}
+          {app.memo && (
+            <>
+              <dt>memo</dt>
+              <dd>{app.memo}</dd>
+            </>
+          )}
+        </dl>
+      </details>
+    </>
   );
 }
 
