@@ -27,6 +27,8 @@ export async function withBrowser(name, body) {
   page.setDefaultTimeout(60_000);
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
+  // The page's Content-Security-Policy must not have to refuse anything it does.
+  page.on('console', (m) => m.text().includes('Content Security Policy') && errors.push(m.text()));
   try {
     await body(page);
     if (errors.length) throw new Error(`the page threw: ${errors.join('; ')}`);

@@ -61,10 +61,28 @@ pub async fn fallback(
     if wants_page { page() } else { not_found() }
 }
 
+/// What the page may load: its own scripts, styles and API, and the logo
+/// it fetches as a blob; nothing inline, no frames around it. The page
+/// holds an account token, so nothing else should run in it.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' blob: data:; \
+    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 fn page() -> Response {
     match ASSETS.get_file("index.html") {
         // Revalidated on every load: it names the current hashed assets.
-        Some(file) => answer(file.contents(), "text/html; charset=utf-8", "no-cache"),
+        Some(file) => {
+            let mut res = answer(file.contents(), "text/html; charset=utf-8", "no-cache");
+            let headers = res.headers_mut();
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            );
+            headers.insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            );
+            res
+        }
         None => not_found(),
     }
 }

@@ -75,6 +75,11 @@ async fn the_console_is_served_at_the_root_and_never_shadows_the_api() {
     assert_eq!(page.status(), 200);
     assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
     assert_eq!(page.headers()["cache-control"], "no-cache");
+    let policy = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        policy.starts_with("default-src 'self'") && policy.contains("frame-ancestors 'none'"),
+        "{policy}"
+    );
     let html = page.text().await.unwrap();
     assert!(
         html.contains("/assets/"),
