@@ -15,13 +15,20 @@ pub const CAPACITY: usize = 512 << 20;
 /// Compiled functions by Cranelift's cache key.
 #[derive(Debug, Default)]
 pub struct FunctionCache {
-    entries: Mutex<(HashMap<Vec<u8>, Vec<u8>>, usize)>,
+    entries: Mutex<Entries>,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    by_key: HashMap<Vec<u8>, Vec<u8>>,
+    /// Keys and values held, in bytes.
+    bytes: usize,
 }
 
 impl wasmtime::CacheStore for FunctionCache {
     fn get(&self, key: &[u8]) -> Option<Cow<'_, [u8]>> {
         let entries = self.entries.lock().ok()?;
-        entries.0.get(key).map(|v| Cow::Owned(v.clone()))
+        entries.by_key.get(key).map(|v| Cow::Owned(v.clone()))
     }
 
     fn insert(&self, key: &[u8], value: Vec<u8>) -> bool {
@@ -29,11 +36,11 @@ impl wasmtime::CacheStore for FunctionCache {
             return false;
         };
         let size = key.len() + value.len();
-        if entries.1 + size > CAPACITY {
+        if entries.bytes + size > CAPACITY {
             return false;
         }
-        entries.1 += size;
-        entries.0.insert(key.to_vec(), value);
+        entries.bytes += size;
+        entries.by_key.insert(key.to_vec(), value);
         true
     }
 }
