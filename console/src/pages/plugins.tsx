@@ -96,10 +96,23 @@ function Upload({ onUploaded }: { onUploaded: () => void }) {
         <div class="ok" role="status">
           Uploaded <strong>{done.name}</strong> version {done.version} (<code>{done.sha256}</code>)
           {done.cases && (
-            <p>
-              Previous version's cases: {done.cases.passed} of {done.cases.replayed} passed
-              {done.cases.regressions.length > 0 && `, ${done.cases.regressions.length} regressed`}.
-            </p>
+            <>
+              <p>
+                Version {done.cases.previous.version}'s cases replayed against it: {done.cases.passed} of {done.cases.replayed} passed
+                {done.cases.carried.length > 0 && ` and were carried over`}
+                {done.cases.regressions.length > 0 && `; ${done.cases.regressions.length} regressed`}.
+              </p>
+              {done.cases.regressions.length > 0 && (
+                <ul class="regressions">
+                  {done.cases.regressions.map((r) => (
+                    <li key={r.case}>
+                      <a href={href('cases', [r.case])}>{r.case}</a> ({r.scenario}): <span class="verdict fail">FAIL</span>
+                      {r.diff && <Json value={r.diff} />}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </>
           )}
         </div>
       )}
