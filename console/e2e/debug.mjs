@@ -49,14 +49,14 @@ await withBrowser('debug', async (page) => {
   await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer: drop });
   await page.getByRole('status').filter({ hasText: 'Uploaded pricing version 1' }).waitFor();
   // And by the file picker: another plugin.
-  await page.getByLabel('Plugin name').fill('bad-pricing');
-  await page.getByLabel('Choose a component').setInputFiles(`${plugins}/fixtures/bad_pricing.wasm`);
-  await page.getByRole('status').filter({ hasText: 'Uploaded bad-pricing version 1' }).waitFor();
+  await page.getByLabel('Plugin name').fill('lifecycle');
+  await page.getByLabel('Choose a component').setInputFiles(`${plugins}/saas_lifecycle.wasm`);
+  await page.getByRole('status').filter({ hasText: 'Uploaded lifecycle version 1' }).waitFor();
   await page.locator('article.card').nth(1).waitFor();
   await shot(page, 'plugins');
 
   // The workbench, from the plugin's function link.
-  await page.locator('article.card', { hasText: 'pricing v1' }).filter({ hasNotText: 'bad-pricing' }).getByRole('link', { name: 'pricing.quote(request)' }).click();
+  await page.locator('article.card', { hasText: 'pricing v1' }).getByRole('link', { name: 'pricing.quote(request)' }).click();
   await page.getByRole('heading', { name: 'pricing.quote' }).waitFor();
   const quantity = page.locator('#in-request_quantity');
   check((await quantity.inputValue()) === '1', 'the form is prefilled with the example');
@@ -120,9 +120,19 @@ await withBrowser('debug', async (page) => {
   await page.getByTestId('replay-result').filter({ hasText: 'pass' }).waitFor();
   await shot(page, 'case-pass');
 
-  // Against the other plugin: fail, with the first difference side by side.
+  // A second version that prices otherwise: its upload replays the case and reports the regression.
+  await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Plugins' }).click();
+  await page.getByLabel('Plugin name').fill('pricing');
+  await page.getByLabel('Choose a component').setInputFiles(`${plugins}/fixtures/bad_pricing.wasm`);
+  const uploaded = page.getByRole('status').filter({ hasText: 'Uploaded pricing version 2' });
+  await uploaded.getByText("Version 1's cases replayed against it: 0 of 1 passed; 1 regressed.").waitFor();
+  await shot(page, 'regression');
+  await uploaded.locator('.regressions a').click();
+
+  // The case against it: fail, with the first difference side by side.
+  await page.getByRole('heading', { name: /eight units/ }).waitFor();
   const against = page.getByLabel('Replay against');
-  const other = await against.locator('option', { hasText: 'bad-pricing' }).getAttribute('value');
+  const other = await against.locator('option', { hasText: 'pricing v2' }).getAttribute('value');
   await against.selectOption(other);
   await page.getByRole('button', { name: 'Replay', exact: true }).click();
   await page.getByTestId('replay-result').filter({ hasText: 'FAIL' }).waitFor();
@@ -145,10 +155,7 @@ await withBrowser('debug', async (page) => {
   await page.getByRole('status').filter({ hasText: 'Imported 0 case(s); 1 were already saved.' }).waitFor();
 
   // Variants, options and lists in the generated form: a lifecycle plugin.
-  await page.getByRole('link', { name: 'Plugins' }).click();
-  await page.getByLabel('Plugin name').fill('lifecycle');
-  await page.getByLabel('Choose a component').setInputFiles(`${plugins}/saas_lifecycle.wasm`);
-  await page.getByRole('status').filter({ hasText: 'Uploaded lifecycle version 1' }).waitFor();
+  await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Plugins' }).click();
   await page.locator('article.card', { hasText: 'lifecycle v1' }).getByRole('link', { name: 'lifecycle.update-instance(change)' }).click();
   await page.getByRole('heading', { name: 'lifecycle.update-instance' }).waitFor();
   const change = page.locator('#in-change_change');

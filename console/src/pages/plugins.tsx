@@ -93,7 +93,7 @@ function Upload({ onUploaded }: { onUploaded: () => void }) {
       </label>
       <ErrorNote error={error} />
       {done && (
-        <div class="ok" role="status">
+        <div class={done.cases?.regressions.length ? 'warn-note' : 'ok'} role="status">
           Uploaded <strong>{done.name}</strong> version {done.version} (<code>{done.sha256}</code>)
           {done.cases && (
             <>
