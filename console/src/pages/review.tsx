@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { api, ok, type Schemas } from '../api/client';
 import { useLoad } from '../ui/async';
 import { Empty, ErrorNote, FieldError, Json, Show, Time, short } from '../ui/bits';
-import { go, href, route } from '../router';
+import { href, route } from '../router';
 
 type Reviewed = Schemas['ReviewedApplication'];
 
@@ -219,5 +219,3 @@ function Decide({ app, reload }: { app: Reviewed; reload: () => void }) {
   );
 }
 
-/** For the product page's link after an approval. */
-export const openApplication = (id: string) => go('review', [id]);
