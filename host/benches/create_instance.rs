@@ -6,28 +6,49 @@
 //!   `create-instance` per iteration (a fresh store and instance each time),
 //!   a distinct order id and seed per iteration, and the call's key-value
 //!   writes committed to a [`MemoryKv`] as the host does after a successful
-//!   call.
+//!   call. `runtime/create-instance-counted-kv`: the same against a store
+//!   whose quota usage is a running total ([`common::CountedKv`]), as the
+//!   host's database keeps it, instead of `MemoryKv`'s sum over its whole,
+//!   ever-growing map on each call that writes.
 //! - `https/create-instance`: the same logic written natively in Rust, served
 //!   by hyper 1 (HTTP/1.1) over tokio-rustls (TLS 1.3, self-signed rcgen
 //!   certificate) on 127.0.0.1, server on its own thread, called through one
 //!   kept-alive hyper client connection reused for every iteration. No
-//!   request signing (KooGallery requires HMAC-SHA256 on both directions;
-//!   leaving it out makes the baseline faster, the ratio conservative).
+//!   request signing.
 //! - `https-one-thread/create-instance`: the same, with client and server on
 //!   one tokio thread (no cross-thread wake-ups; usually the faster baseline).
+//! - `https-signed/create-instance` (and `-one-thread`): the kept-alive
+//!   connection, with HMAC-SHA256 signatures on both directions as
+//!   KooGallery's access guide asks for: the client sends `X-Timestamp`
+//!   (ms), `X-Nonce` (16 random bytes, hex) and `X-Signature` =
+//!   hex(HMAC-SHA256(key, timestamp + "\n" + nonce + "\n" + body)); the
+//!   server checks the timestamp is within 5 minutes, refuses a nonce seen
+//!   before, verifies the signature in constant time, and signs its answer
+//!   the same way (its own timestamp, the request's nonce); the client
+//!   verifies that before the iteration ends.
+//! - `https-new-connection/create-instance`: unsigned, but a new TCP
+//!   connection and a full TLS 1.3 handshake per call (`Connection: close`),
+//!   the server on its own thread.
+//! - `https-new-connection-signed/create-instance` (and `-one-thread`): a new
+//!   connection per call and the signatures: what a marketplace callback
+//!   costs when the connection is new, as it is more often than not. No TLS
+//!   session resumption: the client's resumption is disabled, the server
+//!   issues no tickets, and every handshake is asserted to be a full one.
 //! - `native/create-instance`: the native logic alone, JSON in and out, no
-//!   transport: the floor under both.
+//!   transport: the floor under all of them.
 //! - `runtime/instantiate-only`: what instantiating `saas_lifecycle` alone
 //!   costs in an engine configured like the runtime's (pooling allocator,
 //!   fuel, epochs), a fresh store per iteration: where a runtime call's time
 //!   goes. `runtime/instantiate-only-keep-resident`: the same with the
 //!   pooling allocator keeping recycled slots' pages resident.
 //!
+//! Every HTTPS server is on 127.0.0.1: no internet round trip is counted.
+//!
 //! Run: `cargo bench -p bazaar-host --bench create_instance`.
 
 mod common;
 
-use bazaar_host::runtime::{CallBudget, MemoryKv, Runtime, RuntimeConfig, World};
+use bazaar_host::runtime::{CallBudget, KvStore, MemoryKv, Runtime, RuntimeConfig, World};
 use bytes::Bytes;
 use criterion::Criterion;
 use http_body_util::{BodyExt, Full};
@@ -280,31 +301,167 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 }
 
 /// A self-signed certificate for `localhost`, and the TLS configurations of
-/// both ends (the client trusts exactly that certificate).
-fn tls_configs() -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+/// both ends (TLS 1.3 only; the client trusts exactly that certificate).
+/// With `fresh_handshakes`, nothing can be resumed: the client keeps no
+/// sessions and the server issues no tickets (which also spares the
+/// baseline the tickets' cost, keeping the ratio conservative).
+fn tls_configs(fresh_handshakes: bool) -> (Arc<ServerConfig>, Arc<ClientConfig>) {
     let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()])
         .expect("generating a self-signed certificate");
     let cert: CertificateDer<'static> = certified.cert.der().clone();
     let key =
         PrivateKeyDer::try_from(certified.signing_key.serialize_der()).expect("the generated key");
-    let server = ServerConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
+    let mut server = ServerConfig::builder_with_provider(provider())
+        .with_protocol_versions(&[&rustls::version::TLS13])
         .expect("protocol versions")
         .with_no_client_auth()
         .with_single_cert(vec![cert.clone()], key)
         .expect("server certificate");
     let mut roots = RootCertStore::empty();
     roots.add(cert).expect("trusting the certificate");
-    let client = ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
+    let mut client = ClientConfig::builder_with_provider(provider())
+        .with_protocol_versions(&[&rustls::version::TLS13])
         .expect("protocol versions")
         .with_root_certificates(roots)
         .with_no_client_auth();
+    if fresh_handshakes {
+        client.resumption = rustls::client::Resumption::disabled();
+        server.send_tls13_tickets = 0;
+        server.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+    }
     (Arc::new(server), Arc::new(client))
 }
 
-/// Accepts TLS connections on `listener` and serves `create-instance` on each.
-async fn serve(listener: TcpListener, acceptor: TlsAcceptor, service: Arc<NativeService>) {
+/// HMAC-SHA256 signing of bodies, both directions, with one shared key.
+mod signing {
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
+    use std::collections::HashSet;
+    use std::sync::Mutex;
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    pub const TIMESTAMP: &str = "x-timestamp";
+    pub const NONCE: &str = "x-nonce";
+    pub const SIGNATURE: &str = "x-signature";
+
+    /// How far a request's timestamp may be from the server's clock.
+    const WINDOW_MS: i64 = 5 * 60 * 1000;
+
+    /// The key, set up once: cloning a keyed HMAC skips hashing the key
+    /// again per message (the baseline as fast as it can reasonably be).
+    pub struct Signer {
+        keyed: Hmac<Sha256>,
+        /// Nonces already accepted, so a captured request cannot be replayed
+        /// inside the window (a real server would expire them with it).
+        seen: Mutex<HashSet<String>>,
+    }
+
+    /// Why a signed message was refused.
+    #[derive(Debug)]
+    pub enum Refused {
+        Missing(&'static str),
+        Stale,
+        Replayed,
+        BadSignature,
+    }
+
+    impl std::fmt::Display for Refused {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            match self {
+                Refused::Missing(header) => write!(f, "no {header} header"),
+                Refused::Stale => f.write_str("timestamp outside the window"),
+                Refused::Replayed => f.write_str("nonce already used"),
+                Refused::BadSignature => f.write_str("bad signature"),
+            }
+        }
+    }
+
+    pub fn now_ms() -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64)
+    }
+
+    impl Signer {
+        pub fn new(key: &[u8]) -> Self {
+            Self {
+                keyed: Hmac::new_from_slice(key).expect("HMAC takes a key of any length"),
+                seen: Mutex::new(HashSet::new()),
+            }
+        }
+
+        fn mac(&self, timestamp: &str, nonce: &str, body: &[u8]) -> Hmac<Sha256> {
+            let mut mac = self.keyed.clone();
+            mac.update(timestamp.as_bytes());
+            mac.update(b"\n");
+            mac.update(nonce.as_bytes());
+            mac.update(b"\n");
+            mac.update(body);
+            mac
+        }
+
+        /// hex(HMAC(key, timestamp + "\n" + nonce + "\n" + body)).
+        pub fn sign(&self, timestamp: &str, nonce: &str, body: &[u8]) -> String {
+            hex::encode(self.mac(timestamp, nonce, body).finalize().into_bytes())
+        }
+
+        /// Checks `signature` over the message in constant time.
+        pub fn verify(
+            &self,
+            timestamp: &str,
+            nonce: &str,
+            body: &[u8],
+            signature: &str,
+        ) -> Result<(), Refused> {
+            let tag = hex::decode(signature).map_err(|_| Refused::BadSignature)?;
+            self.mac(timestamp, nonce, body)
+                .verify_slice(&tag)
+                .map_err(|_| Refused::BadSignature)
+        }
+
+        /// The server's check of a request: fresh, never seen, and signed.
+        /// The nonce is recorded only once the signature holds, so forged
+        /// requests cannot use up a real client's nonces.
+        pub fn verify_request(
+            &self,
+            timestamp: Option<&str>,
+            nonce: Option<&str>,
+            body: &[u8],
+            signature: Option<&str>,
+        ) -> Result<(), Refused> {
+            let timestamp = timestamp.ok_or(Refused::Missing(TIMESTAMP))?;
+            let nonce = nonce.ok_or(Refused::Missing(NONCE))?;
+            let signature = signature.ok_or(Refused::Missing(SIGNATURE))?;
+            let at: i64 = timestamp.parse().map_err(|_| Refused::Stale)?;
+            if (now_ms() - at).abs() > WINDOW_MS {
+                return Err(Refused::Stale);
+            }
+            self.verify(timestamp, nonce, body, signature)?;
+            let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+            if !seen.insert(nonce.to_string()) {
+                return Err(Refused::Replayed);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The key both ends share (in real life, given to the seller by the
+/// marketplace out of band).
+const SIGNING_KEY: &[u8] = b"bench-shared-key-0123456789abcdef";
+
+fn header<'a>(headers: &'a hyper::HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Accepts TLS connections on `listener` and serves `create-instance` on
+/// each; with `signer`, requests must be signed and answers are.
+async fn serve(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    service: Arc<NativeService>,
+    signer: Option<Arc<signing::Signer>>,
+) {
     loop {
         let Ok((tcp, _)) = listener.accept().await else {
             return;
@@ -312,21 +469,48 @@ async fn serve(listener: TcpListener, acceptor: TlsAcceptor, service: Arc<Native
         tcp.set_nodelay(true).expect("TCP_NODELAY");
         let acceptor = acceptor.clone();
         let service = service.clone();
+        let signer = signer.clone();
         tokio::spawn(async move {
             let Ok(tls) = acceptor.accept(tcp).await else {
                 return;
             };
             let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
                 let service = service.clone();
+                let signer = signer.clone();
                 async move {
-                    let body = req.into_body().collect().await?.to_bytes();
+                    let (parts, body) = req.into_parts();
+                    let body = body.collect().await?.to_bytes();
+                    let response = Response::builder().header("content-type", "application/json");
+                    let Some(signer) = signer else {
+                        let out = service.handle(&body);
+                        return Ok::<_, hyper::Error>(
+                            response
+                                .body(Full::new(Bytes::from(out)))
+                                .expect("a response"),
+                        );
+                    };
+                    let nonce = header(&parts.headers, signing::NONCE);
+                    if let Err(e) = signer.verify_request(
+                        header(&parts.headers, signing::TIMESTAMP),
+                        nonce,
+                        &body,
+                        header(&parts.headers, signing::SIGNATURE),
+                    ) {
+                        return Ok(response
+                            .status(401)
+                            .body(Full::new(Bytes::from(e.to_string())))
+                            .expect("a response"));
+                    }
+                    let nonce = nonce.unwrap_or_default();
                     let out = service.handle(&body);
-                    Ok::<_, hyper::Error>(
-                        Response::builder()
-                            .header("content-type", "application/json")
-                            .body(Full::new(Bytes::from(out)))
-                            .expect("a response"),
-                    )
+                    let timestamp = signing::now_ms().to_string();
+                    let signature = signer.sign(&timestamp, nonce, &out);
+                    Ok(response
+                        .header(signing::TIMESTAMP, timestamp)
+                        .header(signing::NONCE, nonce)
+                        .header(signing::SIGNATURE, signature)
+                        .body(Full::new(Bytes::from(out)))
+                        .expect("a response"))
                 }
             });
             let _ = hyper::server::conn::http1::Builder::new()
@@ -336,24 +520,76 @@ async fn serve(listener: TcpListener, acceptor: TlsAcceptor, service: Arc<Native
     }
 }
 
-/// One kept-alive HTTPS connection to a native `create-instance` callback.
+/// How a bench's client reaches the native callback.
+#[derive(Clone, Copy)]
+struct Transport {
+    /// Client and server tasks on one tokio thread.
+    one_thread: bool,
+    /// A new TCP connection and full TLS handshake per call, instead of one
+    /// kept-alive connection.
+    new_connection: bool,
+    /// HMAC-SHA256 signatures on the request and the response.
+    signed: bool,
+}
+
+/// A client of a native `create-instance` callback over HTTPS.
 struct HttpsClient {
     rt: tokio::runtime::Runtime,
-    sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+    transport: Transport,
+    addr: SocketAddr,
+    connector: TlsConnector,
+    /// The kept-alive connection, when the transport keeps one.
+    sender: Option<hyper::client::conn::http1::SendRequest<Full<Bytes>>>,
+    signer: Option<signing::Signer>,
+    /// Where request nonces come from.
+    nonces: ChaCha20Rng,
     /// Keeps the server's runtime (and thread) alive when it has its own.
     _server_rt: Option<tokio::runtime::Runtime>,
 }
 
+/// Connects to `addr`: TCP, a TLS 1.3 handshake, and the HTTP/1.1 handshake
+/// (the connection driven by a task of its own).
+async fn connect(
+    connector: &TlsConnector,
+    addr: SocketAddr,
+) -> hyper::client::conn::http1::SendRequest<Full<Bytes>> {
+    let tcp = TcpStream::connect(addr).await.expect("connecting");
+    tcp.set_nodelay(true).expect("TCP_NODELAY");
+    let tls = connector
+        .connect(ServerName::try_from("localhost").expect("name"), tcp)
+        .await
+        .expect("TLS handshake");
+    let (_, session) = tls.get_ref();
+    // The point of a new connection is a full handshake: fail rather than
+    // measure a resumed one.
+    assert_eq!(
+        session.handshake_kind(),
+        Some(rustls::HandshakeKind::Full),
+        "a resumed TLS session"
+    );
+    assert_eq!(
+        session.protocol_version(),
+        Some(rustls::ProtocolVersion::TLSv1_3)
+    );
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
+        .await
+        .expect("HTTP handshake");
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    sender
+}
+
 impl HttpsClient {
-    /// Starts the server (on its own thread, or on the client's thread when
-    /// `one_thread`), connects and completes the TLS handshake.
-    fn start(one_thread: bool) -> Self {
-        let (server_tls, client_tls) = tls_configs();
+    /// Starts the server (on its own thread, or on the client's thread), and
+    /// for a kept-alive transport connects once.
+    fn start(transport: Transport) -> Self {
+        let (server_tls, client_tls) = tls_configs(transport.new_connection);
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("client runtime");
-        let server_rt = (!one_thread).then(|| {
+        let server_rt = (!transport.one_thread).then(|| {
             tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(1)
                 .enable_all()
@@ -374,50 +610,76 @@ impl HttpsClient {
             listener,
             TlsAcceptor::from(server_tls),
             Arc::new(NativeService::default()),
+            transport
+                .signed
+                .then(|| Arc::new(signing::Signer::new(SIGNING_KEY))),
         ));
-        let sender = rt.block_on(async {
-            let tcp = TcpStream::connect(addr).await.expect("connecting");
-            tcp.set_nodelay(true).expect("TCP_NODELAY");
-            let tls = TlsConnector::from(client_tls)
-                .connect(ServerName::try_from("localhost").expect("name"), tcp)
-                .await
-                .expect("TLS handshake");
-            let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
-                .await
-                .expect("HTTP handshake");
-            tokio::spawn(async move {
-                let _ = conn.await;
-            });
-            sender
-        });
+        let connector = TlsConnector::from(client_tls);
+        let sender = (!transport.new_connection).then(|| rt.block_on(connect(&connector, addr)));
         Self {
             rt,
+            transport,
+            addr,
+            connector,
             sender,
+            signer: transport.signed.then(|| signing::Signer::new(SIGNING_KEY)),
+            nonces: ChaCha20Rng::from_seed(rand::random()),
             _server_rt: server_rt,
         }
     }
 
-    /// One `create-instance` callback on the kept-alive connection.
+    /// One `create-instance` callback; with signing, the answer's signature
+    /// is checked before it is parsed.
     fn create(&mut self, order_id: &str, seed: u64) -> Value {
         let mut input = common::create_input(order_id);
         input["seed"] = Value::from(seed);
         let body = serde_json::to_vec(&input).expect("request body");
-        let req = Request::post("/create-instance")
+        let mut req = Request::post("/create-instance")
             .header("host", "localhost")
-            .header("content-type", "application/json")
-            .body(Full::new(Bytes::from(body)))
-            .expect("a request");
-        let sender = &mut self.sender;
+            .header("content-type", "application/json");
+        if self.transport.new_connection {
+            req = req.header("connection", "close");
+        }
+        let mut nonce = String::new();
+        if let Some(signer) = &self.signer {
+            let mut bytes = [0u8; 16];
+            self.nonces.fill_bytes(&mut bytes);
+            nonce = hex::encode(bytes);
+            let timestamp = signing::now_ms().to_string();
+            let signature = signer.sign(&timestamp, &nonce, &body);
+            req = req
+                .header(signing::TIMESTAMP, timestamp)
+                .header(signing::NONCE, &nonce)
+                .header(signing::SIGNATURE, signature);
+        }
+        let req = req.body(Full::new(Bytes::from(body))).expect("a request");
+        let (connector, addr, kept) = (&self.connector, self.addr, &mut self.sender);
+        let signer = self.signer.as_ref();
         self.rt.block_on(async move {
+            let mut fresh;
+            let sender = match kept {
+                Some(sender) => sender,
+                None => {
+                    fresh = connect(connector, addr).await;
+                    &mut fresh
+                }
+            };
             sender.ready().await.expect("connection ready");
             let res = sender.send_request(req).await.expect("a response");
             assert_eq!(res.status(), 200);
-            let bytes = res
-                .into_body()
-                .collect()
-                .await
-                .expect("the body")
-                .to_bytes();
+            let (parts, body) = res.into_parts();
+            let bytes = body.collect().await.expect("the body").to_bytes();
+            if let Some(signer) = signer {
+                assert_eq!(header(&parts.headers, signing::NONCE), Some(nonce.as_str()));
+                signer
+                    .verify(
+                        header(&parts.headers, signing::TIMESTAMP).expect("a timestamp"),
+                        &nonce,
+                        &bytes,
+                        header(&parts.headers, signing::SIGNATURE).expect("a signature"),
+                    )
+                    .expect("a correctly signed answer");
+            }
             serde_json::from_slice(&bytes).expect("JSON")
         })
     }
@@ -460,13 +722,30 @@ fn runtime_create(
     order_id: &str,
     seed: u64,
 ) -> Value {
+    runtime_create_in(
+        runtime,
+        plugin,
+        &(Arc::new(kv.clone()) as _),
+        order_id,
+        seed,
+    )
+}
+
+/// [`runtime_create`] against any store.
+fn runtime_create_in(
+    runtime: &Runtime,
+    plugin: &bazaar_host::runtime::Plugin,
+    kv: &Arc<dyn KvStore>,
+    order_id: &str,
+    seed: u64,
+) -> Value {
     let outcome = runtime
         .call(
             plugin,
             World::Lifecycle,
             "create-instance",
             &common::create_input(order_id),
-            common::context(kv, seed),
+            common::context_in(kv.clone(), seed),
             &CallBudget::default(),
         )
         .expect("create-instance succeeds");
@@ -475,7 +754,7 @@ fn runtime_create(
         .into_iter()
         .map(|w| (w.key, w.value))
         .collect();
-    bazaar_host::runtime::KvStore::commit(kv, &writes).expect("committing the writes");
+    kv.commit(&writes).expect("committing the writes");
     outcome.output
 }
 
@@ -617,6 +896,19 @@ fn benches(c: &mut Criterion) {
             out
         })
     });
+    // The same call against a store that keeps its quota usage as running
+    // totals, as the host's database does: `MemoryKv` sums its whole map on
+    // every call that writes, and the map grows by every iteration.
+    let counted: Arc<dyn KvStore> = Arc::new(common::CountedKv::default());
+    let mut i = 0u64;
+    group.bench_function("create-instance-counted-kv", |b| {
+        b.iter(|| {
+            i += 1;
+            let out = runtime_create_in(&runtime, &plugin, &counted, &format!("order-{i}"), i);
+            assert_provisioned(&out);
+            out
+        })
+    });
     // The same call through the typed binding (no JSON in, typed answer out;
     // the JSON shown here only for the check).
     let mut i = 0u64;
@@ -677,8 +969,21 @@ fn benches(c: &mut Criterion) {
             })
         });
 
-    for (name, one_thread) in [("https", false), ("https-one-thread", true)] {
-        let mut client = HttpsClient::start(one_thread);
+    let transports = [
+        ("https", false, false, false),
+        ("https-one-thread", true, false, false),
+        ("https-signed", false, false, true),
+        ("https-signed-one-thread", true, false, true),
+        ("https-new-connection", false, true, false),
+        ("https-new-connection-signed", false, true, true),
+        ("https-new-connection-signed-one-thread", true, true, true),
+    ];
+    for (name, one_thread, new_connection, signed) in transports {
+        let mut client = HttpsClient::start(Transport {
+            one_thread,
+            new_connection,
+            signed,
+        });
         let mut i = 0u64;
         c.benchmark_group(name)
             .bench_function("create-instance", |b| {

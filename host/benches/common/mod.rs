@@ -3,12 +3,14 @@
 
 #![allow(dead_code)]
 
-use bazaar_host::runtime::{CallContext, KvStore, MemoryKv, Runtime, RuntimeConfig};
+use bazaar_host::runtime::{
+    CallContext, KvBackendError, KvStore, KvUsage, MemoryKv, Runtime, RuntimeConfig,
+};
 use bazaar_host::startup::Settings;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// The settings of a service a bench starts in-process: SQLite in `dir`,
 /// `operator` as the first operator's token, no rate limits (a bench
@@ -198,5 +200,66 @@ impl Client {
             .json()
             .await
             .expect("json")
+    }
+}
+
+/// A call context at [`NOW_MS`] with `seed`, no config and `kv`.
+pub fn context_in(kv: Arc<dyn KvStore>, seed: u64) -> CallContext {
+    CallContext {
+        now_ms: NOW_MS,
+        seed,
+        config: BTreeMap::new(),
+        kv,
+    }
+}
+
+/// An in-memory [`KvStore`] that keeps its quota usage as running totals, as
+/// the host's database store keeps one row per namespace. [`MemoryKv`] sums
+/// its whole map for every call that writes, which in a bench whose state
+/// grows by every iteration measures that sum, not the call.
+#[derive(Default)]
+pub struct CountedKv {
+    inner: Mutex<(BTreeMap<String, Vec<u8>>, KvUsage)>,
+}
+
+impl KvStore for CountedKv {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvBackendError> {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(inner.0.get(key).cloned())
+    }
+
+    fn list_keys(&self, prefix: &str, limit: usize) -> Result<Vec<String>, KvBackendError> {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(inner
+            .0
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .take(limit)
+            .map(|(k, _)| k.clone())
+            .collect())
+    }
+
+    fn commit(&self, writes: &[(String, Option<Vec<u8>>)]) -> Result<(), KvBackendError> {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let (map, usage) = &mut *inner;
+        for (k, v) in writes {
+            let old = match v {
+                Some(v) => map.insert(k.clone(), v.clone()),
+                None => map.remove(k),
+            };
+            if let Some(old) = old {
+                usage.keys -= 1;
+                usage.bytes -= (k.len() + old.len()) as u64;
+            }
+            if let Some(v) = v {
+                usage.keys += 1;
+                usage.bytes += (k.len() + v.len()) as u64;
+            }
+        }
+        Ok(())
+    }
+
+    fn usage(&self) -> Result<KvUsage, KvBackendError> {
+        Ok(self.inner.lock().unwrap_or_else(|e| e.into_inner()).1)
     }
 }
