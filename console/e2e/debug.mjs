@@ -35,6 +35,8 @@ await withBrowser('debug', async (page) => {
 
   await signIn(page, env('BAZAAR_SELLER'));
   await page.getByRole('heading', { name: 'Plugins' }).waitFor();
+  // The page's heading has the focus, so the keyboard starts there.
+  await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
   await page.getByText('No plugin uploaded yet').waitFor();
 
   // Upload by drag and drop.

@@ -65,6 +65,15 @@ export function App() {
   const t = token.value;
   const who = account.value;
   const [error, setError] = useState<unknown>();
+  const page = route.value.page;
+  useEffect(() => {
+    // A new page takes the focus to its heading, so keyboard and screen-reader users start there.
+    const h1 = document.querySelector<HTMLElement>('main h1');
+    if (h1 && !document.querySelector('main')?.contains(document.activeElement)) {
+      h1.tabIndex = -1;
+      h1.focus({ preventScroll: true });
+    }
+  }, [page]);
   useEffect(() => {
     // A reload keeps the token (sessionStorage) but not who it is.
     if (t && !who) {
