@@ -73,7 +73,7 @@ export function App() {
       h1.tabIndex = -1;
       h1.focus({ preventScroll: true });
     }
-  }, [page]);
+  }, [page, who?.id]);
   useEffect(() => {
     // A reload keeps the token (sessionStorage) but not who it is.
     if (t && !who) {
