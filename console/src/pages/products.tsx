@@ -143,7 +143,8 @@ function Editor({ product }: { product?: Product }) {
     setDef(current_);
     const prices = priceProblems((current_.specifications as SpecDraft[] | undefined) ?? []);
     if (prices.size > 0) {
-      setError(new Error(`${prices.size} price${prices.size > 1 ? 's are' : ' is'} not a decimal: ${[...prices.keys()].join(', ')}`));
+      // The problems also show at their fields in the form.
+      setError(new Error(`${prices.size} value${prices.size > 1 ? 's are' : ' is'} not valid (see its field): ${[...prices.keys()].join(', ')}`));
       return;
     }
     // The host names the listing files itself, from their uploads.
@@ -214,7 +215,7 @@ function Editor({ product }: { product?: Product }) {
             onChange={(specifications) => setDef({ ...def, specifications })}
             failure={failure}
           />
-          <p class="muted">Attributes, quantities, trials, tiers and packages are edited in the JSON view.</p>
+          <p class="muted">The JSON view edits the same definition, with any field the form does not show.</p>
         </>
       )}
       <ErrorNote error={error} />
