@@ -64,8 +64,15 @@ await withBrowser('market', async (page) => {
   // An edit of the draft keeps the files.
   await page.getByRole('button', { name: 'Edit the draft' }).click();
   await page.getByLabel('Overview').fill('Customer relationships, deals and tasks in one place.');
+  // The trial in the form: a length the service refuses is said at its field, then a good one.
+  const trialDays = page.getByLabel('Trial days');
+  await trialDays.fill('200');
+  await page.getByRole('button', { name: 'Save the draft' }).click();
+  await page.locator('#f-specifications-0-trial-days[aria-invalid="true"]').waitFor();
+  await trialDays.fill('14');
   await page.getByRole('button', { name: 'Save the draft' }).click();
   await page.getByLabel('draft').getByText('deals and tasks in one place').waitFor();
+  await page.getByLabel('draft').getByText('"days": 14').waitFor();
   await page.getByText('120×120,').waitFor();
 
   // A quote of the draft.
