@@ -37,10 +37,19 @@ pub struct KvUsage {
     pub bytes: u64,
 }
 
-/// An in-memory [`KvStore`], used by the CLI and tests.
+/// An in-memory [`KvStore`], used by the CLI and tests. It keeps its usage
+/// as running totals, as the database does, so a call's quota check does not
+/// cost more the more the store holds.
 #[derive(Debug, Default, Clone)]
 pub struct MemoryKv {
-    map: Arc<Mutex<BTreeMap<String, Vec<u8>>>>,
+    map: Arc<Mutex<Entries>>,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    by_key: BTreeMap<String, Vec<u8>>,
+    /// The keys' and values' lengths, summed.
+    bytes: u64,
 }
 
 impl MemoryKv {
@@ -51,24 +60,29 @@ impl MemoryKv {
 
     /// A snapshot of everything stored.
     pub fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
-        self.lock().clone()
+        self.lock().by_key.clone()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Vec<u8>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         // A poisoned lock only means another call panicked while holding it;
         // the map itself is always left consistent (writes are single inserts).
         self.map.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
+fn size(key: &str, value: &[u8]) -> u64 {
+    (key.len() + value.len()) as u64
+}
+
 impl KvStore for MemoryKv {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvBackendError> {
-        Ok(self.lock().get(key).cloned())
+        Ok(self.lock().by_key.get(key).cloned())
     }
 
     fn list_keys(&self, prefix: &str, limit: usize) -> Result<Vec<String>, KvBackendError> {
         Ok(self
             .lock()
+            .by_key
             .range(prefix.to_string()..)
             .take_while(|(k, _)| k.starts_with(prefix))
             .take(limit)
@@ -77,21 +91,27 @@ impl KvStore for MemoryKv {
     }
 
     fn commit(&self, writes: &[(String, Option<Vec<u8>>)]) -> Result<(), KvBackendError> {
-        let mut map = self.lock();
+        let mut entries = self.lock();
         for (k, v) in writes {
-            match v {
-                Some(v) => map.insert(k.clone(), v.clone()),
-                None => map.remove(k),
+            let old = match v {
+                Some(v) => {
+                    entries.bytes += size(k, v);
+                    entries.by_key.insert(k.clone(), v.clone())
+                }
+                None => entries.by_key.remove(k),
             };
+            if let Some(old) = old {
+                entries.bytes -= size(k, &old);
+            }
         }
         Ok(())
     }
 
     fn usage(&self) -> Result<KvUsage, KvBackendError> {
-        let map = self.lock();
+        let entries = self.lock();
         Ok(KvUsage {
-            keys: map.len() as u64,
-            bytes: map.iter().map(|(k, v)| (k.len() + v.len()) as u64).sum(),
+            keys: entries.by_key.len() as u64,
+            bytes: entries.bytes,
         })
     }
 }
@@ -174,5 +194,31 @@ mod tests {
         assert_eq!(store.get("a/3").unwrap(), None);
         store.commit(&overlay.into_writes()).unwrap();
         assert_eq!(store.list_keys("a/", 10).unwrap(), vec!["a/2", "a/3"]);
+    }
+
+    #[test]
+    fn usage_totals_follow_inserts_replacements_and_deletes() {
+        let store = MemoryKv::new();
+        let recount = |s: &MemoryKv| {
+            let all = s.snapshot();
+            let bytes: usize = all.iter().map(|(k, v)| k.len() + v.len()).sum();
+            (all.len() as u64, bytes as u64)
+        };
+        store
+            .commit(&[
+                ("k1".into(), Some(b"abc".to_vec())),
+                ("k2".into(), Some(b"de".to_vec())),
+            ])
+            .unwrap();
+        store
+            .commit(&[
+                ("k1".into(), Some(b"a".to_vec())),
+                ("k2".into(), None),
+                ("k3".into(), None),
+            ])
+            .unwrap();
+        let usage = store.usage().unwrap();
+        assert_eq!((usage.keys, usage.bytes), recount(&store));
+        assert_eq!((usage.keys, usage.bytes), (1, 3));
     }
 }
