@@ -42,7 +42,7 @@ interface Event {
 }
 
 function Feed() {
-  const feed = useLoad(() => ok(api.GET('/v1/feed', { params: { query: { limit: 1000 } } })), []);
+  const feed = useLoad(() => ok(api.GET('/v1/feed', { params: { query: { limit: 1000, latest: true } } })), []);
   // New events arrive as the worker provisions orders: poll while the page is open.
   useEffect(() => {
     const timer = setInterval(feed.reload, 5000);

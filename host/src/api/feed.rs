@@ -38,6 +38,11 @@ struct FeedQuery {
     /// 1 to 1000; 100 when absent.
     #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
+    /// The newest `limit` events after `after` instead of the oldest (still
+    /// in order), `next` the last one's `seq`: where a console starts
+    /// before following with `after=next`.
+    #[serde(default)]
+    latest: bool,
 }
 
 /// The calling seller's instance events after a cursor.
@@ -53,7 +58,7 @@ async fn feed(
     actor: Actor,
     Query(q): Query<FeedQuery>,
 ) -> Result<Json<FeedView>, ApiError> {
-    let page = operations::feed(&state.app, &actor, q.after, q.limit).await?;
+    let page = operations::feed(&state.app, &actor, q.after, q.limit, q.latest).await?;
     Ok(Json(FeedView {
         events: page
             .events

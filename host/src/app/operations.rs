@@ -22,12 +22,14 @@ pub struct FeedPage {
 }
 
 /// The calling seller's events after `after`, at most `limit` (1 to
-/// [`MAX_PAGE`], 100 when absent).
+/// [`MAX_PAGE`], 100 when absent): the oldest of them, or with `latest` the
+/// newest (in order either way).
 pub async fn feed(
     app: &App,
     caller: &Caller,
     after: i64,
     limit: Option<i64>,
+    latest: bool,
 ) -> Result<FeedPage, AppError> {
     caller.require(&[Role::Seller])?;
     let limit = limit.unwrap_or(100);
@@ -35,7 +37,11 @@ pub async fn feed(
         return Err(AppError::bad("limit", format!("1 to {MAX_PAGE}")));
     }
     let after = after.max(0);
-    let rows = app.store.events(&caller.id, after, limit).await?;
+    let rows = if latest {
+        app.store.latest_events(&caller.id, after, limit).await?
+    } else {
+        app.store.events(&caller.id, after, limit).await?
+    };
     let next = rows.last().map_or(after, |e| e.seq);
     let mut events = Vec::with_capacity(rows.len());
     for e in rows {

@@ -76,6 +76,21 @@ impl Store {
         )
     }
 
+    /// A seller's newest `limit` events after `after`, oldest first.
+    pub async fn latest_events(
+        &self,
+        seller_id: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        let q = "SELECT seq, seller_id, customer_id, instance_id, order_id, kind, detail, at FROM instance_events \
+                 WHERE seller_id = $1 AND seq > $2 ORDER BY seq DESC LIMIT $3";
+        let mut rows: Vec<EventRow> = on_pool!(self, pool => sqlx::query_as(q).bind(seller_id)
+            .bind(after).bind(limit).fetch_all(pool).await)?;
+        rows.reverse();
+        Ok(rows)
+    }
+
     /// Appends an event to a seller's change feed.
     pub async fn append_event(
         &self,

@@ -119,3 +119,35 @@ async fn positions_follow_on_from_one_writer_to_the_next() {
     assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3]);
     assert_eq!(store.events("acc_seller", 2, 100).await.unwrap().len(), 1);
 }
+
+/// `latest=true` reads the newest events (in order) and hands the cursor to
+/// follow on from: what a console shows first for a seller with more events
+/// than one page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn latest_reads_the_newest_events_and_the_cursor_follows_on() {
+    use bazaar_tests::market::{buy_active, feed, listed_product};
+    let app = bazaar_tests::spawn_app().await;
+    let (seller, product, _) = listed_product(&app, "saas_lifecycle", false).await;
+    let (_, customer) = app.customer("Carol").await;
+    for _ in 0..3 {
+        buy_active(&app, &customer, &product, "standard", "basic", "monthly").await;
+    }
+    let all = feed(&app, &seller).await;
+    assert!(all.len() >= 3, "{all:?}");
+    let seqs = |events: &[serde_json::Value]| -> Vec<i64> {
+        events.iter().map(|e| e["seq"].as_i64().unwrap()).collect()
+    };
+    let (status, newest) = app.get_as(&seller, "/v1/feed?latest=true&limit=2").await;
+    assert_eq!(status, 200, "{newest}");
+    let got = newest["events"].as_array().unwrap();
+    assert_eq!(seqs(got), seqs(&all[all.len() - 2..]), "{newest}");
+    assert_eq!(newest["next"], all.last().unwrap()["seq"]);
+    // From that cursor: nothing yet, then the next event.
+    let next = newest["next"].as_i64().unwrap();
+    let (_, after) = app.get_as(&seller, &format!("/v1/feed?after={next}")).await;
+    assert_eq!(after["events"], serde_json::json!([]), "{after}");
+    buy_active(&app, &customer, &product, "standard", "basic", "monthly").await;
+    let (_, after) = app.get_as(&seller, &format!("/v1/feed?after={next}")).await;
+    assert_eq!(after["events"].as_array().unwrap().len(), 1, "{after}");
+    app.stop().await;
+}
