@@ -13,7 +13,7 @@ use crate::domain::settlement::{TaxKind, TaxPayer, Taxes};
 use crate::ids::seed_of;
 use crate::runtime::wit::latest::settlement::{self, BillLine, LineKind};
 use crate::runtime::{CallBudget, CallContext, MemoryKv, Runtime, wit_json};
-use crate::store::{RuleActivation, Store, StoreError, TaxFuture, TaxLine, TaxRequest, Taxer};
+use crate::store::{RuleActivation, Store, TaxFuture, TaxLine, TaxRequest, Taxer};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,17 +22,19 @@ use std::sync::Arc;
 /// however large a seller's bill.
 const LINES_PER_CALL: usize = 500;
 
-/// The taxer of the active settlement rules; `None` when there are none
+/// The taxer of `rules`, the active settlement rules
+/// (`store.active_rules(Some("settlement"))`); `None` when there are none
 /// (every tax is then zero).
-pub async fn active_taxer(
+pub fn taxer_of(
+    rules: Vec<RuleActivation>,
     store: &Store,
     runtime: Arc<Runtime>,
     plugins: Arc<PluginPool>,
-) -> Result<Option<Arc<Taxer>>, StoreError> {
-    let rules = Arc::new(store.active_rules(Some("settlement")).await?);
+) -> Option<Arc<Taxer>> {
     if rules.is_empty() {
-        return Ok(None);
+        return None;
     }
+    let rules = Arc::new(rules);
     let store = store.clone();
     let taxer = move |request: TaxRequest| -> TaxFuture {
         let (rules, runtime, plugins) = (rules.clone(), runtime.clone(), plugins.clone());
@@ -42,7 +44,7 @@ pub async fn active_taxer(
             tax(&rules, &runtime, &plugins, &currencies, request).await
         })
     };
-    Ok(Some(Arc::new(taxer)))
+    Some(Arc::new(taxer))
 }
 
 /// The currency of each product on the bill: its live definition's.

@@ -94,10 +94,18 @@ impl Worker {
         i: &InstanceRow,
         (start, end): (i64, i64),
     ) -> impl Fn(Vec<Decimal>, Decimal) -> PriceFuture + Send + Sync + use<> {
-        // A pricing plugin reads the seller's config opened, as at ordering.
-        let mut opened = ProductDraft::clone(live);
-        opened.plugin_config = self.secrets.open_config(&i.product_id, &live.plugin_config);
-        let live = Arc::new(opened);
+        let by_plugin = live
+            .spec(&i.spec_id)
+            .is_some_and(|s| s.pricing_plugin.is_some());
+        // A pricing plugin reads the seller's config opened, as at ordering;
+        // the built-in models read no config.
+        let live = if by_plugin {
+            let mut opened = ProductDraft::clone(live);
+            opened.plugin_config = self.secrets.open_config(&i.product_id, &live.plugin_config);
+            Arc::new(opened)
+        } else {
+            live.clone()
+        };
         let (runtime, plugins) = (self.runtime.clone(), self.plugins.clone());
         let (instance, product, seller) = (i.id.clone(), i.product_id.clone(), i.seller_id.clone());
         let (spec_id, sku_id) = (i.spec_id.clone(), i.sku_id.clone());
@@ -106,9 +114,6 @@ impl Worker {
             let (instance, product, seller) = (instance.clone(), product.clone(), seller.clone());
             let (spec_id, sku_id) = (spec_id.clone(), sku_id.clone());
             Box::pin(async move {
-                let by_plugin = live
-                    .spec(&spec_id)
-                    .is_some_and(|s| s.pricing_plugin.is_some());
                 let price = move || {
                     let spec = live.spec(&spec_id)?;
                     let sku = spec.sku(&sku_id)?;

@@ -6,7 +6,7 @@
 //! the lines (`app::taxes`).
 
 use super::{Worker, failpoint};
-use crate::app::taxes::active_taxer;
+use crate::app::taxes::taxer_of;
 use crate::domain::settlement::BillMonth;
 use crate::store::StoreError;
 use std::time::{Duration, Instant};
@@ -29,16 +29,19 @@ impl Worker {
         if due.is_empty() {
             return Ok(0);
         }
-        let taxer = active_taxer(&self.store, self.runtime.clone(), self.plugins.clone()).await?;
+        let active = self.store.active_rules(Some("settlement")).await?;
         // Which rules tax now: a bill held under other rules is retried.
-        let rules = self
-            .store
-            .active_rules(Some("settlement"))
-            .await?
+        let rules = active
             .iter()
             .map(|r| format!("{}={}", r.name, r.plugin.as_deref().unwrap_or("")))
             .collect::<Vec<_>>()
             .join(",");
+        let taxer = taxer_of(
+            active,
+            &self.store,
+            self.runtime.clone(),
+            self.plugins.clone(),
+        );
         let mut made = 0;
         for seller in due.iter().take(LIMIT) {
             let key = format!("{seller}:{}", month.id());
