@@ -88,6 +88,15 @@ fn kv_err_from_text(text: &str) -> KvError {
     }
 }
 
+/// Lower-case hex, as `hex::encode` spells it, through its table-driven
+/// slice encoder: `hex::encode` goes char by char, and a call's transcript
+/// hex-encodes every value it reads and writes.
+fn to_hex(bytes: &[u8]) -> String {
+    let mut buf = vec![0u8; bytes.len() * 2];
+    hex::encode_to_slice(bytes, &mut buf).expect("twice the length");
+    String::from_utf8(buf).expect("hex is ASCII")
+}
+
 fn unhex(s: &str) -> wasmtime::Result<Vec<u8>> {
     hex::decode(s).map_err(|e| wasmtime::format_err!("recorded bytes are not hex: {e}"))
 }
@@ -149,14 +158,14 @@ impl bazaar::plugin::host::Host for HostState {
         self.charge()?;
         let mut buf = vec![0u8; len.min(MAX_RANDOM_BYTES) as usize];
         let asked = HostCall::RandomBytes {
-            result: hex::encode(&buf),
+            result: to_hex(&buf),
         };
         if let Some(HostCall::RandomBytes { result }) = self.replayed(asked)? {
             return unhex(&result);
         }
         self.rng.fill_bytes(&mut buf);
         self.record(HostCall::RandomBytes {
-            result: hex::encode(&buf),
+            result: to_hex(&buf),
         });
         Ok(buf)
     }
@@ -224,7 +233,7 @@ impl bazaar::plugin::kv::Host for HostState {
         self.record(HostCall::KvGet {
             key,
             result: match &result {
-                Ok(v) => Ok(v.as_ref().map(hex::encode)),
+                Ok(v) => Ok(v.as_deref().map(to_hex)),
                 Err(e) => Err(kv_err_text(e)),
             },
         });
@@ -233,13 +242,17 @@ impl bazaar::plugin::kv::Host for HostState {
 
     fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), KvError>> {
         self.charge()?;
-        let asked = HostCall::KvSet {
-            key: key.clone(),
-            value: hex::encode(&value),
-            result: Ok(()),
-        };
-        if let Some(HostCall::KvSet { result, .. }) = self.replayed(asked)? {
-            return Ok(result.map_err(|e| kv_err_from_text(&e)));
+        let value_hex = to_hex(&value);
+        // Only a replay compares the question; live, the answer records it.
+        if self.replay.is_some() {
+            let asked = HostCall::KvSet {
+                key: key.clone(),
+                value: value_hex.clone(),
+                result: Ok(()),
+            };
+            if let Some(HostCall::KvSet { result, .. }) = self.replayed(asked)? {
+                return Ok(result.map_err(|e| kv_err_from_text(&e)));
+            }
         }
         let result = self.check_key(&key).and_then(|()| {
             if value.len() > self.limits.kv_value_bytes as usize {
@@ -257,7 +270,7 @@ impl bazaar::plugin::kv::Host for HostState {
         };
         self.record(HostCall::KvSet {
             key: key.clone(),
-            value: hex::encode(&value),
+            value: value_hex,
             result: result.as_ref().map(|_| ()).map_err(kv_err_text),
         });
         if result.is_ok() {

@@ -12,6 +12,7 @@ mod kv;
 mod limits;
 pub mod observe;
 mod plugin;
+mod prepared;
 mod replay;
 mod sandbox;
 mod slots;
@@ -73,6 +74,11 @@ pub struct RuntimeConfig {
     /// `max_instances × limits.memory_bytes` must not exceed it, so the
     /// configuration cannot promise more memory than the host has.
     pub total_memory_bytes: u64,
+    /// Whether instances of the most recently called plugins are prepared
+    /// ahead of their calls, and finished ones dropped, on a thread of their
+    /// own (`prepared.rs`), so a caller waits for neither; either way every
+    /// call gets a fresh instance.
+    pub prepare_instances: bool,
 }
 
 impl Default for RuntimeConfig {
@@ -87,6 +93,7 @@ impl Default for RuntimeConfig {
             keep_resident_bytes: 256 << 10,
             decommit_batch_size: 1,
             total_memory_bytes: DEFAULT_TOTAL_MEMORY_BYTES,
+            prepare_instances: true,
         }
     }
 }
@@ -145,6 +152,7 @@ pub enum RuntimeError {
 /// async callers run them on blocking threads.
 pub struct Runtime {
     engine: Engine,
+    instances: prepared::Prepared,
     linker: Linker<CallState>,
     limits: Limits,
     cache: Option<ArtifactCache>,
@@ -172,6 +180,11 @@ impl Runtime {
         let ticker_stop = Arc::new(AtomicBool::new(false));
         spawn_epoch_ticker(engine.clone(), ticker_stop.clone());
         Ok(Self {
+            instances: prepared::Prepared::new(
+                engine.clone(),
+                limits.clone(),
+                config.prepare_instances,
+            ),
             engine,
             linker,
             limits,
@@ -284,7 +297,15 @@ impl Runtime {
         .entered();
         let limits = self.limits.tightened(budget);
         let result = match self.slots.acquire(limits.timeout()) {
-            Some(_slot) => call::run(&self.engine, plugin, world, function, input, ctx, &limits),
+            Some(_slot) => call::run(
+                &self.instances,
+                plugin,
+                world,
+                function,
+                input,
+                ctx,
+                &limits,
+            ),
             None => Err(CallFailure::busy()),
         };
         observe::call(plugin, world, function, &result);
@@ -323,7 +344,7 @@ impl Runtime {
         };
         let replayer = replay::Replayer::new(recorded);
         let (result, replayer) = call::run_with(
-            &self.engine,
+            &self.instances,
             plugin,
             world,
             function,
@@ -345,7 +366,9 @@ impl Drop for Runtime {
 
 fn engine_config(config: &RuntimeConfig) -> Config {
     let limits = &config.limits;
-    let n = config.max_instances.max(1);
+    // Room for the instances prepared ahead and the finished ones waiting
+    // to be dropped, beside the calls that may run at once.
+    let n = config.max_instances.max(1) + prepared::EXTRA_SLOTS;
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(n)
         // Components built by other toolchains (componentize-py) carry a

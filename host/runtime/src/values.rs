@@ -8,12 +8,14 @@
 //! arrays of names. Unknown record fields are an error, not ignored, so a typo
 //! in an input is reported instead of silently becoming a default.
 
+mod json_len;
 mod typed;
 
 use super::error::CallError;
 use serde_json::{Map, Value};
 use wasmtime::component::{Type, Val};
 
+pub(crate) use json_len::named_json_len;
 pub(crate) use typed::to_val;
 
 /// A value of a type generated from the WIT (`crate::wit::latest`) as JSON:
