@@ -920,48 +920,6 @@ fn benches(c: &mut Criterion) {
             out
         })
     });
-    // The typed call with instances prepared ahead off (each made, and its
-    // store dropped, by the caller), and with freed memory returned in
-    // batches by the preparing thread.
-    for (name, config) in [
-        (
-            "create-instance-typed-unprepared",
-            RuntimeConfig {
-                prepare_instances: false,
-                ..RuntimeConfig::default()
-            },
-        ),
-        (
-            "create-instance-typed-batch-16",
-            RuntimeConfig {
-                decommit_batch_size: 16,
-                ..RuntimeConfig::default()
-            },
-        ),
-        (
-            "create-instance-typed-unprepared-batch-16",
-            RuntimeConfig {
-                prepare_instances: false,
-                decommit_batch_size: 16,
-                ..RuntimeConfig::default()
-            },
-        ),
-    ] {
-        let runtime = Runtime::new(config).expect("runtime");
-        let plugin = runtime
-            .load(&common::plugin_bytes("saas_lifecycle"))
-            .expect("loading saas_lifecycle");
-        let kv = MemoryKv::new();
-        let mut i = 0u64;
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                i += 1;
-                let out = runtime_create_typed(&runtime, &plugin, &kv, &format!("typed-{i}"), i);
-                assert_provisioned(&out);
-                out
-            })
-        });
-    }
     // The same call with the first bytes of memory and tables kept mapped
     // between calls (zeroed in place rather than decommitted and faulted in).
     for kib in [0usize, 64, 1024] {

@@ -93,10 +93,6 @@ fn describe() {
         "Plugin calls by world, function and outcome (ok or the failure kind)"
     );
     describe_histogram!(observe::FUEL, "Fuel burned per plugin call");
-    describe_counter!(
-        observe::INSTANCES,
-        "Instances plugin calls ran in, by source: prepared ahead of the call or fresh"
-    );
     describe_histogram!(
         observe::DURATION,
         Unit::Seconds,

@@ -3,7 +3,6 @@
 
 use super::error::CallError;
 use super::plugin::{ExportedFunc, Plugin};
-use super::prepared::Prepared;
 use super::replay::Replayer;
 use super::sandbox::{CallContext, CallState};
 use super::transcript::{HostCall, LogLine};
@@ -12,7 +11,7 @@ use super::{Limits, World, deadline_ticks};
 use serde::Serialize;
 use std::time::Instant;
 use wasmtime::component::{Instance, Val};
-use wasmtime::{Store, Trap};
+use wasmtime::{Engine, Store, Trap};
 
 /// A write a successful call made to its key-value state; the caller commits
 /// these (all or none) once it has accepted the call's result.
@@ -90,7 +89,7 @@ impl CallFailure {
 }
 
 pub(crate) fn run(
-    instances: &Prepared,
+    engine: &Engine,
     plugin: &Plugin,
     world: World,
     function: &str,
@@ -98,14 +97,14 @@ pub(crate) fn run(
     ctx: CallContext,
     limits: &Limits,
 ) -> Result<CallOutcome, CallFailure> {
-    run_with(instances, plugin, world, function, input, ctx, limits, None).0
+    run_with(engine, plugin, world, function, input, ctx, limits, None).0
 }
 
 /// [`run`], optionally answering host calls from a recording; hands the
 /// replayer back so its caller can ask where the call diverged.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run_with(
-    instances: &Prepared,
+    engine: &Engine,
     plugin: &Plugin,
     world: World,
     function: &str,
@@ -116,7 +115,7 @@ pub(crate) fn run_with(
 ) -> (Result<CallOutcome, CallFailure>, Option<Replayer>) {
     let mut replay = replay;
     let result = run_inner(
-        instances,
+        engine,
         plugin,
         world,
         function,
@@ -130,7 +129,7 @@ pub(crate) fn run_with(
 
 #[allow(clippy::too_many_arguments)]
 fn run_inner(
-    instances: &Prepared,
+    engine: &Engine,
     plugin: &Plugin,
     world: World,
     function: &str,
@@ -146,7 +145,7 @@ fn run_inner(
     let params = params_from_json(input, &export.params, limits).map_err(CallFailure::early)?;
     let mut results = vec![Val::Bool(false); usize::from(export.result.is_some())];
     let ((), ended) = sandboxed(
-        instances,
+        engine,
         plugin,
         ctx,
         limits,
@@ -173,7 +172,7 @@ fn run_inner(
 /// which calls the generated binding, in the same sandbox as [`run`].
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run_typed<P: Serialize, R: Serialize>(
-    instances: &Prepared,
+    engine: &Engine,
     plugin: &Plugin,
     world: World,
     function: &str,
@@ -184,7 +183,7 @@ pub(crate) fn run_typed<P: Serialize, R: Serialize>(
 ) -> Result<CallOutcome<R>, CallFailure> {
     let export = find(plugin, world, function)?;
     check_input(params, &export.params, limits).map_err(CallFailure::early)?;
-    let (output, ended) = sandboxed(instances, plugin, ctx, limits, None, &mut None, body)?;
+    let (output, ended) = sandboxed(engine, plugin, ctx, limits, None, &mut None, body)?;
     let size = match to_val(&output) {
         Ok(val) => val_size(&val),
         Err(e) => {
@@ -275,7 +274,7 @@ pub fn thread_fuel_used() -> u64 {
 /// seed and key-value overlay; classifies a failure into a [`CallError`].
 /// The replayer, if any, is handed back through `replay`.
 fn sandboxed<R>(
-    instances: &Prepared,
+    engine: &Engine,
     plugin: &Plugin,
     ctx: CallContext,
     limits: &Limits,
@@ -284,38 +283,25 @@ fn sandboxed<R>(
     body: impl FnOnce(&mut Store<CallState>, &Instance) -> wasmtime::Result<R>,
 ) -> Result<(R, Ended), CallFailure> {
     let started = Instant::now();
-    let fresh = |ctx| {
-        let mut store = Store::new(instances.engine(), CallState::new(ctx, limits));
-        store.limiter(|s| &mut s.limiter);
-        (store, None)
-    };
-    let (mut store, ready) = match instances.take(&plugin.sha256, &plugin.pre) {
-        Some(mut r) => match r.store.data_mut().rearm(ctx, limits) {
-            Ok(()) => (r.store, Some(r.instance)),
-            Err(ctx) => fresh(ctx),
-        },
-        None => fresh(ctx),
-    };
-    super::observe::instance(ready.is_some());
+    let mut store = Store::new(engine, CallState::new(ctx, limits));
     store.data_mut().host.replay = pending;
+    store.limiter(|s| &mut s.limiter);
     store
         .set_fuel(limits.fuel)
         .expect("fuel is enabled on the engine");
     store.set_epoch_deadline(deadline_ticks(limits.timeout()));
 
-    let outcome = match ready {
-        Some(instance) => Ok(instance),
-        None => plugin.pre.instantiate(&mut store),
-    }
-    .and_then(|instance| body(&mut store, &instance));
+    let outcome = plugin
+        .pre
+        .instantiate(&mut store)
+        .and_then(|instance| body(&mut store, &instance));
     let fuel_used = limits.fuel - store.get_fuel().unwrap_or(0);
     FUEL_USED.with(|f| f.set(f.get().saturating_add(fuel_used)));
     let duration_us = started.elapsed().as_micros() as u64;
 
     let (stdout, stderr, stdio_cut) = store.data().stdio();
     let memory_denied = store.data().limiter.denied;
-    let mut host = store.data_mut().take_finished();
-    instances.retire(store);
+    let mut host = store.into_data().into_host();
     *replay = host.replay.take();
     let mut logs = host.logs;
     push_stdio(&mut logs, "stdout", &stdout);

@@ -12,7 +12,6 @@ mod kv;
 mod limits;
 pub mod observe;
 mod plugin;
-mod prepared;
 mod replay;
 mod sandbox;
 mod slots;
@@ -74,11 +73,6 @@ pub struct RuntimeConfig {
     /// `max_instances × limits.memory_bytes` must not exceed it, so the
     /// configuration cannot promise more memory than the host has.
     pub total_memory_bytes: u64,
-    /// Whether instances of the most recently called plugins are prepared
-    /// ahead of their calls, and finished ones dropped, on a thread of their
-    /// own (`prepared.rs`), so a caller waits for neither; either way every
-    /// call gets a fresh instance.
-    pub prepare_instances: bool,
 }
 
 impl Default for RuntimeConfig {
@@ -93,7 +87,6 @@ impl Default for RuntimeConfig {
             keep_resident_bytes: 256 << 10,
             decommit_batch_size: 1,
             total_memory_bytes: DEFAULT_TOTAL_MEMORY_BYTES,
-            prepare_instances: true,
         }
     }
 }
@@ -152,7 +145,6 @@ pub enum RuntimeError {
 /// async callers run them on blocking threads.
 pub struct Runtime {
     engine: Engine,
-    instances: prepared::Prepared,
     linker: Linker<CallState>,
     limits: Limits,
     cache: Option<ArtifactCache>,
@@ -180,11 +172,6 @@ impl Runtime {
         let ticker_stop = Arc::new(AtomicBool::new(false));
         spawn_epoch_ticker(engine.clone(), ticker_stop.clone());
         Ok(Self {
-            instances: prepared::Prepared::new(
-                engine.clone(),
-                limits.clone(),
-                config.prepare_instances,
-            ),
             engine,
             linker,
             limits,
@@ -297,15 +284,7 @@ impl Runtime {
         .entered();
         let limits = self.limits.tightened(budget);
         let result = match self.slots.acquire(limits.timeout()) {
-            Some(_slot) => call::run(
-                &self.instances,
-                plugin,
-                world,
-                function,
-                input,
-                ctx,
-                &limits,
-            ),
+            Some(_slot) => call::run(&self.engine, plugin, world, function, input, ctx, &limits),
             None => Err(CallFailure::busy()),
         };
         observe::call(plugin, world, function, &result);
@@ -344,7 +323,7 @@ impl Runtime {
         };
         let replayer = replay::Replayer::new(recorded);
         let (result, replayer) = call::run_with(
-            &self.instances,
+            &self.engine,
             plugin,
             world,
             function,
@@ -366,9 +345,7 @@ impl Drop for Runtime {
 
 fn engine_config(config: &RuntimeConfig) -> Config {
     let limits = &config.limits;
-    // Room for the instances prepared ahead and the finished ones waiting
-    // to be dropped, beside the calls that may run at once.
-    let n = config.max_instances.max(1) + prepared::EXTRA_SLOTS;
+    let n = config.max_instances.max(1);
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(n)
         // Components built by other toolchains (componentize-py) carry a

@@ -15,15 +15,6 @@ pub const CALLS: &str = "bazaar_plugin_calls_total";
 pub const FUEL: &str = "bazaar_plugin_call_fuel";
 /// Wall-clock time per call in seconds, labelled `world`, `function`.
 pub const DURATION: &str = "bazaar_plugin_call_duration_seconds";
-/// Instances plugin calls ran in, labelled `source`: `prepared` (ahead of
-/// the call, `prepared.rs`) or `fresh` (instantiated by the caller).
-pub const INSTANCES: &str = "bazaar_plugin_instances_total";
-
-/// Counts the instance one call ran in.
-pub(crate) fn instance(prepared: bool) {
-    let source = if prepared { "prepared" } else { "fresh" };
-    metrics::counter!(INSTANCES, "source" => source).increment(1);
-}
 
 /// Records one finished call: `outcome` is `ok` when the function returned
 /// (whatever it answered) and the failure's kind (`out-of-fuel`, `trap`,

@@ -91,47 +91,11 @@ impl CallState {
         (stdout, stderr, cut_out.saturating_add(cut_err))
     }
 
-    /// Gives a prepared instance's state (made with a placeholder context)
-    /// the call's own: everything the plugin can observe is replaced, only
-    /// the memory its instance already holds is still counted. An error,
-    /// changing nothing and handing `ctx` back, when that memory is over
-    /// this call's cap.
-    pub(crate) fn rearm(&mut self, ctx: CallContext, limits: &Limits) -> Result<(), CallContext> {
-        let used = self.limiter.used;
-        if used > limits.memory_bytes {
-            return Err(ctx);
-        }
-        *self = Self::new(ctx, limits);
-        self.limiter.used = used;
-        Ok(())
-    }
-
-    /// Takes what a finished call produced out of its state, leaving the
-    /// store to be dropped wherever is cheapest.
-    pub(crate) fn take_finished(&mut self) -> Finished {
-        let host = &mut self.host;
-        Finished {
-            logs: std::mem::take(&mut host.logs),
-            dropped_logs: host.dropped_logs,
-            transcript: std::mem::take(&mut host.transcript),
-            overlay: std::mem::take(&mut host.overlay),
-            host_calls_exceeded: host.host_calls_exceeded,
-            replay: host.replay.take(),
-        }
+    /// Splits the finished call's state into what the caller keeps.
+    pub fn into_host(self) -> HostState {
+        self.host
     }
 }
-
-/// What a finished call's [`HostState`] hands back.
-pub(crate) struct Finished {
-    pub(crate) logs: Vec<LogLine>,
-    pub(crate) dropped_logs: u32,
-    pub(crate) transcript: Vec<HostCall>,
-    pub(crate) overlay: KvOverlay,
-    pub(crate) host_calls_exceeded: bool,
-    pub(crate) replay: Option<super::replay::Replayer>,
-}
-
-impl CallState {}
 
 impl WasiView for CallState {
     fn ctx(&mut self) -> WasiCtxView<'_> {

@@ -72,11 +72,6 @@ async fn requests_and_plugin_calls_are_counted() {
     let sha = app.upload_new("saas_lifecycle").await;
     let (status, _) = app.call(&sha, create_case_call("metrics-order")).await;
     assert_eq!(status, 200, "the debug call returns");
-    // Later calls of a plugin just called run in instances prepared ahead.
-    for _ in 0..3 {
-        let (status, _) = app.call(&sha, create_case_call("metrics-order")).await;
-        assert_eq!(status, 200);
-    }
     let (status, _) = app
         .call(
             &sha,
@@ -119,8 +114,6 @@ async fn requests_and_plugin_calls_are_counted() {
     assert!(moved("bazaar_plugin_call_fuel_count", &call) >= 2.0);
     assert!(sample(&after, "bazaar_plugin_call_fuel_sum", &call) > 0.0);
     assert!(moved("bazaar_plugin_call_duration_seconds_count", &call) >= 2.0);
-    assert!(moved("bazaar_plugin_instances_total", &[("source", "prepared")]) >= 1.0);
-    assert!(moved("bazaar_plugin_instances_total", &[("source", "fresh")]) >= 1.0);
 
     let unknown = [
         ("source", "api"),
