@@ -6,7 +6,9 @@
 //! - `saas_lifecycle` `lifecycle.create-instance`, a distinct order id per
 //!   call, writes committed to one shared [`MemoryKv`];
 //! - `tiered_pricing` `pricing.quote` (8 units, default tiers);
-//! - `listing_rules` `review.check-listing` (a clean 1000-character listing).
+//! - `listing_rules` `review.check-listing` (a clean 1000-character listing);
+//! - the first two again through the typed `Runtime::call_*` functions, as
+//!   the host's own callers (the worker, quotes) make them: no JSON in or out.
 //!
 //! Not a criterion bench: it prints `calls/s` per case. `BAZAAR_BENCH_SECS`
 //! sets the measured seconds per case (default 5). Under `cargo test
@@ -26,12 +28,63 @@ use std::time::{Duration, Instant};
 struct Case {
     name: &'static str,
     plugin: Arc<Plugin>,
-    world: World,
-    function: &'static str,
-    /// The input of call `i` on thread `t`.
-    input: fn(usize, u64) -> Value,
-    /// Whether to commit the call's kv writes.
-    commit: bool,
+    how: How,
+}
+
+enum How {
+    /// Through `Runtime::call` with a JSON input.
+    Json {
+        world: World,
+        function: &'static str,
+        /// The input of call `i` on thread `t`.
+        input: fn(usize, u64) -> Value,
+        /// Whether to commit the call's kv writes.
+        commit: bool,
+    },
+    /// Through a typed `Runtime::call_*`: call `i` on thread `t`, its
+    /// writes committed to the store.
+    Typed(fn(&Runtime, &Plugin, &MemoryKv, usize, u64)),
+}
+
+fn typed_create(runtime: &Runtime, plugin: &Plugin, kv: &MemoryKv, t: usize, i: u64) {
+    let outcome = runtime
+        .call_create_instance(
+            plugin,
+            &common::typed_subscription(&format!("typed-{t}-{i}")),
+            common::context(kv, i),
+            &CallBudget::default(),
+        )
+        .unwrap_or_else(|e| panic!("create-instance: {e}"));
+    assert!(outcome.output.is_ok(), "{:?}", outcome.output);
+    let writes: Vec<_> = outcome
+        .kv_writes
+        .into_iter()
+        .map(|w| (w.key, w.value))
+        .collect();
+    kv.commit(&writes).expect("committing the writes");
+}
+
+fn typed_quote(runtime: &Runtime, plugin: &Plugin, kv: &MemoryKv, _: usize, i: u64) {
+    use bazaar_host::runtime::wit::latest::{BillingMode, pricing};
+    let request = pricing::QuoteRequest {
+        product_id: "p".into(),
+        sku_code: "s".into(),
+        billing_mode: BillingMode::Monthly,
+        attributes: Vec::new(),
+        quantity: "8".into(),
+        period_count: 1,
+        trial: false,
+        currency: "CNY".into(),
+    };
+    let outcome = runtime
+        .call_quote(
+            plugin,
+            &request,
+            common::context(kv, i),
+            &CallBudget::default(),
+        )
+        .unwrap_or_else(|e| panic!("quote: {e}"));
+    assert!(outcome.output.is_ok(), "{:?}", outcome.output);
 }
 
 fn create_input(thread: usize, i: u64) -> Value {
@@ -69,25 +122,35 @@ fn run(
                 barrier.wait();
                 while !stop.load(Ordering::Relaxed) {
                     i += 1;
-                    let outcome = runtime
-                        .call(
-                            &case.plugin,
-                            case.world,
-                            case.function,
-                            &(case.input)(t, i),
-                            common::context(&kv, i),
-                            &CallBudget::default(),
-                        )
-                        .unwrap_or_else(|e| panic!("{}: {e}", case.name));
-                    if case.commit {
-                        let writes: Vec<_> = outcome
-                            .kv_writes
-                            .into_iter()
-                            .map(|w| (w.key, w.value))
-                            .collect();
-                        kv.commit(&writes).expect("committing the writes");
+                    match &case.how {
+                        How::Typed(call) => call(&runtime, &case.plugin, &kv, t, i),
+                        How::Json {
+                            world,
+                            function,
+                            input,
+                            commit,
+                        } => {
+                            let outcome = runtime
+                                .call(
+                                    &case.plugin,
+                                    *world,
+                                    function,
+                                    &input(t, i),
+                                    common::context(&kv, i),
+                                    &CallBudget::default(),
+                                )
+                                .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+                            if *commit {
+                                let writes: Vec<_> = outcome
+                                    .kv_writes
+                                    .into_iter()
+                                    .map(|w| (w.key, w.value))
+                                    .collect();
+                                kv.commit(&writes).expect("committing the writes");
+                            }
+                            assert!(outcome.output.get("err").is_none(), "{}", outcome.output);
+                        }
                     }
-                    assert!(outcome.output.get("err").is_none(), "{}", outcome.output);
                     if measuring.load(Ordering::Relaxed) {
                         counted += 1;
                     }
@@ -132,26 +195,42 @@ fn main() {
         Case {
             name: "saas_lifecycle create-instance",
             plugin: load("saas_lifecycle"),
-            world: World::Lifecycle,
-            function: "create-instance",
-            input: create_input,
-            commit: true,
+            how: How::Json {
+                world: World::Lifecycle,
+                function: "create-instance",
+                input: create_input,
+                commit: true,
+            },
         },
         Case {
             name: "tiered_pricing quote",
             plugin: load("tiered_pricing"),
-            world: World::Pricing,
-            function: "quote",
-            input: quote_input,
-            commit: false,
+            how: How::Json {
+                world: World::Pricing,
+                function: "quote",
+                input: quote_input,
+                commit: false,
+            },
         },
         Case {
             name: "listing_rules check-listing",
             plugin: load("listing_rules"),
-            world: World::Review,
-            function: "check-listing",
-            input: listing_input,
-            commit: false,
+            how: How::Json {
+                world: World::Review,
+                function: "check-listing",
+                input: listing_input,
+                commit: false,
+            },
+        },
+        Case {
+            name: "saas_lifecycle create-instance typed",
+            plugin: load("saas_lifecycle"),
+            how: How::Typed(typed_create),
+        },
+        Case {
+            name: "tiered_pricing quote typed",
+            plugin: load("tiered_pricing"),
+            how: How::Typed(typed_quote),
         },
     ];
     println!(
@@ -164,7 +243,7 @@ fn main() {
         let one = run(&runtime, &case, 1, warm_up, measure);
         let two = run(&runtime, &case, 2, warm_up, measure);
         println!(
-            "throughput/{:<32} 1 thread: {:>8.0} calls/s ({:>6.1} us/call)   2 threads: {:>8.0} calls/s   scaling x{:.2}",
+            "throughput/{:<38} 1 thread: {:>8.0} calls/s ({:>6.1} us/call)   2 threads: {:>8.0} calls/s   scaling x{:.2}",
             case.name,
             one,
             1e6 / one,
