@@ -706,13 +706,9 @@ fn runtime_create_typed(
             &CallBudget::default(),
         )
         .expect("create-instance succeeds");
-    let writes: Vec<_> = outcome
-        .kv_writes
-        .iter()
-        .map(|w| (w.key.clone(), w.value.clone()))
-        .collect();
-    bazaar_host::runtime::KvStore::commit(kv, &writes).expect("committing the writes");
-    outcome.output_json()
+    let output = outcome.output_json();
+    common::commit(kv, outcome.kv_writes);
+    output
 }
 
 fn runtime_create(
@@ -749,12 +745,7 @@ fn runtime_create_in(
             &CallBudget::default(),
         )
         .expect("create-instance succeeds");
-    let writes: Vec<_> = outcome
-        .kv_writes
-        .into_iter()
-        .map(|w| (w.key, w.value))
-        .collect();
-    kv.commit(&writes).expect("committing the writes");
+    common::commit(kv.as_ref(), outcome.kv_writes);
     outcome.output
 }
 

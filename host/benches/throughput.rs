@@ -18,7 +18,7 @@
 
 mod common;
 
-use bazaar_host::runtime::{CallBudget, KvStore, MemoryKv, Plugin, Runtime, World};
+use bazaar_host::runtime::{CallBudget, MemoryKv, Plugin, Runtime, World};
 use serde_json::Value;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
@@ -56,12 +56,7 @@ fn typed_create(runtime: &Runtime, plugin: &Plugin, kv: &MemoryKv, t: usize, i: 
         )
         .unwrap_or_else(|e| panic!("create-instance: {e}"));
     assert!(outcome.output.is_ok(), "{:?}", outcome.output);
-    let writes: Vec<_> = outcome
-        .kv_writes
-        .into_iter()
-        .map(|w| (w.key, w.value))
-        .collect();
-    kv.commit(&writes).expect("committing the writes");
+    common::commit(kv, outcome.kv_writes);
 }
 
 fn typed_quote(runtime: &Runtime, plugin: &Plugin, kv: &MemoryKv, _: usize, i: u64) {
@@ -141,12 +136,7 @@ fn run(
                                 )
                                 .unwrap_or_else(|e| panic!("{}: {e}", case.name));
                             if *commit {
-                                let writes: Vec<_> = outcome
-                                    .kv_writes
-                                    .into_iter()
-                                    .map(|w| (w.key, w.value))
-                                    .collect();
-                                kv.commit(&writes).expect("committing the writes");
+                                common::commit(&kv, outcome.kv_writes);
                             }
                             assert!(outcome.output.get("err").is_none(), "{}", outcome.output);
                         }

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use bazaar_host::runtime::{
-    CallContext, KvBackendError, KvStore, KvUsage, MemoryKv, Runtime, RuntimeConfig,
+    CallContext, KvBackendError, KvStore, KvUsage, KvWrite, MemoryKv, Runtime, RuntimeConfig,
 };
 use bazaar_host::startup::Settings;
 use serde_json::{Value, json};
@@ -262,4 +262,11 @@ impl KvStore for CountedKv {
     fn usage(&self) -> Result<KvUsage, KvBackendError> {
         Ok(self.inner.lock().unwrap_or_else(|e| e.into_inner()).1)
     }
+}
+
+/// Commits a successful call's key-value writes, as the host does once it
+/// accepts the call's answer.
+pub fn commit(kv: &dyn KvStore, writes: Vec<KvWrite>) {
+    let writes: Vec<_> = writes.into_iter().map(|w| (w.key, w.value)).collect();
+    kv.commit(&writes).expect("committing the writes");
 }

@@ -356,3 +356,13 @@ impl bazaar::plugin::config::Host for HostState {
         Ok(result)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn to_hex_spells_bytes_as_hex_encode_does() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        assert_eq!(super::to_hex(&bytes), hex::encode(&bytes));
+        assert_eq!(super::to_hex(&[]), "");
+    }
+}
