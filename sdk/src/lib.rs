@@ -22,6 +22,11 @@
 //!    else, and the host decides what the plugin is from its exports.
 //! 4. Build with `cargo build --release --target wasm32-wasip2`; the
 //!    `.wasm` in `target/wasm32-wasip2/release/` is the component to upload.
+//!    Link with a 64 KiB stack (`rustflags = ["-C",
+//!    "link-arg=-zstack-size=65536"]` under `[target.wasm32-wasip2]` in
+//!    `.cargo/config.toml`): rustc's default 1 MiB stack makes every call
+//!    touch memory the host must clear again, and calls take about twice as
+//!    long (the repository's README, "Writing a plugin").
 //!
 //! ```ignore
 //! use bazaar_sdk::{Decimal, PluginError, Pricing, Quote, QuoteLine, QuoteRequest};
