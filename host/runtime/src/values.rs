@@ -101,18 +101,26 @@ pub fn json_to_val(json: &Value, ty: &Type, path: &str) -> Conv<Val> {
         Type::Record(record) => {
             let obj = object(json, path)?;
             let mut fields = Vec::with_capacity(record.fields().len());
+            let mut given = 0;
             for field in record.fields() {
                 let fpath = join(path, field.name);
                 let val = match obj.get(field.name) {
-                    Some(v) => json_to_val(v, &field.ty, &fpath)?,
+                    Some(v) => {
+                        given += 1;
+                        json_to_val(v, &field.ty, &fpath)?
+                    }
                     None if matches!(field.ty, Type::Option(_)) => Val::Option(None),
                     None => return Err(bad(&fpath, "missing field")),
                 };
                 fields.push((field.name.to_string(), val));
             }
-            if let Some(unknown) = obj
-                .keys()
-                .find(|k| !record.fields().any(|f| f.name == k.as_str()))
+            // Field names are distinct, so every key was a field unless
+            // there are more keys than fields found; only then look for it
+            // (`fields()` rebuilds each field's type, so the search costs).
+            if obj.len() > given
+                && let Some(unknown) = obj
+                    .keys()
+                    .find(|k| !record.fields().any(|f| f.name == k.as_str()))
             {
                 return Err(bad(&join(path, unknown), "unknown field"));
             }

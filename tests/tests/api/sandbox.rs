@@ -209,6 +209,19 @@ async fn bad_call_requests_say_what_and_where() {
     assert_eq!(status, 422);
     assert_eq!(body["field"], "subscription.billing-mode", "{body}");
 
+    // A misspelt field of a record is named, not ignored; so is one in a
+    // record inside a list.
+    let mut sub = subscription("Alice", "o-1");
+    sub["colour"] = json!("red");
+    let (status, body) = create_with(&app, &sha, json!({"subscription": sub})).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["field"], "subscription.colour", "{body}");
+    let mut sub = subscription("Alice", "o-1");
+    sub["attributes"] = json!([{"code": "edition", "value": "basic", "vaule": "x"}]);
+    let (status, body) = create_with(&app, &sha, json!({"subscription": sub})).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["field"], "subscription.attributes[0].vaule", "{body}");
+
     let (status, body) = create_with(&app, &sha, json!({"subscriptoin": {}})).await;
     assert_eq!(status, 422);
     assert_eq!(body["field"], "subscriptoin", "{body}");
