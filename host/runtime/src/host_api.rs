@@ -49,13 +49,14 @@ impl HostState {
         self.transcript.push(call);
     }
 
-    /// When replaying, the recorded answer to `asked` (already appended to
-    /// the transcript); `None` when the call runs live.
-    fn replayed(&mut self, asked: HostCall) -> wasmtime::Result<Option<HostCall>> {
+    /// When replaying, the recorded answer to the question `asked` builds
+    /// (already appended to the transcript); `None` when the call runs live,
+    /// which then never builds the question: live, the answer is recorded.
+    fn replayed(&mut self, asked: impl FnOnce() -> HostCall) -> wasmtime::Result<Option<HostCall>> {
         let Some(replay) = self.replay.as_mut() else {
             return Ok(None);
         };
-        let answer = replay.answer(&asked)?;
+        let answer = replay.answer(&asked())?;
         self.transcript.push(answer.clone());
         Ok(Some(answer))
     }
@@ -121,7 +122,7 @@ impl bazaar::plugin::host::Host for HostState {
             level: level.clone(),
             message: message.clone(),
         };
-        if self.replayed(call.clone())?.is_none() {
+        if self.replayed(|| call.clone())?.is_none() {
             self.record(call);
         }
         if self.logs.len() < self.limits.log_lines as usize {
@@ -134,7 +135,7 @@ impl bazaar::plugin::host::Host for HostState {
 
     fn now(&mut self) -> wasmtime::Result<i64> {
         self.charge()?;
-        if let Some(HostCall::Now { result }) = self.replayed(HostCall::Now { result: 0 })? {
+        if let Some(HostCall::Now { result }) = self.replayed(|| HostCall::Now { result: 0 })? {
             return Ok(result);
         }
         let result = self.ctx.now_ms;
@@ -145,7 +146,7 @@ impl bazaar::plugin::host::Host for HostState {
     fn random_u64(&mut self) -> wasmtime::Result<u64> {
         self.charge()?;
         if let Some(HostCall::RandomU64 { result }) =
-            self.replayed(HostCall::RandomU64 { result: 0 })?
+            self.replayed(|| HostCall::RandomU64 { result: 0 })?
         {
             return Ok(result);
         }
@@ -157,14 +158,12 @@ impl bazaar::plugin::host::Host for HostState {
     fn random_bytes(&mut self, len: u32) -> wasmtime::Result<Vec<u8>> {
         self.charge()?;
         let mut buf = vec![0u8; len.min(MAX_RANDOM_BYTES) as usize];
-        if self.replay.is_some() {
-            // The question a replay compares: how many bytes were asked for.
-            let asked = HostCall::RandomBytes {
-                result: to_hex(&buf),
-            };
-            if let Some(HostCall::RandomBytes { result }) = self.replayed(asked)? {
-                return unhex(&result);
-            }
+        // The question a replay compares: how many bytes were asked for.
+        let asked = || HostCall::RandomBytes {
+            result: to_hex(&buf),
+        };
+        if let Some(HostCall::RandomBytes { result }) = self.replayed(asked)? {
+            return unhex(&result);
         }
         self.rng.fill_bytes(&mut buf);
         self.record(HostCall::RandomBytes {
@@ -218,7 +217,7 @@ impl HostState {
 impl bazaar::plugin::kv::Host for HostState {
     fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, KvError>> {
         self.charge()?;
-        let asked = HostCall::KvGet {
+        let asked = || HostCall::KvGet {
             key: key.clone(),
             result: Ok(None),
         };
@@ -246,16 +245,13 @@ impl bazaar::plugin::kv::Host for HostState {
     fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), KvError>> {
         self.charge()?;
         let value_hex = to_hex(&value);
-        // Only a replay compares the question; live, the answer records it.
-        if self.replay.is_some() {
-            let asked = HostCall::KvSet {
-                key: key.clone(),
-                value: value_hex.clone(),
-                result: Ok(()),
-            };
-            if let Some(HostCall::KvSet { result, .. }) = self.replayed(asked)? {
-                return Ok(result.map_err(|e| kv_err_from_text(&e)));
-            }
+        let asked = || HostCall::KvSet {
+            key: key.clone(),
+            value: value_hex.clone(),
+            result: Ok(()),
+        };
+        if let Some(HostCall::KvSet { result, .. }) = self.replayed(asked)? {
+            return Ok(result.map_err(|e| kv_err_from_text(&e)));
         }
         let result = self.check_key(&key).and_then(|()| {
             if value.len() > self.limits.kv_value_bytes as usize {
@@ -284,7 +280,7 @@ impl bazaar::plugin::kv::Host for HostState {
 
     fn delete(&mut self, key: String) -> wasmtime::Result<Result<bool, KvError>> {
         self.charge()?;
-        let asked = HostCall::KvDelete {
+        let asked = || HostCall::KvDelete {
             key: key.clone(),
             result: Ok(false),
         };
@@ -316,7 +312,7 @@ impl bazaar::plugin::kv::Host for HostState {
         limit: u32,
     ) -> wasmtime::Result<Result<Vec<String>, KvError>> {
         self.charge()?;
-        let asked = HostCall::KvListKeys {
+        let asked = || HostCall::KvListKeys {
             prefix: prefix.clone(),
             limit,
             result: Ok(Vec::new()),
@@ -344,7 +340,7 @@ impl bazaar::plugin::kv::Host for HostState {
 impl bazaar::plugin::config::Host for HostState {
     fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
         self.charge()?;
-        let asked = HostCall::ConfigGet {
+        let asked = || HostCall::ConfigGet {
             key: key.clone(),
             result: None,
         };
