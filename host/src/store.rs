@@ -166,6 +166,10 @@ mod rules;
 mod service_state;
 mod transactions;
 mod usage;
+mod write_tx;
+
+use write_tx::BeginWrite;
+pub(crate) use write_tx::is_sqlite_busy;
 
 pub use accounts::{Account, Credential, Role, TokenRow};
 pub use audit::{AuditFilter, AuditRow};
@@ -381,7 +385,7 @@ impl Store {
         let delete = "DELETE FROM plugin_kv WHERE namespace = $1 AND key = $2";
         let _turn = self.write_turn().await;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for (key, value) in writes {
                 match value {
                     Some(v) => sqlx::query(upsert).bind(namespace).bind(key).bind(self.seal_kv(namespace, key, v)).execute(&mut *tx).await?,

@@ -17,7 +17,8 @@ pub struct ErrorBody {
     /// `bad-request`, `invalid`, `unauthorized`, `forbidden`, `not-found`,
     /// `conflict`, `plugin-rejected`, `pricing-failed`, `call-failed`,
     /// `method-not-allowed`, `too-large`, `uri-too-long`,
-    /// `headers-too-large`, `unsupported-media-type`, `busy` or `internal`.
+    /// `headers-too-large`, `unsupported-media-type`, `busy`, `unavailable`
+    /// (503 with `Retry-After`: the database stayed locked) or `internal`.
     error: String,
     /// What is wrong, in words a person can act on (at most 300 characters
     /// of anything the request sent are quoted).
@@ -104,7 +105,9 @@ pub struct ErrorCode(pub String);
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let retry_after = match &self {
-            ApiError::App(AppError::Busy { retry_after_s }) => Some(*retry_after_s),
+            ApiError::App(
+                AppError::Busy { retry_after_s } | AppError::StoreBusy { retry_after_s },
+            ) => Some(*retry_after_s),
             _ => None,
         };
         let (status, mut body) = self.status_and_body();
@@ -196,6 +199,10 @@ impl ApiError {
             AppError::Busy { .. } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 json!({"error": "busy", "message": app.to_string()}),
+            ),
+            AppError::StoreBusy { .. } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"error": "unavailable", "message": app.to_string()}),
             ),
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");

@@ -57,6 +57,14 @@ pub enum AppError {
         /// Seconds after which a retry may find a free thread.
         retry_after_s: u64,
     },
+    /// The database stayed locked by another writer past its busy timeout
+    /// (SQLite shared by several nodes under load); nothing was written and
+    /// a retry later may pass.
+    #[error("the database is busy; retry in {retry_after_s} s")]
+    StoreBusy {
+        /// Seconds after which a retry may pass.
+        retry_after_s: u64,
+    },
     /// The customer's balance does not cover what is to be paid; nothing
     /// was written.
     #[error(
@@ -109,6 +117,9 @@ impl From<StoreError> for AppError {
                         .into(),
                     field: None,
                 }
+            }
+            StoreError::Db(e) if crate::store::is_sqlite_busy(&e) => {
+                AppError::StoreBusy { retry_after_s: 1 }
             }
             other => AppError::Internal(other.into()),
         }

@@ -4,6 +4,7 @@
 //! token survives.
 
 use super::pages::{Order, Page, PageRequest};
+use super::write_tx::BeginWrite;
 use super::{Pool, Store, StoreError};
 use serde::Serialize;
 
@@ -119,7 +120,7 @@ impl Store {
         let a = "INSERT INTO accounts (id, role, name, created_at, country) VALUES ($1, $2, $3, $4, $5)";
         let _turn = self.write_turn().await;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(a).bind(&account.id).bind(account.role.as_str()).bind(&account.name).bind(account.created_at).bind(&account.country).execute(&mut *tx).await?;
             sqlx::query(INSERT_TOKEN).bind(&token.id).bind(&token.account_id).bind(&token.name).bind(token_hash)
                 .bind(token.created_at).bind(token.expires_at).execute(&mut *tx).await?;

@@ -4,6 +4,7 @@
 //! filters, in the keyset pages every list uses.
 
 use super::pages::{Order, Page, PageRequest};
+use super::write_tx::BeginWrite;
 use super::{Pool, Store, StoreError};
 
 /// One audit entry.
@@ -69,7 +70,7 @@ impl Store {
         }
         let _turn = self.write_turn().await;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             // 13 binds a row: 64 rows stay far below either database's
             // parameter limit.
             for chunk in rows.chunks(64) {

@@ -15,6 +15,10 @@ use super::{Pool, Store, StoreError};
 pub(super) const SET_BALANCE: &str = "INSERT INTO balances (customer_id, amount, updated_at) VALUES ($1, $2, $3) \
      ON CONFLICT (customer_id) DO UPDATE SET amount = excluded.amount, updated_at = excluded.updated_at";
 
+/// Makes sure the account `$1` has a balance row (zero, at `$2`) to lock.
+pub(super) const OPEN_BALANCE: &str = "INSERT INTO balances (customer_id, amount, updated_at) VALUES ($1, '0', $2) \
+     ON CONFLICT (customer_id) DO NOTHING";
+
 /// Appends one ledger row (`$1` account, `$2` kind, `$3` cause, `$4`
 /// signed amount, `$5` balance after, `$6` time).
 pub(super) const LEDGER_ROW: &str = "INSERT INTO ledger (account_id, kind, cause, amount, balance, at) VALUES ($1, $2, $3, $4, $5, $6)";
@@ -38,6 +42,18 @@ pub(super) fn dec(s: &str) -> Decimal {
 /// [`row_lock`](super::Store::row_lock).
 macro_rules! move_balance {
     ($tx:expr, $lock:expr, $account:expr, $delta:expr, $kind:expr, $cause:expr, $now:expr) => {{
+        if !$lock.is_empty() {
+            // PostgreSQL: `FOR UPDATE` locks only a row that exists; without
+            // this, two first moves of one account both read no row and the
+            // later write overwrites the earlier (a lost top-up). The insert
+            // waits for a concurrent one to commit, and the read then sees
+            // its row. SQLite's writer holds the whole file already.
+            sqlx::query($crate::store::balances::OPEN_BALANCE)
+                .bind($account)
+                .bind($now)
+                .execute(&mut *$tx)
+                .await?;
+        }
         let row: Option<(String,)> = sqlx::query_as(&format!(
             "SELECT amount FROM balances WHERE customer_id = $1{}",
             $lock

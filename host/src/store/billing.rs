@@ -2,6 +2,7 @@
 //! paying it from the balance and entering arrears happen in one
 //! transaction, as do a top-up and the unpaid charges it settles.
 
+use super::write_tx::BeginWrite;
 use rust_decimal::Decimal;
 
 use super::balances::dec;
@@ -140,7 +141,7 @@ impl Store {
         let lock = self.row_lock();
         let _turn = self.write_turn().await;
         let row = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let claimed = sqlx::query(
                 "UPDATE usage_records SET charge_id = $1 WHERE instance_id = $2 AND charge_id IS NULL \
                  AND end_ms > $3 AND end_ms <= $4",
@@ -278,7 +279,7 @@ impl Store {
         let lock = self.row_lock();
         let _turn = self.write_turn().await;
         let out = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             if let Some(key) = key {
                 let fresh = sqlx::query(
                     "INSERT INTO balance_top_ups (customer_id, idempotency_key, amount, at) VALUES ($1, $2, $3, $4) \

@@ -13,6 +13,7 @@
 //! pending adjustments made before `E`. Everything earlier that
 //! was never settled comes along.
 
+use super::write_tx::BeginWrite;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::future::Future;
@@ -204,7 +205,7 @@ impl Store {
         let (period, end) = (month.id(), month.end_ms());
         let _turn = self.write_turn().await;
         let bill = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             // Claim the bill first: a second generation stops here.
             let claimed = sqlx::query(&format!(
                 "INSERT INTO bills ({BILL}) VALUES ($1, $2, 'generated', 0, '0.00', '0.00', '0.00', '0.00', $3, NULL, NULL) \

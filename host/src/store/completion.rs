@@ -5,6 +5,7 @@
 //! hundreds.
 
 use super::orders::{Completion, INSTANCE, InstanceRow};
+use super::write_tx::BeginWrite;
 use super::{Pool, Store, StoreError};
 use std::collections::{BTreeMap, HashMap};
 
@@ -41,7 +42,7 @@ impl Store {
         let lock = self.row_lock();
         let _turn = self.write_turn().await;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             // Write first (a SQLite transaction that reads, then writes, can
             // fail to upgrade its lock): the jobs still leased to us.
             let mut ours: Vec<i64> = Vec::with_capacity(batch.len());

@@ -13,6 +13,7 @@
 //! anyway; the counter keeps one code path.
 
 use super::orders::{EventRow, InstanceRow};
+use super::write_tx::BeginWrite;
 use super::{Pool, Store, StoreError};
 
 /// Appends feed events inside the transaction `tx` at the next positions of
@@ -123,7 +124,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let _turn = self.write_turn().await;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             insert_events!(tx, vec![(instance, None, kind, detail, now_ms)]);
             if let Some(hold) = hold {
                 let _ = hold.written.send(());

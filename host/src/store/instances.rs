@@ -4,6 +4,7 @@
 use super::balances::dec;
 use super::orders::{INSTANCE, InstanceRow, ORDER, OrderRow};
 use super::pages::{Order, Page, PageRequest};
+use super::write_tx::BeginWrite;
 use super::{Pool, Store, StoreError};
 use crate::domain::instance::OrderState;
 
@@ -160,7 +161,7 @@ impl Store {
         let _turn = self.write_turn().await;
         let q = "UPDATE orders SET state = $2, failure = $3, updated_at = $4 WHERE id = $1 AND state = 'processing'";
         let done = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(q).bind(id).bind(state.as_str()).bind(failure).bind(now_ms)
                 .execute(&mut *tx).await?.rows_affected();
             if done == 1 && state == OrderState::Failed {

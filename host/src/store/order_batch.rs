@@ -7,6 +7,7 @@
 
 use super::balances::{cents, dec};
 use super::orders::{INSTANCE, InstanceRow, NewJob, ORDER, OrderRow, Placed};
+use super::write_tx::BeginWrite;
 use super::{Pool, Store, StoreError};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -120,7 +121,7 @@ impl Store {
         let lock = self.row_lock();
         let _turn = self.write_turn().await;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut q = sqlx::QueryBuilder::new(format!("INSERT INTO instances ({INSTANCE}) "));
             q.push_values(batch, |mut b, r| bind_instance!(b, &r.instance));
             q.build().execute(&mut *tx).await?;

@@ -5,6 +5,7 @@
 //! and the feed event together, and only if it still holds the job's lease.
 
 use super::balances::{cents, dec};
+use super::write_tx::BeginWrite;
 use super::{Pool, Store, StoreError};
 use crate::domain::catalog::BillingMode;
 use crate::domain::instance::{InstanceState, OrderKind, OrderState};
@@ -336,7 +337,7 @@ impl Store {
             WHERE id = $1 AND state IN ($5, $6, $7) \
             AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.instance_id = $1 AND o.state = 'processing')";
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             if let Some(i) = new_instance {
                 let mut q = sqlx::QueryBuilder::new(format!("INSERT INTO instances ({INSTANCE}) "));
                 q.push_values(std::iter::once(i), |mut b, i| bind_instance!(b, i));
@@ -408,7 +409,7 @@ impl Store {
                  WHERE id = $1 AND state IN ($5, $6, $7)";
         let pad = |n: usize| guard.states.get(n).map_or("", |s| s.as_str());
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(q).bind(guard.id).bind(guard.new_state.map(InstanceState::as_str)).bind(guard.freeze_reason)
                 .bind(now_ms).bind(pad(0)).bind(pad(1)).bind(pad(2)).execute(&mut *tx).await?;
             if done.rows_affected() != 1 {

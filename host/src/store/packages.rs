@@ -1,6 +1,7 @@
 //! Usage packages: buying one from the balance, reading them, and the rows
 //! the rating transaction deducts from.
 
+use super::write_tx::BeginWrite;
 use rust_decimal::Decimal;
 
 use super::pages::{Order, Page, PageRequest};
@@ -108,7 +109,7 @@ impl Store {
         };
         let _turn = self.write_turn().await;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let (held,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM packages WHERE customer_id = $1 AND expires_at > $2")
                 .bind(customer_id).bind(now_ms).fetch_one(&mut *tx).await?;
             if held >= PACKAGES_MAX {

@@ -2,6 +2,7 @@
 //! a named plugin of one seller; the bytes themselves live once, by sha256.
 
 use super::pages::{Order, Page, PageRequest};
+use super::write_tx::BeginWrite;
 use super::{Pool, Store, StoreError};
 use serde::Serialize;
 
@@ -44,14 +45,14 @@ impl Store {
             format!("SELECT {COLUMNS} FROM seller_plugins WHERE seller_id = $1 AND sha256 = $2");
         let next = "SELECT COALESCE(MAX(version), 0) + 1 FROM seller_plugins WHERE seller_id = $1 AND name = $2";
         let insert = "INSERT INTO seller_plugins (seller_id, name, version, sha256, created_at) VALUES ($1, $2, $3, $4, $5)";
-        // SQLite: a transaction that reads and then writes fails at once
-        // (SQLITE_BUSY, no busy wait) if another connection committed in
-        // between, so it queues with the other writers first. PostgreSQL:
-        // two uploads racing for the same version number, the loser retries.
+        // SQLite: the transaction holds the write lock from its start
+        // (`write_tx.rs`) and queues with this process's other writers.
+        // PostgreSQL: two uploads racing for the same version number, the
+        // loser retries.
         let _turn = self.write_turn().await;
         for _ in 0..3 {
             let result: Result<(SellerPlugin, bool), sqlx::Error> = on_pool!(self, pool => async {
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 let found: Option<SellerPlugin> = sqlx::query_as(&existing).bind(seller_id).bind(sha256).fetch_optional(&mut *tx).await?;
                 if let Some(found) = found {
                     return Ok((found, false));

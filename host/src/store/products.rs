@@ -4,6 +4,7 @@
 //! freezes the draft it was submitted with.
 
 use super::pages::{Order, Page, PageRequest};
+use super::write_tx::BeginWrite;
 use super::{Pool, Store, StoreError};
 use crate::domain::catalog::ProductStatus;
 use crate::domain::releases::ApplicationState;
@@ -199,7 +200,7 @@ impl Store {
                        updated_at = $2 FROM release_applications a WHERE a.id = $1 AND products.id = a.product_id";
         let state = if approve { "approved" } else { "rejected" };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(decide).bind(id).bind(state).bind(reason).bind(now_ms).bind(operator_id).execute(&mut *tx).await?;
             if done.rows_affected() != 1 {
                 return Ok(false);

@@ -33,7 +33,8 @@ pub(super) fn insert(
         Ok(conn)
     };
     with(&WRITERS, file, open, |conn| {
-        let tx = conn.transaction()?;
+        // Takes the write lock up front, as the pool's writers do (`write_tx.rs`).
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut new = Vec::with_capacity(records.len());
         {
             let mut stmt = tx.prepare_cached(
