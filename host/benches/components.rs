@@ -16,12 +16,19 @@
 //!   compiled one after the other by one runtime: the first fills
 //!   Cranelift's in-memory function cache, the next two compile from it.
 //!
+//! - `baseline/flat_pricing_py`: the Python component compiled by Winch
+//!   first, timed to its first answer, its calls against the optimized
+//!   code's.
+//! - `upload/flat_pricing_py`: the same over HTTP against a running service:
+//!   the upload's `202`, the first call answered `200` (calls before get
+//!   `409`), and when the optimized code took over.
+//!
 //! Run: `cargo bench -p bazaar-host --bench components` (about 3 minutes on
 //! 2 cores, two thirds of it compiling the Python component twice).
 
 mod common;
 
-use bazaar_host::runtime::{Runtime, RuntimeConfig, sha256_hex};
+use bazaar_host::runtime::{Runtime, RuntimeConfig, World, sha256_hex};
 use criterion::{Criterion, SamplingMode};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -132,6 +139,52 @@ fn benches(c: &mut Criterion) {
         );
     }
 
+    // The baseline tier (issue 17 §4): how soon an uploaded Python component
+    // answers its first call when Winch compiles it first, then how much
+    // slower its calls are until the optimized code replaces it.
+    if full {
+        let runtime = common::runtime();
+        let started = Instant::now();
+        let baseline = runtime.load_baseline(&py).expect("winch compiles it");
+        let compiled = started.elapsed();
+        let first = quote(&runtime, &baseline);
+        let to_first_answer = started.elapsed();
+        let per_call = |p| {
+            let calls = 20;
+            let t = Instant::now();
+            for _ in 0..calls {
+                quote(&runtime, p);
+            }
+            t.elapsed() / calls
+        };
+        let baseline_call = per_call(&baseline);
+        let started = Instant::now();
+        let optimized = runtime.load(&py).expect("cranelift compiles it");
+        let optimized_compile = started.elapsed();
+        assert_eq!(
+            quote(&runtime, &optimized),
+            first,
+            "the same answer on both tiers"
+        );
+        let optimized_call = per_call(&optimized);
+        println!(
+            "baseline/{PY_PLUGIN}: winch compile {:.2} s, upload-to-first-answer {:.2} s, then \
+             cranelift (function cache cold) {:.2} s; a quote call {:.2} ms on baseline code, \
+             {:.2} ms optimized",
+            compiled.as_secs_f64(),
+            to_first_answer.as_secs_f64(),
+            optimized_compile.as_secs_f64(),
+            baseline_call.as_secs_f64() * 1e3,
+            optimized_call.as_secs_f64() * 1e3,
+        );
+    }
+
+    // The same over HTTP, as a seller sees it: the upload's answer, the
+    // first call answered 200 (calls before get 409), the optimized code.
+    if full {
+        upload_to_first_answer(&py);
+    }
+
     // Warm the cache with every component, then time loads from it.
     let mut sizes = Vec::new();
     for name in RUST_PLUGINS.iter().chain([&PY_PLUGIN]) {
@@ -183,6 +236,93 @@ fn benches(c: &mut Criterion) {
         hash.bench_function(name, |b| b.iter(|| sha256_hex(&bytes)));
     }
     hash.finish();
+}
+
+/// Uploads bytes no cache has seen of the Python component to a running
+/// service and calls it every 20 ms until it answers; prints the times.
+fn upload_to_first_answer(py: &[u8]) {
+    const OPERATOR: &str = "bz_bench_operator_token_00000000000000000";
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let settings = common::service_settings(dir.path(), OPERATOR);
+        let app = bazaar_host::startup::Application::build(settings).await.expect("service");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped(std::future::pending()));
+        let c = common::Client { http: reqwest::Client::new(), base: base.clone() };
+        let seller = c
+            .post(OPERATOR, "/v1/accounts", serde_json::json!({"role": "seller", "name": "S"}))
+            .await["token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let mut bytes = py.to_vec();
+        let tag = format!("e2e-{}-{:?}", std::process::id(), std::time::SystemTime::now());
+        bytes.extend([0, tag.len() as u8 + 1, tag.len() as u8]);
+        bytes.extend(tag.as_bytes());
+        let started = Instant::now();
+        let res = c.http.post(format!("{base}/v1/plugins?name=big")).bearer_auth(&seller)
+            .body(bytes).send().await.expect("upload");
+        let status = res.status();
+        let body: serde_json::Value = res.json().await.expect("json");
+        let answered = started.elapsed();
+        assert_eq!(status, 202, "{body}");
+        let sha = body["sha256"].as_str().unwrap().to_string();
+        let call = serde_json::json!({"world": "pricing", "function": "quote", "input": {"request": {
+            "product-id": "p", "sku-code": "s", "billing-mode": "monthly", "attributes": [],
+            "quantity": "3", "period-count": 2, "trial": false, "currency": "CNY"}}});
+        let first = loop {
+            let res = c.http.post(format!("{base}/v1/plugins/{sha}/calls")).bearer_auth(&seller)
+                .json(&call).send().await.expect("call");
+            match res.status().as_u16() {
+                200 => break started.elapsed(),
+                409 => tokio::time::sleep(Duration::from_millis(20)).await,
+                other => panic!("call answered {other}: {}", res.text().await.unwrap_or_default()),
+            }
+        };
+        let optimized = loop {
+            let shown = c.get(&seller, &format!("/v1/plugins/{sha}")).await;
+            if shown["compiler"] == "optimized" {
+                break started.elapsed();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        println!(
+            "upload/{PY_PLUGIN} over HTTP: upload answered 202 in {:.3} s, first call answered \
+             200 at {:.2} s after the upload began, optimized code serving at {:.2} s",
+            answered.as_secs_f64(),
+            first.as_secs_f64(),
+            optimized.as_secs_f64(),
+        );
+    });
+}
+
+/// A quote by `plugin`; its output as JSON.
+fn quote(runtime: &Runtime, plugin: &bazaar_host::runtime::Plugin) -> serde_json::Value {
+    let input = serde_json::json!({"request": {"product-id": "p", "sku-code": "s",
+        "billing-mode": "monthly", "attributes": [], "quantity": "3", "period-count": 2,
+        "trial": false, "currency": "CNY"}});
+    let ctx = bazaar_host::runtime::CallContext {
+        now_ms: 0,
+        seed: 1,
+        config: Default::default(),
+        kv: std::sync::Arc::new(bazaar_host::runtime::MemoryKv::new()),
+    };
+    runtime
+        .call(
+            plugin,
+            World::Pricing,
+            "quote",
+            &input,
+            ctx,
+            &Default::default(),
+        )
+        .expect("the quote runs")
+        .output
 }
 
 fn main() {

@@ -37,6 +37,11 @@ impl ArtifactCache {
         self.dir.join(format!("{sha256}-{}.cwasm", self.engine_key))
     }
 
+    /// Whether an artifact for `sha256` of this engine is on disk.
+    pub fn has(&self, sha256: &str) -> bool {
+        self.path(sha256).exists()
+    }
+
     /// The cached component for `sha256`, if a compatible one is on disk.
     pub fn load(&self, engine: &Engine, sha256: &str) -> Option<Component> {
         let path = self.path(sha256);

@@ -1,8 +1,10 @@
 //! The plugin runtime: one wasmtime engine with a pooling allocator, one
 //! `InstancePre` per plugin version, and a fresh store per call running under
-//! fuel, an epoch deadline and a memory cap.
+//! fuel, an epoch deadline and a memory cap. A second, baseline-compiling
+//! engine (`baseline.rs`) serves big components until they are optimized.
 
 mod artifact_cache;
+mod baseline;
 mod call;
 pub mod cases;
 mod error;
@@ -146,6 +148,9 @@ pub enum RuntimeError {
 pub struct Runtime {
     engine: Engine,
     linker: Linker<CallState>,
+    /// `None` when this CPU cannot run Winch's code (it wants AVX):
+    /// every component then waits for its optimized compile.
+    baseline: Option<baseline::Baseline>,
     limits: Limits,
     cache: Option<ArtifactCache>,
     plugins: RwLock<HashMap<String, Arc<Plugin>>>,
@@ -161,19 +166,24 @@ impl Runtime {
         let limits = config.limits.clone();
         let engine = Engine::new(&engine_config(&config))
             .map_err(|e| RuntimeError::Engine(format!("{e:#}")))?;
-        let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
-            .and_then(|()| host_api::add_to_linker(&mut linker))
-            .map_err(|e| RuntimeError::Engine(format!("{e:#}")))?;
+        let linker = linker(&engine)?;
+        let baseline =
+            baseline::Baseline::new(usize::try_from(limits.wasm_stack_bytes).unwrap_or(1 << 20))
+                .inspect_err(|e| tracing::warn!(error = %e, "no baseline compiler; big components wait for the optimized compile"))
+                .ok();
         let cache = match &config.cache_dir {
             Some(dir) => Some(ArtifactCache::open(dir, &engine)?),
             None => None,
         };
         let ticker_stop = Arc::new(AtomicBool::new(false));
-        spawn_epoch_ticker(engine.clone(), ticker_stop.clone());
+        let ticked = std::iter::once(engine.clone())
+            .chain(baseline.as_ref().map(|b| b.engine.clone()))
+            .collect();
+        spawn_epoch_ticker(ticked, ticker_stop.clone());
         Ok(Self {
             engine,
             linker,
+            baseline,
             limits,
             cache,
             plugins: RwLock::new(HashMap::new()),
@@ -189,9 +199,11 @@ impl Runtime {
 
     /// Validates, compiles (or loads precompiled) and links a component. The
     /// same bytes are compiled once per runtime and once per cache directory.
+    /// A version serving from the baseline tier is compiled again, optimized,
+    /// and replaces it: calls already running finish on the baseline code.
     pub fn load(&self, bytes: &[u8]) -> Result<Arc<Plugin>, LoadError> {
         let sha256 = sha256_hex(bytes);
-        if let Some(p) = self.get(&sha256) {
+        if let Some(p) = self.get(&sha256).filter(|p| p.optimized) {
             return Ok(p);
         }
         plugin::precheck(bytes, self.limits.component_bytes)?;
@@ -201,17 +213,58 @@ impl Runtime {
             &self.engine,
             &self.linker,
             component,
-            sha256.clone(),
+            sha256,
             bytes.len() as u64,
         )?;
         plugin.from_cache = from_cache;
         plugin.load_ms = started.elapsed().as_secs_f64() * 1e3;
+        Ok(self.insert(plugin))
+    }
+
+    /// Compiles a component with the baseline compiler (Winch): callable in
+    /// a fraction of the optimized compile's time, running slower, until
+    /// [`Runtime::load`] of the same bytes replaces it. A version already
+    /// loaded is returned as it is.
+    pub fn load_baseline(&self, bytes: &[u8]) -> Result<Arc<Plugin>, LoadError> {
+        let sha256 = sha256_hex(bytes);
+        if let Some(p) = self.get(&sha256) {
+            return Ok(p);
+        }
+        plugin::precheck(bytes, self.limits.component_bytes)?;
+        let Some(baseline) = &self.baseline else {
+            return Err(LoadError::Invalid {
+                reason: "this host has no baseline compiler".into(),
+            });
+        };
+        let started = Instant::now();
+        let component = baseline.compile(bytes).map_err(|e| LoadError::Invalid {
+            reason: format!("{e:#}"),
+        })?;
+        let mut plugin = plugin::link(
+            &baseline.engine,
+            &baseline.linker,
+            component,
+            sha256,
+            bytes.len() as u64,
+        )?;
+        plugin.optimized = false;
+        plugin.load_ms = started.elapsed().as_secs_f64() * 1e3;
+        Ok(self.insert(plugin))
+    }
+
+    /// Whether the optimized artifact of `sha256` is in the precompiled
+    /// cache (loading it takes milliseconds, so no baseline is needed).
+    pub fn has_artifact(&self, sha256: &str) -> bool {
+        self.cache.as_ref().is_some_and(|c| c.has(sha256))
+    }
+
+    fn insert(&self, plugin: Plugin) -> Arc<Plugin> {
         let plugin = Arc::new(plugin);
         self.plugins
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(sha256, plugin.clone());
-        Ok(plugin)
+            .insert(plugin.sha256.clone(), plugin.clone());
+        plugin
     }
 
     /// A plugin already loaded, by sha256.
@@ -284,7 +337,15 @@ impl Runtime {
         .entered();
         let limits = self.limits.tightened(budget);
         let result = match self.slots.acquire(limits.timeout()) {
-            Some(_slot) => call::run(&self.engine, plugin, world, function, input, ctx, &limits),
+            Some(_slot) => call::run(
+                plugin.engine(),
+                plugin,
+                world,
+                function,
+                input,
+                ctx,
+                &limits,
+            ),
             None => Err(CallFailure::busy()),
         };
         observe::call(plugin, world, function, &result);
@@ -323,7 +384,7 @@ impl Runtime {
         };
         let replayer = replay::Replayer::new(recorded);
         let (result, replayer) = call::run_with(
-            &self.engine,
+            plugin.engine(),
             plugin,
             world,
             function,
@@ -379,15 +440,26 @@ fn engine_config(config: &RuntimeConfig) -> Config {
     c
 }
 
-/// Advances the engine's epoch every [`EPOCH_TICK`] until the runtime is
+/// The linker of `engine`: WASI and the Bazaar imports.
+fn linker(engine: &Engine) -> Result<Linker<CallState>, RuntimeError> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+        .and_then(|()| host_api::add_to_linker(&mut linker))
+        .map_err(|e| RuntimeError::Engine(format!("{e:#}")))?;
+    Ok(linker)
+}
+
+/// Advances the engines' epochs every [`EPOCH_TICK`] until the runtime is
 /// dropped, so deadlines fire even in loops that never call the host.
-fn spawn_epoch_ticker(engine: Engine, stop: Arc<AtomicBool>) {
+fn spawn_epoch_ticker(engines: Vec<Engine>, stop: Arc<AtomicBool>) {
     std::thread::Builder::new()
         .name("bazaar-epoch".into())
         .spawn(move || {
             while !stop.load(Ordering::Relaxed) {
                 std::thread::sleep(EPOCH_TICK);
-                engine.increment_epoch();
+                for engine in &engines {
+                    engine.increment_epoch();
+                }
             }
         })
         .expect("spawning the epoch thread");

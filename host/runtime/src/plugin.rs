@@ -48,6 +48,9 @@ pub struct Plugin {
     pub from_cache: bool,
     /// Milliseconds spent compiling or loading it.
     pub load_ms: f64,
+    /// Compiled by the optimizing compiler (Cranelift); false while a
+    /// baseline-compiled (Winch) stand-in serves it.
+    pub optimized: bool,
     pub(crate) pre: InstancePre<CallState>,
     pub(crate) exports: BTreeMap<(World, String), ExportedFunc>,
     /// The typed bindings of the interfaces it exports, of its version.
@@ -111,6 +114,11 @@ fn version_of<'a>(names: impl Iterator<Item = &'a str>) -> Result<&'static str, 
 }
 
 impl Plugin {
+    /// The engine it was compiled by, which its stores must belong to.
+    pub(crate) fn engine(&self) -> &Engine {
+        self.pre.engine()
+    }
+
     /// The functions it exports.
     pub fn functions(&self) -> Vec<FunctionInfo> {
         self.exports
@@ -252,6 +260,7 @@ pub fn link(
         imports,
         from_cache: false,
         load_ms: 0.0,
+        optimized: true,
         pre,
         exports,
         guests,

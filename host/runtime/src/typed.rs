@@ -46,7 +46,7 @@ impl Runtime {
         let limits = self.limits.tightened(budget);
         let result = match self.slots.acquire(limits.timeout()) {
             Some(_slot) => call::run_typed(
-                &self.engine,
+                plugin.engine(),
                 plugin,
                 world,
                 function,

@@ -269,9 +269,40 @@ async fn a_big_component_is_answered_at_once_and_compiles_in_the_background() {
         "{ready}"
     );
     assert_eq!(ready["worlds"], json!(["pricing"]));
-    let (status, out) = app.call(&sha, quote).await;
+    let (status, out) = app.call(&sha, quote.clone()).await;
     assert_eq!(status, 200, "{out}");
     assert_eq!(out["output"]["ok"]["total"], "59.40", "{out}");
+    // Callable first on baseline code (Winch), then the optimized code
+    // replaces it: the same answer, and about the same fuel (both count
+    // operators, not quite alike).
+    let first_compiler = ready["compiler"].as_str().unwrap().to_string();
+    assert!(
+        ["baseline", "optimized"].contains(&first_compiler.as_str()),
+        "{ready}"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    loop {
+        let (_, now) = app.get_as(&seller, &format!("/v1/plugins/{sha}")).await;
+        if now["compiler"] == "optimized" {
+            assert_eq!(now["state"], "ready", "{now}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never optimized: {now}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let (status, optimized) = app.call(&sha, quote).await;
+    assert_eq!(status, 200, "{optimized}");
+    assert_eq!(optimized["output"], out["output"], "{optimized}");
+    if first_compiler == "baseline" {
+        let (a, b) = (
+            out["fuel-used"].as_f64().unwrap(),
+            optimized["fuel-used"].as_f64().unwrap(),
+        );
+        assert!((a - b).abs() <= 0.05 * b, "fuel {a} on baseline vs {b}");
+    }
 
     // Big bytes that are no component are refused at once; bytes with a
     // component's header that do not compile fail in the background, and

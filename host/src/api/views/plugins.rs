@@ -44,6 +44,12 @@ pub struct PluginView {
     pub load_ms: f64,
     /// Whether it came from the precompiled cache.
     pub from_cache: bool,
+    /// Which compiler's code its calls run: `optimized` (Cranelift) or,
+    /// for a big component in its first seconds, `baseline` (Winch: ready
+    /// sooner, calls slower) until the optimized code replaces it. Absent
+    /// while compiling or once refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compiler: Option<&'static str>,
     /// The budgets every call of it gets.
     #[schema(value_type = Object)]
     pub limits: Limits,
@@ -101,6 +107,7 @@ pub fn plugin_report(p: &Plugin, limits: &Limits) -> PluginView {
         imports: p.imports.clone(),
         load_ms: p.load_ms,
         from_cache: p.from_cache,
+        compiler: Some(if p.optimized { "optimized" } else { "baseline" }),
         limits: limits.clone(),
         name: None,
         version: None,
@@ -145,6 +152,7 @@ pub fn pending_report(
         imports: Vec::new(),
         load_ms: 0.0,
         from_cache: false,
+        compiler: None,
         limits: limits.clone(),
         name: owned.map(|o| o.name.clone()),
         version: owned.map(|o| o.version),
