@@ -352,7 +352,7 @@ fn preload(
     stored: &[crate::store::StoredPlugin],
 ) -> anyhow::Result<()> {
     for p in stored {
-        if let Err(e) = runtime.load(&p.component) {
+        if let Err(e) = runtime.load_known(&p.sha256, &p.component) {
             tracing::warn!(sha256 = %p.sha256, error = %e, "stored plugin no longer loads");
         }
     }

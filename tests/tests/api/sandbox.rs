@@ -480,3 +480,30 @@ fn the_baseline_compiler_holds_the_same_sandbox() {
     assert!(replaced.optimized);
     assert!(quick.get(&replaced.sha256).unwrap().optimized);
 }
+
+/// A restart loads each stored version by the sha256 the store keeps: from
+/// the precompiled cache without hashing its bytes again, and bytes that
+/// must be compiled are hashed, so they are only ever their own version.
+#[test]
+fn a_stored_version_loads_by_its_known_sha256() {
+    use bazaar_host::runtime::{Runtime, RuntimeConfig, sha256_hex};
+    let cache = tempfile::tempdir().unwrap();
+    let runtime = || {
+        Runtime::new(RuntimeConfig {
+            cache_dir: Some(cache.path().to_path_buf()),
+            ..RuntimeConfig::default()
+        })
+        .unwrap()
+    };
+    let bytes = bazaar_tests::plugin_bytes("tiered_pricing");
+    let sha = sha256_hex(&bytes);
+    assert!(!runtime().load(&bytes).unwrap().from_cache);
+    let restarted = runtime();
+    let p = restarted.load_known(&sha, &bytes).unwrap();
+    assert!(p.from_cache && p.optimized && p.sha256 == sha);
+    // No artifact under a name the bytes do not have: they are hashed and
+    // registered as what they are.
+    let other = "0".repeat(64);
+    let p = runtime().load_known(&other, &bytes).unwrap();
+    assert_eq!(p.sha256, sha);
+}
