@@ -34,6 +34,11 @@ pub enum StoreError {
     /// written; the write is retried later).
     #[error("{0}")]
     Rule(String),
+    /// Another writer held the SQLite file past the busy timeout (a
+    /// direct access; the pool's come as [`StoreError::Db`]). Nothing was
+    /// written.
+    #[error("the database stayed locked by another writer")]
+    Busy,
     /// A direct SQLite access (rusqlite, outside the pool) failed.
     #[error("sqlite error: {0}")]
     Direct(String),

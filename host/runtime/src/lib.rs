@@ -282,12 +282,18 @@ impl Runtime {
         self.cache.as_ref().is_some_and(|c| c.has(sha256))
     }
 
+    /// Registers `plugin`, unless it is baseline code and optimized code of
+    /// the same version got there first (a baseline compile that finished
+    /// after the optimized one never takes its place).
     fn insert(&self, plugin: Plugin) -> Arc<Plugin> {
+        let mut plugins = self.plugins.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(optimized) = plugins.get(&plugin.sha256).filter(|p| p.optimized)
+            && !plugin.optimized
+        {
+            return optimized.clone();
+        }
         let plugin = Arc::new(plugin);
-        self.plugins
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(plugin.sha256.clone(), plugin.clone());
+        plugins.insert(plugin.sha256.clone(), plugin.clone());
         plugin
     }
 

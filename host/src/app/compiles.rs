@@ -125,8 +125,8 @@ pub fn spawn(app: &App, bytes: bytes::Bytes, owned: SellerPlugin, new: bool) {
             },
         };
         if ready {
-            // Its baseline code keeps serving; the version shows
-            // `compiler: baseline` until a restart compiles it again.
+            // Its baseline code keeps serving (`compiler: baseline`) until
+            // a restart, which loads only what the optimizing compiler takes.
             tracing::error!(sha256 = %sha, %error, "the optimizing compiler refused a component the baseline compiler took");
         } else {
             tracing::warn!(sha256 = %sha, %error, "a component compiled in the background was refused");

@@ -118,6 +118,7 @@ impl From<StoreError> for AppError {
                     field: None,
                 }
             }
+            StoreError::Busy => AppError::StoreBusy { retry_after_s: 1 },
             StoreError::Db(e) if crate::store::is_sqlite_busy(&e) => {
                 AppError::StoreBusy { retry_after_s: 1 }
             }

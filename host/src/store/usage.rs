@@ -92,7 +92,12 @@ impl Store {
                 })
                 .await
                 .map_err(|e| StoreError::Direct(format!("usage insert task: {e}")))?
-                .map_err(|e| StoreError::Direct(e.to_string()))
+                .map_err(|e| match e.sqlite_error_code() {
+                    Some(
+                        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked,
+                    ) => StoreError::Busy,
+                    _ => StoreError::Direct(e.to_string()),
+                })
             }
             (Pool::Sqlite(_), None) => {
                 Err(StoreError::Direct("a SQLite store without its file".into()))
