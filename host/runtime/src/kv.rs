@@ -120,15 +120,25 @@ impl KvStore for MemoryKv {
 #[derive(Default)]
 pub struct KvOverlay {
     writes: BTreeMap<String, Option<Vec<u8>>>,
+    /// Committed values this call has read: a plugin reading a key and
+    /// then writing it (whose quota check needs the old value's size) costs
+    /// one read of the store, which on PostgreSQL is a round trip.
+    read: BTreeMap<String, Option<Vec<u8>>>,
 }
 
 impl KvOverlay {
     /// The value under `key` as this call sees it.
-    pub fn get(&self, store: &dyn KvStore, key: &str) -> Result<Option<Vec<u8>>, KvBackendError> {
-        match self.writes.get(key) {
-            Some(v) => Ok(v.clone()),
-            None => store.get(key),
+    pub fn get(
+        &mut self,
+        store: &dyn KvStore,
+        key: &str,
+    ) -> Result<Option<Vec<u8>>, KvBackendError> {
+        if let Some(v) = self.writes.get(key).or_else(|| self.read.get(key)) {
+            return Ok(v.clone());
         }
+        let v = store.get(key)?;
+        self.read.insert(key.to_string(), v.clone());
+        Ok(v)
     }
 
     /// Records a write.
@@ -194,6 +204,43 @@ mod tests {
         assert_eq!(store.get("a/3").unwrap(), None);
         store.commit(&overlay.into_writes()).unwrap();
         assert_eq!(store.list_keys("a/", 10).unwrap(), vec!["a/2", "a/3"]);
+    }
+
+    /// A store that counts its reads.
+    struct Counting(MemoryKv, std::sync::atomic::AtomicUsize);
+
+    impl KvStore for Counting {
+        fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvBackendError> {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.0.get(key)
+        }
+        fn list_keys(&self, prefix: &str, limit: usize) -> Result<Vec<String>, KvBackendError> {
+            self.0.list_keys(prefix, limit)
+        }
+        fn commit(&self, writes: &[(String, Option<Vec<u8>>)]) -> Result<(), KvBackendError> {
+            self.0.commit(writes)
+        }
+        fn usage(&self) -> Result<KvUsage, KvBackendError> {
+            self.0.usage()
+        }
+    }
+
+    #[test]
+    fn a_call_reads_each_committed_key_from_the_store_once() {
+        let store = Counting(MemoryKv::new(), Default::default());
+        store.commit(&[("k".into(), Some(b"v".to_vec()))]).unwrap();
+        let mut overlay = KvOverlay::default();
+        for _ in 0..3 {
+            assert_eq!(overlay.get(&store, "k").unwrap(), Some(b"v".to_vec()));
+            assert_eq!(overlay.get(&store, "missing").unwrap(), None);
+        }
+        assert_eq!(store.1.load(std::sync::atomic::Ordering::Relaxed), 2);
+        // Its own writes win over what it read.
+        overlay.set("k".into(), None);
+        overlay.set("missing".into(), Some(b"w".to_vec()));
+        assert_eq!(overlay.get(&store, "k").unwrap(), None);
+        assert_eq!(overlay.get(&store, "missing").unwrap(), Some(b"w".to_vec()));
+        assert_eq!(store.1.load(std::sync::atomic::Ordering::Relaxed), 2);
     }
 
     #[test]
