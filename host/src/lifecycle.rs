@@ -26,6 +26,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
+use tracing::Instrument;
 
 /// Tuning of the worker.
 #[derive(Debug, Clone)]
@@ -281,14 +282,20 @@ impl Worker {
             }
         };
         let product = products.get(&self.store, &instance.product_id).await?;
+        // Attached to the call's future, not entered: a guard held across
+        // an await leaves the span on whichever thread resumes the task, and
+        // tracing-subscriber 0.3.23 then panics cloning it once it closed
+        // (tokio-rs/tracing#3514; seen in the SIGTERM-under-load test).
         let span = tracing::info_span!("lifecycle", job = job.id, instance = %instance.id, action = action.event_kind());
-        let _enter = span.enter();
         failpoint("before-plugin-call");
         let answer = match &product {
-            Some(product) => self.call_plugin(&job, &action, &instance, product).await?,
+            Some(product) => {
+                self.call_plugin(&job, &action, &instance, product)
+                    .instrument(span)
+                    .await?
+            }
             None => Answer::Failed("the product has no approved version".into()),
         };
-        drop(_enter);
         failpoint("after-plugin-call");
         self.settle(job, lease, action, instance, answer).await
     }
