@@ -143,6 +143,17 @@ pub enum RuntimeError {
     },
 }
 
+/// Which compiler a load uses.
+#[derive(Clone, Copy)]
+enum Tier {
+    /// Cranelift (or its precompiled artifact); `hashed` says whether the
+    /// version's sha256 was computed from the bytes (if not, they are hashed
+    /// before they are compiled).
+    Optimized { hashed: bool },
+    /// Winch, until the optimized code replaces it.
+    Baseline,
+}
+
 /// Loads and calls plugins. Cheap to share behind an `Arc`; calls block, so
 /// async callers run them on blocking threads.
 pub struct Runtime {
@@ -202,7 +213,7 @@ impl Runtime {
     /// A version serving from the baseline tier is compiled again, optimized,
     /// and replaces it: calls already running finish on the baseline code.
     pub fn load(&self, bytes: &[u8]) -> Result<Arc<Plugin>, LoadError> {
-        self.load_as(sha256_hex(bytes), bytes, true)
+        self.load_as(sha256_hex(bytes), bytes, Tier::Optimized { hashed: true })
     }
 
     /// [`Runtime::load`] of a version whose sha256 is already known (the
@@ -213,36 +224,10 @@ impl Runtime {
     /// sha256.
     pub fn load_known(&self, sha256: &str, bytes: &[u8]) -> Result<Arc<Plugin>, LoadError> {
         if self.has_artifact(sha256) {
-            self.load_as(sha256.to_string(), bytes, false)
+            self.load_as(sha256.to_string(), bytes, Tier::Optimized { hashed: false })
         } else {
             self.load(bytes)
         }
-    }
-
-    /// Loads `bytes` as version `sha256`; `hashed` says whether `sha256` was
-    /// computed from them (if not, they are hashed before being compiled).
-    fn load_as(
-        &self,
-        sha256: String,
-        bytes: &[u8],
-        hashed: bool,
-    ) -> Result<Arc<Plugin>, LoadError> {
-        if let Some(p) = self.get(&sha256).filter(|p| p.optimized) {
-            return Ok(p);
-        }
-        plugin::precheck(bytes, self.limits.component_bytes)?;
-        let started = Instant::now();
-        let (component, from_cache) = self.compile(&sha256, bytes, hashed)?;
-        let mut plugin = plugin::link(
-            &self.engine,
-            &self.linker,
-            component,
-            sha256,
-            bytes.len() as u64,
-        )?;
-        plugin.from_cache = from_cache;
-        plugin.load_ms = started.elapsed().as_secs_f64() * 1e3;
-        Ok(self.insert(plugin))
     }
 
     /// Compiles a component with the baseline compiler (Winch): callable in
@@ -250,28 +235,38 @@ impl Runtime {
     /// [`Runtime::load`] of the same bytes replaces it. A version already
     /// loaded is returned as it is.
     pub fn load_baseline(&self, bytes: &[u8]) -> Result<Arc<Plugin>, LoadError> {
-        let sha256 = sha256_hex(bytes);
-        if let Some(p) = self.get(&sha256) {
+        self.load_as(sha256_hex(bytes), bytes, Tier::Baseline)
+    }
+
+    /// Loads `bytes` as version `sha256` on `tier`, unless a version already
+    /// loaded serves: any one for the baseline, an optimized one otherwise.
+    fn load_as(&self, sha256: String, bytes: &[u8], tier: Tier) -> Result<Arc<Plugin>, LoadError> {
+        let optimized = matches!(tier, Tier::Optimized { .. });
+        if let Some(p) = self.get(&sha256).filter(|p| p.optimized || !optimized) {
             return Ok(p);
         }
         plugin::precheck(bytes, self.limits.component_bytes)?;
-        let Some(baseline) = &self.baseline else {
-            return Err(LoadError::Invalid {
-                reason: "this host has no baseline compiler".into(),
-            });
-        };
         let started = Instant::now();
-        let component = baseline.compile(bytes).map_err(|e| LoadError::Invalid {
-            reason: format!("{e:#}"),
-        })?;
-        let mut plugin = plugin::link(
-            &baseline.engine,
-            &baseline.linker,
-            component,
-            sha256,
-            bytes.len() as u64,
-        )?;
-        plugin.optimized = false;
+        let (engine, linker, component, from_cache) = match tier {
+            Tier::Optimized { hashed } => {
+                let (component, from_cache) = self.compile(&sha256, bytes, hashed)?;
+                (&self.engine, &self.linker, component, from_cache)
+            }
+            Tier::Baseline => {
+                let Some(baseline) = &self.baseline else {
+                    return Err(LoadError::Invalid {
+                        reason: "this host has no baseline compiler".into(),
+                    });
+                };
+                let component = baseline.compile(bytes).map_err(|e| LoadError::Invalid {
+                    reason: format!("{e:#}"),
+                })?;
+                (&baseline.engine, &baseline.linker, component, false)
+            }
+        };
+        let mut plugin = plugin::link(engine, linker, component, sha256, bytes.len() as u64)?;
+        plugin.from_cache = from_cache;
+        plugin.optimized = optimized;
         plugin.load_ms = started.elapsed().as_secs_f64() * 1e3;
         Ok(self.insert(plugin))
     }
