@@ -6,9 +6,9 @@
 //!
 //! `cargo bench -p bazaar-host --bench orders` (after `cargo xtask plugins`).
 //! `BAZAAR_BENCH_ORDERS` (default 4000) and `BAZAAR_BENCH_CONCURRENCY`
-//! (default 64) tune the run. `BAZAAR_BENCH_DATABASE=postgres` runs it on a
-//! fresh database of the PostgreSQL server at `BAZAAR_BENCH_POSTGRES_URL`
-//! (default `postgres://postgres@127.0.0.1:5432/test`) instead of SQLite.
+//! (default 64) tune the run.
+//! `BAZAAR_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test` runs
+//! it on a fresh database of that PostgreSQL server instead of SQLite.
 
 #![allow(missing_docs)]
 
@@ -62,31 +62,6 @@ async fn place(
     all
 }
 
-/// A new, empty database on the benchmark's PostgreSQL server.
-async fn fresh_postgres() -> String {
-    use sqlx::Connection;
-    let admin = std::env::var("BAZAAR_BENCH_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let mut conn = sqlx::PgConnection::connect(&admin)
-        .await
-        .unwrap_or_else(|e| panic!("{admin} is unreachable: {e}"));
-    let name = format!(
-        "bazaar_bench_{}_{}",
-        std::process::id(),
-        common::NOW_MS % 1000
-    );
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-        .execute(&mut conn)
-        .await
-        .expect("drop the old bench database");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .expect("create the bench database");
-    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-    format!("{base}/{name}")
-}
-
 fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -104,14 +79,7 @@ fn main() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut settings = common::service_settings(dir.path(), OPERATOR);
-        let backend = match std::env::var("BAZAAR_BENCH_DATABASE").as_deref() {
-            Ok("postgres") => {
-                settings.database_url = Some(fresh_postgres().await);
-                "PostgreSQL"
-            }
-            Ok("sqlite") | Err(_) => "SQLite",
-            Ok(other) => panic!("BAZAAR_BENCH_DATABASE must be sqlite or postgres, not {other}"),
-        };
+        let backend = common::use_bench_database(&mut settings).await;
         let app = Application::build(settings).await.expect("service");
         let c = Client { http: reqwest::Client::new(), base: format!("http://127.0.0.1:{}", app.port()) };
         tokio::spawn(app.run_until_stopped(std::future::pending()));

@@ -23,32 +23,6 @@ const OPERATOR: &str = "bz_bench_operator_token_00000000000000000";
 const BATCH: usize = 1_000;
 const INSTANCES: usize = 50;
 
-/// A fresh PostgreSQL database next to the one in `url`.
-async fn fresh_postgres(url: &str) -> String {
-    use sqlx::Connection;
-    let name = format!("bazaar_bench_{}", std::process::id());
-    let mut admin = sqlx::PgConnection::connect(url).await.expect("postgres");
-    // Earlier runs' databases (each run makes its own) are dropped first.
-    let old: Vec<String> = sqlx::query_scalar(
-        "SELECT datname FROM pg_database WHERE datname LIKE 'bazaar\\_bench\\_%'",
-    )
-    .fetch_all(&mut admin)
-    .await
-    .expect("list databases");
-    for db in old {
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-            .execute(&mut admin)
-            .await
-            .expect("drop");
-    }
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("create");
-    let base = url.rsplit_once('/').map_or(url, |(b, _)| b);
-    format!("{base}/{name}")
-}
-
 fn main() {
     let batches = env_usize("BAZAAR_BENCH_BATCHES", 200);
     let concurrency = env_usize("BAZAAR_BENCH_CONCURRENCY", 4);
@@ -61,13 +35,7 @@ fn main() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut settings = common::service_settings(dir.path(), OPERATOR);
-        let backend = match std::env::var("BAZAAR_BENCH_DATABASE_URL") {
-            Ok(url) => {
-                settings.database_url = Some(fresh_postgres(&url).await);
-                "PostgreSQL"
-            }
-            Err(_) => "SQLite",
-        };
+        let backend = common::use_bench_database(&mut settings).await;
         let app = Application::build(settings).await.expect("service");
         let base = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped(std::future::pending()));

@@ -270,3 +270,42 @@ pub fn commit(kv: &dyn KvStore, writes: Vec<KvWrite>) {
     let writes: Vec<_> = writes.into_iter().map(|w| (w.key, w.value)).collect();
     kv.commit(&writes).expect("committing the writes");
 }
+
+/// Points `settings` at a fresh PostgreSQL database next to
+/// `BAZAAR_BENCH_DATABASE_URL` when that is set (SQLite in the data
+/// directory otherwise); the backend's name, for the bench's report.
+pub async fn use_bench_database(settings: &mut Settings) -> &'static str {
+    match std::env::var("BAZAAR_BENCH_DATABASE_URL") {
+        Ok(url) => {
+            settings.database_url = Some(fresh_postgres(&url).await);
+            "PostgreSQL"
+        }
+        Err(_) => "SQLite",
+    }
+}
+
+/// A fresh PostgreSQL database next to the one in `url`.
+pub async fn fresh_postgres(url: &str) -> String {
+    use sqlx::Connection;
+    let name = format!("bazaar_bench_{}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(url).await.expect("postgres");
+    // Earlier runs' databases (each run makes its own) are dropped first.
+    let old: Vec<String> = sqlx::query_scalar(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'bazaar\\_bench\\_%'",
+    )
+    .fetch_all(&mut admin)
+    .await
+    .expect("list databases");
+    for db in old {
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+            .execute(&mut admin)
+            .await
+            .expect("drop");
+    }
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create");
+    let base = url.rsplit_once('/').map_or(url, |(b, _)| b);
+    format!("{base}/{name}")
+}
