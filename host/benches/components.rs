@@ -250,38 +250,65 @@ fn upload_to_first_answer(py: &[u8]) {
     rt.block_on(async {
         let dir = tempfile::tempdir().expect("tempdir");
         let settings = common::service_settings(dir.path(), OPERATOR);
-        let app = bazaar_host::startup::Application::build(settings).await.expect("service");
+        let app = bazaar_host::startup::Application::build(settings)
+            .await
+            .expect("service");
         let base = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped(std::future::pending()));
-        let c = common::Client { http: reqwest::Client::new(), base: base.clone() };
+        let c = common::Client {
+            http: reqwest::Client::new(),
+            base: base.clone(),
+        };
         let seller = c
-            .post(OPERATOR, "/v1/accounts", serde_json::json!({"role": "seller", "name": "S"}))
+            .post(
+                OPERATOR,
+                "/v1/accounts",
+                serde_json::json!({"role": "seller", "name": "S"}),
+            )
             .await["token"]
             .as_str()
             .unwrap()
             .to_string();
         let mut bytes = py.to_vec();
-        let tag = format!("e2e-{}-{:?}", std::process::id(), std::time::SystemTime::now());
+        let tag = format!(
+            "e2e-{}-{:?}",
+            std::process::id(),
+            std::time::SystemTime::now()
+        );
         bytes.extend([0, tag.len() as u8 + 1, tag.len() as u8]);
         bytes.extend(tag.as_bytes());
         let started = Instant::now();
-        let res = c.http.post(format!("{base}/v1/plugins?name=big")).bearer_auth(&seller)
-            .body(bytes).send().await.expect("upload");
+        let res = c
+            .http
+            .post(format!("{base}/v1/plugins?name=big"))
+            .bearer_auth(&seller)
+            .body(bytes)
+            .send()
+            .await
+            .expect("upload");
         let status = res.status();
         let body: serde_json::Value = res.json().await.expect("json");
         let answered = started.elapsed();
         assert_eq!(status, 202, "{body}");
         let sha = body["sha256"].as_str().unwrap().to_string();
-        let call = serde_json::json!({"world": "pricing", "function": "quote", "input": {"request": {
-            "product-id": "p", "sku-code": "s", "billing-mode": "monthly", "attributes": [],
-            "quantity": "3", "period-count": 2, "trial": false, "currency": "CNY"}}});
+        let call =
+            serde_json::json!({"world": "pricing", "function": "quote", "input": quote_request()});
         let first = loop {
-            let res = c.http.post(format!("{base}/v1/plugins/{sha}/calls")).bearer_auth(&seller)
-                .json(&call).send().await.expect("call");
+            let res = c
+                .http
+                .post(format!("{base}/v1/plugins/{sha}/calls"))
+                .bearer_auth(&seller)
+                .json(&call)
+                .send()
+                .await
+                .expect("call");
             match res.status().as_u16() {
                 200 => break started.elapsed(),
                 409 => tokio::time::sleep(Duration::from_millis(20)).await,
-                other => panic!("call answered {other}: {}", res.text().await.unwrap_or_default()),
+                other => panic!(
+                    "call answered {other}: {}",
+                    res.text().await.unwrap_or_default()
+                ),
             }
         };
         let optimized = loop {
@@ -301,17 +328,20 @@ fn upload_to_first_answer(py: &[u8]) {
     });
 }
 
+/// The `pricing.quote` input both the runtime and the HTTP timings send:
+/// 3 units for 2 months (the big-component test's quote).
+fn quote_request() -> serde_json::Value {
+    serde_json::json!({"request": {"product-id": "p", "sku-code": "s", "billing-mode": "monthly",
+        "attributes": [], "quantity": "3", "period-count": 2, "trial": false, "currency": "CNY"}})
+}
+
 /// A quote by `plugin`; its output as JSON.
 fn quote(runtime: &Runtime, plugin: &bazaar_host::runtime::Plugin) -> serde_json::Value {
-    let input = serde_json::json!({"request": {"product-id": "p", "sku-code": "s",
-        "billing-mode": "monthly", "attributes": [], "quantity": "3", "period-count": 2,
-        "trial": false, "currency": "CNY"}});
-    let ctx = bazaar_host::runtime::CallContext {
-        now_ms: 0,
-        seed: 1,
-        config: Default::default(),
-        kv: std::sync::Arc::new(bazaar_host::runtime::MemoryKv::new()),
-    };
+    let input = quote_request();
+    let ctx = common::context_in(
+        std::sync::Arc::new(bazaar_host::runtime::MemoryKv::new()),
+        1,
+    );
     runtime
         .call(
             plugin,
