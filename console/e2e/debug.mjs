@@ -202,6 +202,9 @@ await withBrowser('debug', async (page) => {
     return res.json();
   }, seller);
   await signIn(page, second.secret);
+  // The landing page's one request (the plugin list) finishes first: revoking under it would
+  // end the session before the click below, with the navigation already gone.
+  await page.locator('article.card', { hasText: 'lifecycle v1' }).waitFor();
   await page.evaluate(
     async ([t, id]) => fetch(`/v1/tokens/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${t}` } }),
     [seller, second.token.id],
