@@ -163,6 +163,7 @@ mod order_batch;
 mod orders;
 mod packages;
 mod pages;
+mod pg_direct;
 mod plugins;
 mod products;
 mod reconciliation;
@@ -225,13 +226,15 @@ pub struct Store {
     /// for the lock; queueing writers here instead keeps busy waits (and
     /// their up-to-100 ms sleeps) out of the hot path.
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
-    /// With SQLite, new subscriptions arriving together are written in one
-    /// transaction (group commit); `None` for PostgreSQL, which takes
-    /// concurrent transactions as they come.
+    /// New subscriptions arriving together are written in one transaction
+    /// (group commit); `None` only inside the batcher itself.
     subscriptions: Option<order_batch::SubscriptionBatcher>,
     /// The SQLite file, which plugin calls read their key-value state from
     /// directly (see `kv.rs`).
     sqlite_file: Option<std::sync::Arc<std::path::PathBuf>>,
+    /// The PostgreSQL database, which plugin calls read their key-value
+    /// state from on connections of their own threads (see `pg_direct.rs`).
+    pg_reads: Option<std::sync::Arc<pg_direct::Target>>,
     /// Seals plugin key-value values at rest (see `kv.rs`); `None` keeps
     /// them as the plugin wrote them (store-level tests).
     kv_box: Option<crate::secrets::SecretBox>,
@@ -240,6 +243,7 @@ pub struct Store {
 impl Store {
     /// Connects to `url` (creating a SQLite file if needed) and migrates.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let mut pg_reads = None;
         let pool = if url.starts_with("sqlite:") {
             if let Some(path) = sqlite_path(url) {
                 private_sqlite_files(&path)?;
@@ -263,8 +267,16 @@ impl Store {
             Pool::Sqlite(pool)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url)?;
+            pg_reads = Some(std::sync::Arc::new(pg_direct::Target {
+                url: url.to_string(),
+                options: options.clone(),
+            }));
             let pool = PgPoolOptions::new()
                 .max_connections(16)
+                // No ping before each use: it doubled every statement's round
+                // trips (a plugin call's key-value reads most of all); a
+                // connection that died is dropped when its statement fails.
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
@@ -279,11 +291,10 @@ impl Store {
             writer: Default::default(),
             subscriptions: None,
             sqlite_file,
+            pg_reads,
             kv_box: None,
         };
-        if store.backend() == "sqlite" {
-            store.subscriptions = Some(order_batch::SubscriptionBatcher::spawn(store.clone()));
-        }
+        store.subscriptions = Some(order_batch::SubscriptionBatcher::spawn(store.clone()));
         Ok(store)
     }
 
@@ -348,8 +359,7 @@ impl Store {
 
     /// The committed value of `key` in `namespace`.
     pub async fn kv_get(&self, namespace: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let q = "SELECT value FROM plugin_kv WHERE namespace = $1 AND key = $2";
-        let row: Option<(Vec<u8>,)> = on_pool!(self, pool => sqlx::query_as(q).bind(namespace).bind(key).fetch_optional(pool).await)?;
+        let row: Option<(Vec<u8>,)> = on_pool!(self, pool => sqlx::query_as(kv::GET).bind(namespace).bind(key).fetch_optional(pool).await)?;
         row.map(|(v,)| self.open_kv(namespace, key, v)).transpose()
     }
 
@@ -361,9 +371,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<String>, StoreError> {
         // A range scan from the prefix: keys sharing it come first, in order.
-        let q =
-            "SELECT key FROM plugin_kv WHERE namespace = $1 AND key >= $2 ORDER BY key LIMIT $3";
-        let rows: Vec<(String,)> = on_pool!(self, pool => sqlx::query_as(q)
+        let rows: Vec<(String,)> = on_pool!(self, pool => sqlx::query_as(kv::LIST)
             .bind(namespace)
             .bind(prefix)
             .bind(limit as i64)

@@ -1,10 +1,11 @@
-//! The runtime's [`KvStore`] backed by the database. With SQLite, reads go
-//! straight to the file from the plugin call's own thread (a read-only
-//! connection per thread, WAL snapshots of committed data): through the pool,
-//! each `kv.get` of a plugin was two thread hand-offs and half of a
-//! provisioning's cost.
+//! The runtime's [`KvStore`] backed by the database. Reads go to the
+//! database from the plugin call's own thread, on a connection of that
+//! thread: with SQLite a read-only one to the file (WAL snapshots of
+//! committed data; through the pool, each `kv.get` of a plugin was two thread
+//! hand-offs and half of a provisioning's cost), with PostgreSQL one of
+//! `pg_direct.rs`.
 
-use super::{Pool, Store};
+use super::{Pool, Store, pg_direct};
 use crate::runtime::{KvBackendError, KvStore, KvUsage};
 use tokio::runtime::Handle;
 
@@ -27,6 +28,16 @@ impl StoreKv {
         }
     }
 }
+
+/// A committed value (`$1` namespace, `$2` key).
+pub(super) const GET: &str = "SELECT value FROM plugin_kv WHERE namespace = $1 AND key = $2";
+/// Keys from a prefix on, in byte order (`$1` namespace, `$2` prefix, `$3`
+/// limit): a range scan, whose keys sharing the prefix come first.
+pub(super) const LIST: &str =
+    "SELECT key FROM plugin_kv WHERE namespace = $1 AND key >= $2 ORDER BY key LIMIT $3";
+/// A namespace's totals (`$1`), kept by triggers on `plugin_kv` (migration
+/// 0017): one row, not a sum over the namespace.
+const USAGE: &str = "SELECT keys, bytes FROM plugin_kv_usage WHERE namespace = $1";
 
 /// How a sealed value starts; values without it were stored before sealing
 /// (or by a store without a key) and are read as they are.
@@ -78,11 +89,30 @@ fn backend(e: super::StoreError) -> KvBackendError {
     KvBackendError(e.to_string())
 }
 
+fn pg(e: sqlx::Error) -> KvBackendError {
+    KvBackendError(e.to_string())
+}
+
 impl KvStore for StoreKv {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvBackendError> {
         if let Some(file) = &self.store.sqlite_file {
             return direct::get(file, &self.namespace, key)?
                 .map(|v| self.store.open_kv(&self.namespace, key, v))
+                .transpose()
+                .map_err(backend);
+        }
+        if let Some(db) = &self.store.pg_reads {
+            let ns = self.namespace.as_str();
+            let row: Option<(Vec<u8>,)> = pg_direct::with(db, async |c| {
+                sqlx::query_as(GET)
+                    .bind(ns)
+                    .bind(key)
+                    .fetch_optional(c)
+                    .await
+            })
+            .map_err(pg)?;
+            return row
+                .map(|(v,)| self.store.open_kv(ns, key, v))
                 .transpose()
                 .map_err(backend);
         }
@@ -94,6 +124,23 @@ impl KvStore for StoreKv {
     fn list_keys(&self, prefix: &str, limit: usize) -> Result<Vec<String>, KvBackendError> {
         if let Some(file) = &self.store.sqlite_file {
             return direct::list(file, &self.namespace, prefix, limit);
+        }
+        if let Some(db) = &self.store.pg_reads {
+            let ns = self.namespace.as_str();
+            let rows: Vec<(String,)> = pg_direct::with(db, async |c| {
+                sqlx::query_as(LIST)
+                    .bind(ns)
+                    .bind(prefix)
+                    .bind(limit as i64)
+                    .fetch_all(c)
+                    .await
+            })
+            .map_err(pg)?;
+            return Ok(rows
+                .into_iter()
+                .map(|(k,)| k)
+                .take_while(|k| k.starts_with(prefix))
+                .collect());
         }
         self.handle
             .block_on(self.store.kv_list(&self.namespace, prefix, limit))
@@ -111,6 +158,15 @@ impl KvStore for StoreKv {
             let (keys, bytes) = direct::usage(file, &self.namespace)?;
             return Ok(self.store.kv_usage_of(keys, bytes));
         }
+        if let Some(db) = &self.store.pg_reads {
+            let ns = self.namespace.as_str();
+            let row: Option<(i64, i64)> = pg_direct::with(db, async |c| {
+                sqlx::query_as(USAGE).bind(ns).fetch_optional(c).await
+            })
+            .map_err(pg)?;
+            let (keys, bytes) = row.unwrap_or((0, 0));
+            return Ok(self.store.kv_usage_of(keys, bytes));
+        }
         self.handle
             .block_on(self.store.kv_usage(&self.namespace))
             .map_err(backend)
@@ -121,11 +177,7 @@ impl Store {
     /// How much plugin state `namespace` holds, as the plugin wrote it
     /// (sealing's overhead is not counted against the plugin).
     pub async fn kv_usage(&self, namespace: &str) -> Result<KvUsage, super::StoreError> {
-        // Kept by triggers on `plugin_kv` (migration 0017): one row, not a
-        // sum over the namespace.
-        let q = "SELECT keys, bytes FROM plugin_kv_usage WHERE namespace = $1";
-        let row: Option<(i64, i64)> =
-            on_pool!(self, pool => sqlx::query_as(q).bind(namespace).fetch_optional(pool).await)?;
+        let row: Option<(i64, i64)> = on_pool!(self, pool => sqlx::query_as(USAGE).bind(namespace).fetch_optional(pool).await)?;
         let (keys, bytes) = row.unwrap_or((0, 0));
         Ok(self.kv_usage_of(keys, bytes))
     }

@@ -1,9 +1,12 @@
-//! Group commit of new subscriptions for SQLite: orders that arrive while a
+//! Group commit of new subscriptions: orders that arrive while a
 //! transaction is being written wait for the next one and go in together,
-//! each table written with one multi-row `INSERT`. SQLite has one writer and
-//! every statement is a round trip to its connection thread, so a batch of
-//! 64 orders costs five statements instead of three hundred (and paying for
-//! them, whoever the customers, three more).
+//! each table written with one multi-row `INSERT`. Every statement is a round
+//! trip (to SQLite's one writer thread, or to the PostgreSQL server), so a
+//! batch of 64 orders costs five statements instead of three hundred (and
+//! paying for them, whoever the customers, three more). On PostgreSQL the
+//! payers' balance rows are read `FOR UPDATE`; a payer without one has
+//! nothing to pay with, so the batch falls back to one order at a time and
+//! that order is refused (no row to lock is never a lost update).
 
 use super::balances::{cents, dec};
 use super::orders::{INSTANCE, InstanceRow, NewJob, ORDER, OrderRow, Placed};

@@ -289,3 +289,107 @@ async fn a_trial_refunds_nothing_and_a_failed_order_gets_its_payment_back() {
     );
     reconciles(&app, &refused).await;
 }
+
+/// Orders arriving together are accepted in one transaction (group commit);
+/// each still pays exactly once from what its customer's balance holds at
+/// that moment, a top-up landing meanwhile is never lost, and a
+/// once-per-customer order repeated in the same burst is accepted once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_accepted_together_pay_exactly_what_the_balances_hold() {
+    let app = spawn_app().await;
+    let (_, product, _) = listed_product(&app, "saas_lifecycle", false).await;
+    let (_, exact) = app.account("customer", "Exact").await;
+    let (_, topped) = app.account("customer", "Topped").await;
+    let (_, big) = app.account("customer", "Big").await;
+    top_up(&app, &exact, "30.00").await;
+    top_up(&app, &topped, "25.00").await;
+    top_up(&app, &big, "10000.00").await;
+
+    let post = |token: &str, body: Value| {
+        let (client, url, token) = (app.client.clone(), app.url("/v1/orders"), token.to_string());
+        async move {
+            let res = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .expect("request");
+            bazaar_tests::reply("post", res).await
+        }
+    };
+    let mut burst = tokio::task::JoinSet::new();
+    for _ in 0..5 {
+        burst.spawn(post(&exact, monthly(&product, "basic")));
+        burst.spawn(post(&topped, monthly(&product, "basic")));
+    }
+    let enterprise = json!({"product": product, "specification": "enterprise", "sku": "ent", "billing-mode": "yearly"});
+    for _ in 0..2 {
+        burst.spawn(post(&big, enterprise.clone()));
+    }
+    let (client, url, token) = (
+        app.client.clone(),
+        app.url("/v1/balance/top-up"),
+        topped.clone(),
+    );
+    burst.spawn(async move {
+        let res = client
+            .post(url)
+            .bearer_auth(token)
+            .json(&json!({"amount": "10.00"}))
+            .send()
+            .await
+            .expect("request");
+        let (status, body) = bazaar_tests::reply("post", res).await;
+        (status, json!({"top-up": body}))
+    });
+    let answers = burst.join_all().await;
+
+    let mut accepted = std::collections::BTreeMap::<String, u32>::new();
+    let mut refused = 0;
+    for (status, body) in &answers {
+        match status {
+            202 => {
+                assert_eq!(body["order"]["payment"], "paid", "{body}");
+                *accepted
+                    .entry(body["order"]["customer-id"].as_str().unwrap().to_string())
+                    .or_default() += 1;
+            }
+            402 => {
+                assert_eq!(body["error"], "payment-required", "{body}");
+                refused += 1;
+            }
+            409 => assert!(body["error"].is_string(), "{body}"),
+            200 => assert!(body.get("top-up").is_some(), "{body}"),
+            _ => panic!("{status}: {body}"),
+        }
+    }
+    let id_of = async |token: &str| {
+        let (_, me) = app.get_as(token, "/v1/me").await;
+        me["account"]["id"].as_str().expect("id").to_string()
+    };
+    let count = |id: &str| accepted.get(id).copied().unwrap_or(0);
+    let (exact_id, topped_id, big_id) =
+        (id_of(&exact).await, id_of(&topped).await, id_of(&big).await);
+    // 30.00 pays for exactly three; 25.00 (+10.00 meanwhile) for two or three.
+    assert_eq!(count(&exact_id), 3, "{answers:?}");
+    let t = count(&topped_id);
+    assert!(t == 2 || t == 3, "{answers:?}");
+    assert_eq!(refused, 2 + (5 - t), "{answers:?}");
+    assert_eq!(count(&big_id), 1, "once per customer: {answers:?}");
+    assert_eq!(balance(&app, &exact).await, Decimal::ZERO);
+    assert_eq!(balance(&app, &topped).await, Decimal::from(35 - 10 * t));
+    assert_eq!(balance(&app, &big).await, Decimal::from(5000));
+    for customer in [&exact, &topped, &big] {
+        let (_, instances) = app.get_as(customer, "/v1/instances").await;
+        let n = instances["instances"].as_array().unwrap().len();
+        let expected = [(&exact, 3), (&topped, t), (&big, 1)];
+        assert_eq!(
+            n as u32,
+            expected.iter().find(|(c, _)| *c == customer).unwrap().1,
+            "{instances}"
+        );
+        reconciles(&app, customer).await;
+    }
+    app.stop().await;
+}
