@@ -161,8 +161,12 @@ impl Worker {
     pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
         let lease = self.lease.clone();
         let mut next_billing = Instant::now();
+        let mut committing: Option<tokio::task::JoinHandle<()>> = None;
         loop {
             if *stop.borrow() {
+                if let Some(commit) = committing.take() {
+                    let _ = commit.await;
+                }
                 return;
             }
             if let Err(e) = self.sweep().await {
@@ -185,13 +189,22 @@ impl Worker {
                     tracing::warn!(error = %e, "bill generation failed");
                 }
             }
-            let worked = match self.round(&lease).await {
+            let worked = match self.round(&lease, &mut committing).await {
                 Ok(n) => n,
                 Err(e) => {
                     tracing::warn!(error = %e, "lifecycle round failed");
                     0
                 }
             };
+            // Nothing to claim may only mean the jobs due are queued behind
+            // ones whose commit is still in flight: they are claimable once
+            // it lands.
+            if worked == 0
+                && let Some(commit) = committing.take()
+            {
+                let _ = commit.await;
+                continue;
+            }
             if worked == 0 {
                 tokio::select! {
                     () = self.wake.notified() => {}
@@ -202,15 +215,26 @@ impl Worker {
         }
     }
 
-    /// Claims and runs one batch and commits what the jobs did in one
-    /// transaction; returns how many jobs it ran.
-    pub async fn round(&self, lease: &str) -> Result<usize, crate::store::StoreError> {
+    /// Claims and runs one batch; returns how many jobs it ran. What the
+    /// jobs did commits in one transaction on a task of its own, left in
+    /// `committing`, while the next round claims and calls: the two never
+    /// touch one instance, since only an instance's first queued job is
+    /// claimable and a job stays queued (leased) until its commit. One
+    /// commit is in flight at a time, so rounds commit in order.
+    async fn round(
+        &self,
+        lease: &str,
+        committing: &mut Option<tokio::task::JoinHandle<()>>,
+    ) -> Result<usize, crate::store::StoreError> {
         let now = self.clock.now_ms();
         let jobs = self
             .store
             .claim_jobs(lease, now, self.config.lease_ms, self.config.batch)
             .await?;
         let n = jobs.len();
+        if n == 0 {
+            return Ok(0);
+        }
         let ids: Vec<&str> = jobs.iter().map(|j| j.instance_id.as_str()).collect();
         let mut instances: HashMap<String, InstanceRow> = self
             .store
@@ -240,25 +264,41 @@ impl Worker {
             });
         }
         let batch: Vec<Completion> = set.join_all().await.into_iter().flatten().collect();
+        if let Some(previous) = committing.take() {
+            let _ = previous.await;
+        }
         if !batch.is_empty() {
-            let started = Instant::now();
-            let done = self.store.complete_jobs(&batch).await?;
-            self.stats
-                .commit_us
-                .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
-            self.stats
-                .jobs
-                .fetch_add(batch.len() as u64, Ordering::Relaxed);
-            for (c, ok) in batch.iter().zip(done) {
-                if !ok {
-                    tracing::warn!(
-                        job = c.job_id,
-                        "lost the job's lease; another worker finishes it"
-                    );
-                }
-            }
+            let me = self.clone();
+            *committing = Some(tokio::spawn(async move { me.commit(batch).await }));
         }
         Ok(n)
+    }
+
+    /// Commits a round's finished jobs; a failure leaves them leased, to be
+    /// run again when their lease runs out.
+    async fn commit(&self, batch: Vec<Completion>) {
+        let started = Instant::now();
+        let done = match self.store.complete_jobs(&batch).await {
+            Ok(done) => done,
+            Err(e) => {
+                tracing::warn!(error = %e, jobs = batch.len(), "committing a lifecycle round failed");
+                return;
+            }
+        };
+        self.stats
+            .commit_us
+            .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+        self.stats
+            .jobs
+            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+        for (c, ok) in batch.iter().zip(done) {
+            if !ok {
+                tracing::warn!(
+                    job = c.job_id,
+                    "lost the job's lease; another worker finishes it"
+                );
+            }
+        }
     }
 
     async fn run_job(

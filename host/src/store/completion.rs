@@ -96,13 +96,16 @@ impl Store {
             }
 
             // The instances as they are now, changed by each job's patch,
-            // written back with one upsert.
+            // written back with one upsert. Locked on PostgreSQL: a decision
+            // committing between this read and the upsert (a package bought
+            // unfreezes the instance) would otherwise be overwritten with
+            // the state read here.
             let mut q = sqlx::QueryBuilder::new(format!("SELECT {INSTANCE} FROM instances WHERE id IN ("));
             let mut sep = q.separated(", ");
             for c in &live {
                 sep.push_bind(c.instance_id.as_str());
             }
-            q.push(")");
+            q.push(")").push(lock);
             let rows: Vec<InstanceRow> = q.build_query_as().fetch_all(&mut *tx).await?;
             let mut instances: HashMap<String, InstanceRow> = rows.into_iter().map(|i| (i.id.clone(), i)).collect();
             let mut changed: Vec<InstanceRow> = Vec::with_capacity(live.len());
