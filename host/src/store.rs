@@ -253,9 +253,11 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(5))
-                // Pages through memory mapping and a 64 MiB page cache per
-                // connection instead of a read system call per page.
-                .pragma("mmap_size", "268435456")
+                // A 64 MiB page cache per connection. Not memory-mapped: in
+                // WAL mode a read transaction after any commit drops the
+                // connection's whole mapping (`munmap`, the other core's TLB
+                // flushed) and faults the pages in again; under orders that
+                // cost more than the read calls it saved (BENCHMARKS §19).
                 .pragma("cache_size", "-65536")
                 .pragma("temp_store", "memory")
                 .foreign_keys(true);
