@@ -275,10 +275,19 @@ impl Store {
             }));
             let pool = PgPoolOptions::new()
                 .max_connections(16)
-                // No ping before each use: it doubled every statement's round
-                // trips (a plugin call's key-value reads most of all); a
-                // connection that died is dropped when its statement fails.
+                // A ping before each use doubled every statement's round
+                // trips (a plugin call's key-value reads most of all): only a
+                // connection idle for a while is pinged, which is the one a
+                // restarted server or a dropped link may have left dead.
                 .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= Duration::from_secs(1) {
+                            sqlx::Connection::ping(conn).await?;
+                        }
+                        Ok(true)
+                    })
+                })
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;

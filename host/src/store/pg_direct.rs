@@ -9,6 +9,7 @@ use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// Where a thread's connection goes: the server and database.
 #[derive(Debug)]
@@ -28,11 +29,13 @@ thread_local! {
 }
 
 /// Runs `f` on this thread's connection to `target`, connecting first if
-/// there is none; a connection whose statement failed is dropped, so the
-/// next read opens a new one (the server may have restarted).
+/// there is none. After an error the connection is dropped and `f` runs once
+/// more on a new one: the server may have ended the connection since the
+/// thread last read (a restart, an administrator; the first sign is a
+/// `FATAL` answer to the next statement), and a read can be repeated.
 pub(super) fn with<T>(
     target: &Target,
-    f: impl AsyncFnOnce(&mut PgConnection) -> Result<T, sqlx::Error>,
+    f: impl AsyncFn(&mut PgConnection) -> Result<T, sqlx::Error>,
 ) -> Result<T, sqlx::Error> {
     READER.with(|cell| {
         let mut slot = cell.borrow_mut();
@@ -50,21 +53,30 @@ pub(super) fn with<T>(
             unreachable!("set above");
         };
         rt.block_on(async {
-            if !conns.contains_key(&target.url) {
+            let mut retried = false;
+            loop {
                 // Services come and go in tests; keep a thread from holding
                 // connections to many old databases.
-                if conns.len() >= 4 {
+                if conns.len() >= 4 && !conns.contains_key(&target.url) {
                     conns.clear();
                 }
-                let conn = PgConnection::connect_with(&target.options).await?;
-                conns.insert(target.url.clone(), conn);
+                let conn = match conns.entry(target.url.clone()) {
+                    Entry::Occupied(e) => e.into_mut(),
+                    Entry::Vacant(e) => {
+                        e.insert(PgConnection::connect_with(&target.options).await?)
+                    }
+                };
+                match f(conn).await {
+                    Err(e) => {
+                        conns.remove(&target.url);
+                        if retried {
+                            return Err(e);
+                        }
+                        retried = true;
+                    }
+                    ok => return ok,
+                }
             }
-            let conn = conns.get_mut(&target.url).expect("connected above");
-            let result = f(conn).await;
-            if result.is_err() {
-                conns.remove(&target.url);
-            }
-            result
         })
     })
 }

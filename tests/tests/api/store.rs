@@ -185,3 +185,67 @@ async fn two_nodes_writing_one_balance_at_once_all_land() {
         rust_decimal::Decimal::from(2 * EACH)
     );
 }
+
+/// The database drops every connection of the service (a PostgreSQL
+/// restart, a proxy's idle cut): the next requests and plugin calls, whose
+/// key-value reads go on the plugin threads' own connections, succeed on new
+/// connections instead of failing on the dead ones. On SQLite there is no
+/// connection to cut, and the same calls must simply keep working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_and_plugin_reads_survive_the_database_dropping_its_connections() {
+    use serde_json::json;
+    let app = bazaar_tests::spawn_app().await;
+    let (_, seller) = app.account("seller", "Acme").await;
+    let (status, body) = app
+        .upload_as(
+            &seller,
+            "lifecycle",
+            bazaar_tests::plugin_bytes("saas_lifecycle"),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let calls = format!("/v1/plugins/{}/calls", body["sha256"].as_str().unwrap());
+    // Each call its own seed: the plugin draws its instance id from it.
+    let create = |order: &str, seed: u64| {
+        json!({"world": "lifecycle", "function": "create-instance", "now-ms": 0, "seed": seed, "commit": true,
+            "input": {"subscription": {"order-id": order, "customer-id": "c", "customer-name": "C", "product-id": "p",
+            "sku-code": "one", "billing-mode": "monthly", "attributes": [], "quantity": "1", "period-count": 1,
+            "trial": false, "expires-at": null}}})
+    };
+    let call = async |order: &str, seed: u64| {
+        let (status, body) = app.post_as(&seller, &calls, create(order, seed)).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body["output"]["ok"]["instance-id"].is_string(), "{body}");
+    };
+    // More calls than plugin threads, before and after: some land on a
+    // thread whose connection was cut.
+    for n in 0..16 {
+        call(&format!("before-{n}"), n).await;
+    }
+
+    if app.database_url.starts_with("postgres") {
+        use sqlx::Connection;
+        let db = app.database_url.rsplit('/').next().unwrap().to_string();
+        let admin = app.database_url.replace(&db, "test");
+        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+        let cut: Vec<(bool,)> = sqlx::query_as(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(&db)
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        assert!(
+            cut.len() >= 2,
+            "the pool's and a plugin thread's connections: {cut:?}"
+        );
+        // Pooled connections idle for a second are checked before use.
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    }
+    for n in 0..16 {
+        call(&format!("after-{n}"), 100 + n).await;
+    }
+    let (status, body) = app.get_as(&seller, "/v1/plugins").await;
+    assert_eq!(status, 200, "{body}");
+    app.stop().await;
+}
