@@ -165,6 +165,7 @@ mod packages;
 mod pages;
 mod pg_direct;
 mod plugins;
+mod product_cache;
 mod products;
 mod reconciliation;
 mod reviews;
@@ -235,6 +236,8 @@ pub struct Store {
     /// The PostgreSQL database, which plugin calls read their key-value
     /// state from on connections of their own threads (see `pg_direct.rs`).
     pg_reads: Option<std::sync::Arc<pg_direct::Target>>,
+    /// Products as recently read (see `product_cache.rs`).
+    products: std::sync::Arc<product_cache::ProductCache>,
     /// Seals plugin key-value values at rest (see `kv.rs`); `None` keeps
     /// them as the plugin wrote them (store-level tests).
     kv_box: Option<crate::secrets::SecretBox>,
@@ -303,6 +306,7 @@ impl Store {
             subscriptions: None,
             sqlite_file,
             pg_reads,
+            products: Default::default(),
             kv_box: None,
         };
         store.subscriptions = Some(order_batch::SubscriptionBatcher::spawn(store.clone()));

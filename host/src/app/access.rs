@@ -37,9 +37,11 @@ fn not_found(what: &str, id: &str) -> AppError {
 /// A product the caller may see: the seller's own, any for operators, and
 /// for customers those offered in the catalogue.
 pub async fn visible_product(app: &App, caller: &Caller, id: &str) -> Result<ProductRow, AppError> {
+    // Read-only here (shown, priced, sold): a change made on another node
+    // may take the product cache's lifetime to show.
     let p = app
         .store
-        .product(id)
+        .product_cached(id)
         .await?
         .ok_or_else(|| not_found("product", id))?;
     let visible = match caller.role {

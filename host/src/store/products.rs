@@ -82,10 +82,27 @@ impl Store {
         Ok(())
     }
 
-    /// A product by id.
+    /// A product by id, as read at most
+    /// [`PRODUCT_CACHE_TTL`](super::product_cache::PRODUCT_CACHE_TTL) ago
+    /// (what this node wrote is read at once): for showing and selling it,
+    /// not for changing it ([`Store::product`]).
+    pub async fn product_cached(&self, id: &str) -> Result<Option<ProductRow>, StoreError> {
+        match self.products.get(id) {
+            Some(p) => Ok(Some(p)),
+            None => self.product(id).await,
+        }
+    }
+
+    /// A product by id, as it is in the database now.
     pub async fn product(&self, id: &str) -> Result<Option<ProductRow>, StoreError> {
+        let seen = self.products.generation();
         let q = format!("SELECT {PRODUCT} FROM products WHERE id = $1");
-        Ok(on_pool!(self, pool => sqlx::query_as(&q).bind(id).fetch_optional(pool).await)?)
+        let row: Option<ProductRow> =
+            on_pool!(self, pool => sqlx::query_as(&q).bind(id).fetch_optional(pool).await)?;
+        if let Some(p) = &row {
+            self.products.put(p, seen);
+        }
+        Ok(row)
     }
 
     /// A page of the products of one seller (`Some`), or in one status
@@ -113,6 +130,7 @@ impl Store {
     pub async fn update_draft(&self, id: &str, draft: &str, now_ms: i64) -> Result<(), StoreError> {
         let q = "UPDATE products SET draft = $2, updated_at = $3 WHERE id = $1";
         on_pool!(self, pool => sqlx::query(q).bind(id).bind(draft).bind(now_ms).execute(pool).await.map(|r| r.rows_affected()))?;
+        self.products.written();
         Ok(())
     }
 
@@ -129,6 +147,7 @@ impl Store {
         let pad = |i: usize| from.get(i).map_or("", |s| s.as_str());
         let done = on_pool!(self, pool => sqlx::query(q).bind(id).bind(to.as_str()).bind(now_ms)
             .bind(pad(0)).bind(pad(1)).bind(pad(2)).execute(pool).await.map(|r| r.rows_affected()))?;
+        self.products.written();
         Ok(done == 1)
     }
 
@@ -210,6 +229,9 @@ impl Store {
             }
             tx.commit().await?;
         });
+        if approve {
+            self.products.written();
+        }
         Ok(true)
     }
 

@@ -701,3 +701,61 @@ async fn failures_a_retry_cannot_change_fail_the_order_at_once() {
     }
     app.stop().await;
 }
+
+/// Each node keeps the products it read for a second: a product removed on
+/// one node is refused at once there and within that second (plus slack for
+/// a loaded machine) on another sharing the database, and for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_product_removed_on_one_node_stops_selling_on_another_within_a_second() {
+    use bazaar_tests::{spawn_configured, test_settings};
+    use std::time::{Duration, Instant};
+    let key: String = std::iter::repeat_n('5', 64).collect();
+    let (mut settings, dir) = test_settings(Vec::new(), None, None, None).await;
+    settings.secret_key = Some(key.clone());
+    let url = settings.database_url.clone();
+    let a = spawn_configured(settings, dir).await.expect("node A");
+    let (mut settings, dir) = test_settings(Vec::new(), None, None, url).await;
+    settings.secret_key = Some(key);
+    settings.run_worker = false;
+    let b = spawn_configured(settings, dir).await.expect("node B");
+
+    let (_, pid, _) = listed_product(&a, "saas_lifecycle", false).await;
+    let (_, customer) = a.customer("Carol").await;
+    let (status, body) = a
+        .post_as(&customer, "/v1/balance/top-up", json!({"amount": "100.00"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let order = json!({"product": pid, "specification": "standard", "sku": "basic", "billing-mode": "monthly"});
+    // Both nodes sell it (and have read it).
+    for node in [&a, &b] {
+        let (status, body) = node.post_as(&customer, "/v1/orders", order.clone()).await;
+        assert_eq!(status, 202, "{body}");
+    }
+
+    let (status, body) = a
+        .post_as(
+            &a.operator,
+            &format!("/v1/products/{pid}/status"),
+            json!({"status": "removed"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let removed = Instant::now();
+    let (status, body) = a.post_as(&customer, "/v1/orders", order.clone()).await;
+    assert_eq!(status, 404, "node A sells a product it removed: {body}");
+    loop {
+        let (status, body) = b.post_as(&customer, "/v1/orders", order.clone()).await;
+        if status == 404 {
+            break;
+        }
+        assert_eq!(status, 202, "{body}");
+        assert!(
+            removed.elapsed() < Duration::from_secs(3),
+            "node B still sells the product {:?} after its removal",
+            removed.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (status, body) = b.post_as(&customer, "/v1/orders", order).await;
+    assert_eq!(status, 404, "{body}");
+}
