@@ -131,7 +131,7 @@ fn main() {
         println!("provisioned in {:.2} s: {:.0} orders/s end to end", elapsed.as_secs_f64(), total as f64 / elapsed.as_secs_f64());
         println!("accept latency p50 {:?} p99 {:?}", pct(0.5), pct(0.99));
         println!(
-            "worker: plugin call {:.0} us/order ({:.1}% of the 2 cores' time), commit incl. queueing for the SQLite writer {:.0} us/order",
+            "worker: plugin call {:.0} us/order ({:.1}% of the 2 cores' time), commit {:.0} us/order (with SQLite, queueing for the writer included; overlaps the next round's calls)",
             delta("plugin-us") as f64 / total as f64,
             100.0 * delta("plugin-us") as f64 / (2.0 * wall_us),
             delta("commit-us") as f64 / total as f64,
