@@ -12,11 +12,19 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 /// Where a thread's connection goes: the server and database.
-#[derive(Debug)]
 pub(super) struct Target {
     /// The URL, which tells one database's connections from another's.
     pub(super) url: String,
     pub(super) options: PgConnectOptions,
+}
+
+/// Without the URL and options, which may hold the database password.
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("database", &self.options.get_database())
+            .finish_non_exhaustive()
+    }
 }
 
 struct Reader {
