@@ -385,18 +385,13 @@ impl Store {
         prefix: &str,
         limit: usize,
     ) -> Result<Vec<String>, StoreError> {
-        // A range scan from the prefix: keys sharing it come first, in order.
         let rows: Vec<(String,)> = on_pool!(self, pool => sqlx::query_as(kv::LIST)
             .bind(namespace)
             .bind(prefix)
             .bind(limit as i64)
             .fetch_all(pool)
             .await)?;
-        Ok(rows
-            .into_iter()
-            .map(|(k,)| k)
-            .take_while(|k| k.starts_with(prefix))
-            .collect())
+        Ok(kv::with_prefix(prefix, rows.into_iter().map(|(k,)| k)))
     }
 
     /// Applies a call's key-value writes in one transaction (`None` deletes).

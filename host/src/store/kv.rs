@@ -35,6 +35,14 @@ pub(super) const GET: &str = "SELECT value FROM plugin_kv WHERE namespace = $1 A
 /// limit): a range scan, whose keys sharing the prefix come first.
 pub(super) const LIST: &str =
     "SELECT key FROM plugin_kv WHERE namespace = $1 AND key >= $2 ORDER BY key LIMIT $3";
+/// The keys of a [`LIST`] scan that have the prefix: the scan goes on past
+/// them, to keys after the prefix in byte order.
+pub(super) fn with_prefix(prefix: &str, keys: impl IntoIterator<Item = String>) -> Vec<String> {
+    keys.into_iter()
+        .take_while(|k| k.starts_with(prefix))
+        .collect()
+}
+
 /// A namespace's totals (`$1`), kept by triggers on `plugin_kv` (migration
 /// 0017): one row, not a sum over the namespace.
 const USAGE: &str = "SELECT keys, bytes FROM plugin_kv_usage WHERE namespace = $1";
@@ -136,11 +144,7 @@ impl KvStore for StoreKv {
                     .await
             })
             .map_err(pg)?;
-            return Ok(rows
-                .into_iter()
-                .map(|(k,)| k)
-                .take_while(|k| k.starts_with(prefix))
-                .collect());
+            return Ok(with_prefix(prefix, rows.into_iter().map(|(k,)| k)));
         }
         self.handle
             .block_on(self.store.kv_list(&self.namespace, prefix, limit))
@@ -260,10 +264,7 @@ mod direct {
                     row.get::<_, String>(0)
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(keys
-                .into_iter()
-                .take_while(|k| k.starts_with(prefix))
-                .collect())
+            Ok(super::with_prefix(prefix, keys))
         })
     }
 }
