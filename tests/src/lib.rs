@@ -343,6 +343,24 @@ pub async fn spawn_app_with(
         .expect("service builds")
 }
 
+/// Two nodes of one service: each its own data directory, both the same
+/// fresh database and secret key, `configure` applied to both; node B runs
+/// no worker.
+pub async fn spawn_two_nodes(configure: impl Fn(&mut Settings)) -> (TestApp, TestApp) {
+    let key: String = std::iter::repeat_n('7', 64).collect();
+    let (mut settings, dir) = test_settings(Vec::new(), None, None, None).await;
+    settings.secret_key = Some(key.clone());
+    configure(&mut settings);
+    let url = settings.database_url.clone();
+    let a = spawn_configured(settings, dir).await.expect("node A");
+    let (mut settings, dir) = test_settings(Vec::new(), None, None, url).await;
+    settings.secret_key = Some(key);
+    settings.run_worker = false;
+    configure(&mut settings);
+    let b = spawn_configured(settings, dir).await.expect("node B");
+    (a, b)
+}
+
 /// The settings [`spawn_app_with`] starts a service with, and its data
 /// directory, for a test to change before [`spawn_configured`].
 pub async fn test_settings(

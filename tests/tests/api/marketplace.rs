@@ -707,17 +707,8 @@ async fn failures_a_retry_cannot_change_fail_the_order_at_once() {
 /// a loaded machine) on another sharing the database, and for good.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_product_removed_on_one_node_stops_selling_on_another_within_a_second() {
-    use bazaar_tests::{spawn_configured, test_settings};
     use std::time::{Duration, Instant};
-    let key: String = std::iter::repeat_n('5', 64).collect();
-    let (mut settings, dir) = test_settings(Vec::new(), None, None, None).await;
-    settings.secret_key = Some(key.clone());
-    let url = settings.database_url.clone();
-    let a = spawn_configured(settings, dir).await.expect("node A");
-    let (mut settings, dir) = test_settings(Vec::new(), None, None, url).await;
-    settings.secret_key = Some(key);
-    settings.run_worker = false;
-    let b = spawn_configured(settings, dir).await.expect("node B");
+    let (a, b) = bazaar_tests::spawn_two_nodes(|_| {}).await;
 
     let (_, pid, _) = listed_product(&a, "saas_lifecycle", false).await;
     let (_, customer) = a.customer("Carol").await;

@@ -193,27 +193,17 @@ async fn two_nodes_writing_one_balance_at_once_all_land() {
 /// connection to cut, and the same calls must simply keep working.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_and_plugin_reads_survive_the_database_dropping_its_connections() {
+    use bazaar_tests::market::subscription;
     use serde_json::json;
     let app = bazaar_tests::spawn_app().await;
-    let (_, seller) = app.account("seller", "Acme").await;
-    let (status, body) = app
-        .upload_as(
-            &seller,
-            "lifecycle",
-            bazaar_tests::plugin_bytes("saas_lifecycle"),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    let calls = format!("/v1/plugins/{}/calls", body["sha256"].as_str().unwrap());
+    let sha = app.upload_new("saas_lifecycle").await;
     // Each call its own seed: the plugin draws its instance id from it.
     let create = |order: &str, seed: u64| {
         json!({"world": "lifecycle", "function": "create-instance", "now-ms": 0, "seed": seed, "commit": true,
-            "input": {"subscription": {"order-id": order, "customer-id": "c", "customer-name": "C", "product-id": "p",
-            "sku-code": "one", "billing-mode": "monthly", "attributes": [], "quantity": "1", "period-count": 1,
-            "trial": false, "expires-at": null}}})
+            "input": {"subscription": subscription("C", order)}})
     };
     let call = async |order: &str, seed: u64| {
-        let (status, body) = app.post_as(&seller, &calls, create(order, seed)).await;
+        let (status, body) = app.call(&sha, create(order, seed)).await;
         assert_eq!(status, 200, "{body}");
         assert!(body["output"]["ok"]["instance-id"].is_string(), "{body}");
     };
@@ -245,7 +235,7 @@ async fn requests_and_plugin_reads_survive_the_database_dropping_its_connections
     for n in 0..16 {
         call(&format!("after-{n}"), 100 + n).await;
     }
-    let (status, body) = app.get_as(&seller, "/v1/plugins").await;
+    let (status, body) = app.get_as(&app.seller, "/v1/plugins").await;
     assert_eq!(status, 200, "{body}");
     app.stop().await;
 }

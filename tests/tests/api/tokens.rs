@@ -4,7 +4,7 @@
 //! lifetime.
 
 use bazaar_tests::clock::{DAY, advance};
-use bazaar_tests::{TestApp, spawn_app, spawn_configured, test_settings};
+use bazaar_tests::{TestApp, spawn_app, spawn_configured, spawn_two_nodes, test_settings};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -168,19 +168,7 @@ async fn an_expired_token_is_refused_by_the_service_clock() {
 #[tokio::test]
 async fn a_token_revoked_on_one_node_is_refused_by_another_within_the_bound() {
     let ttl = Duration::from_millis(400);
-    let key: String = std::iter::repeat_n('7', 64).collect();
-    let (mut settings, dir) = test_settings(Vec::new(), None, None, None).await;
-    settings.secret_key = Some(key.clone());
-    settings.token_cache_ttl = ttl;
-    let url = settings.database_url.clone();
-    let a = spawn_configured(settings, dir).await.expect("node A");
-
-    // Node B: its own data directory, the same database and key, no worker.
-    let (mut settings, dir) = test_settings(Vec::new(), None, None, url).await;
-    settings.secret_key = Some(key);
-    settings.token_cache_ttl = ttl;
-    settings.run_worker = false;
-    let b = spawn_configured(settings, dir).await.expect("node B");
+    let (a, b) = spawn_two_nodes(|s| s.token_cache_ttl = ttl).await;
 
     let (_, owner) = a.customer("Carol").await;
     let (token_id, secret) = new_token(&a, &owner, json!({"name": "shared"})).await;
